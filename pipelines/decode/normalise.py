@@ -44,15 +44,15 @@ def normalise(text: str) -> str:
     return _TRAILING.sub("", text)
 
 
-def script_flags(original: str, simplified: str) -> list[str]:
+def script_flags(original: str) -> list[str]:
     """Flags describing the script of the original: traditional script, pinyin ruby present."""
     flags = []
     nfkc = unicodedata.normalize("NFKC", original)
     if _RUBY.search(nfkc):
         flags.append("pinyin_ruby")
-    han = _HAN.findall(nfkc)
+    han = "".join(_HAN.findall(nfkc))
     if han:
-        changed = sum(a != b for a, b in zip(_RUBY.sub("", nfkc), simplified) if _HAN.match(a))
+        changed = sum(a != b for a, b in zip(han, to_simplified(han)))
         # Half a percent of Han characters changed by t2s marks a Traditional document; a few
         # variant characters in a Simplified one stay below that.
         if changed / len(han) > 0.005:
@@ -79,5 +79,5 @@ def finish(original_text: str, blocks: list[Block], decoder: str, pages: int | N
         blocks=norm_blocks,
         decoder=decoder,
         pages=pages,
-        flags=sorted(set((flags or []) + script_flags(original_text, text))),
+        flags=sorted(set((flags or []) + script_flags(original_text))),
     )

@@ -1,0 +1,104 @@
+"""`nianbao`: the command line. `nianbao run` materialises the whole pipeline in-process; `nianbao ui` serves it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipelines.settings import REPO_ROOT, default_inbox, default_warehouse
+
+app = typer.Typer(help="nianbao: annual reports on government information disclosure → trustworthy data.",
+                  no_args_is_help=True, add_completion=False)
+console = Console()
+
+InboxOpt = Annotated[Optional[Path], typer.Option(help="Folder of documents to ingest [env NIANBAO_INBOX; "
+                                                       "default: the bundled demo corpus].")]
+WarehouseOpt = Annotated[Optional[Path], typer.Option(help="DuckDB warehouse file [env NIANBAO_WAREHOUSE; "
+                                                           "default: data/warehouse.duckdb].")]
+
+
+def _dagster_home() -> Path:
+    home = Path(os.environ.get("DAGSTER_HOME") or REPO_ROOT / ".dagster_home").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+@app.command()
+def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None) -> None:
+    """Run every asset of the pipeline in-process on the inbox and print a summary.
+
+    Exits 0 when the run completed (rejected documents are data, not a failure), non-zero when it failed.
+    """
+    import dagster as dg
+
+    from pipelines.definitions import defs
+    from pipelines.resources import build_resources
+
+    inbox_dir = str(inbox.resolve()) if inbox else default_inbox()
+    if not Path(inbox_dir).is_dir():
+        console.print(f"[red]inbox {inbox_dir} is not a folder[/red]")
+        raise typer.Exit(2)
+    _dagster_home()
+    resources = build_resources(inbox=inbox_dir, warehouse=str(warehouse) if warehouse else None)
+    definitions = defs()
+    assets = list(definitions.assets or [])
+    with dg.DagsterInstance.get() as instance:
+        result = dg.materialize(assets, resources=resources, instance=instance, raise_on_error=False,
+                                tags={"nianbao/trigger": "cli"})
+    db_path = resources["warehouse"].database
+    _print_summary(db_path, inbox_dir)
+    if not result.success:
+        failed = [e.step_key for e in result.all_events if e.is_step_failure]
+        console.print(f"[red]run {result.run_id} failed in {', '.join(map(str, failed))}[/red]")
+        raise typer.Exit(1)
+    console.print(f"[green]run {result.run_id} succeeded[/green]")
+
+
+def _print_summary(db_path: str, inbox_dir: str) -> None:
+    import duckdb
+
+    with duckdb.connect(db_path, read_only=True) as conn:
+        rows = conn.execute(
+            "select format, count(*) filter (where status = 'accepted'), count(*) filter (where status = 'rejected'),"
+            " count(*) from documents group by format order by format"
+        ).fetchall()
+        reasons = conn.execute(
+            "select original_name, reason from documents where status = 'rejected' order by original_name limit 20"
+        ).fetchall()
+    table = Table(title=f"Documents from {inbox_dir}")
+    for col in ("format", "accepted", "rejected", "total"):
+        table.add_column(col, justify="left" if col == "format" else "right")
+    for row in rows:
+        table.add_row(*map(str, row))
+    table.add_row("[bold]all", *(str(sum(r[i] for r in rows)) for i in (1, 2, 3)))
+    console.print(table)
+    for name, reason in reasons:
+        console.print(f"  rejected {name}: {reason}")
+    console.print(f"DuckDB warehouse: [bold]{db_path}[/bold]  (query: duckdb -readonly {db_path})")
+    console.print("Dagster UI: [bold]make ui[/bold] (or .venv/bin/nianbao ui), then open http://127.0.0.1:3000")
+
+
+@app.command()
+def ui(port: Annotated[int, typer.Option(help="Port for the web UI.")] = 3000,
+       host: Annotated[str, typer.Option(help="Address to bind; loopback by default.")] = "127.0.0.1") -> None:
+    """Start the Dagster UI (webserver and daemon) for this workspace with a project-local DAGSTER_HOME."""
+    home = _dagster_home()
+    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+    console.print(f"DAGSTER_HOME={home}; open http://{host}:{port}")
+    cmd = [str(Path(sys.executable).with_name("dagster")), "dev", "-w", str(REPO_ROOT / "workspace.yaml"),
+           "-h", host, "-p", str(port)]
+    os.chdir(REPO_ROOT)
+    os.execv(cmd[0], cmd)  # replace this process: Ctrl-C and SIGTERM reach dagster dev directly
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

@@ -1,0 +1,24 @@
+"""The composition root: every asset, check, job, sensor and resource of the annual_reports location."""
+
+import dagster as dg
+
+from assets import raw, text
+from pipelines.jobs import annual_reports_job
+from pipelines.resources import build_resources
+from pipelines.sensors import inbox_sensor
+
+LAYERS = [raw, text]
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(
+        assets=dg.load_assets_from_modules(LAYERS),
+        asset_checks=dg.load_asset_checks_from_modules(LAYERS),
+        jobs=[annual_reports_job],
+        sensors=[inbox_sensor],
+        resources=build_resources(),
+        # In-process: one import of the stack per run (not per step) and DuckDB's single writer
+        # stays in one process (stack-notes gotcha 3).
+        executor=dg.in_process_executor,
+    )

@@ -1,0 +1,149 @@
+"""Scan an inbox folder and take each file in: store its bytes, detect its format, accept or reject it.
+
+Pure of Dagster: `ingest_inbox` yields one `DocumentRow` per file found; the raw asset loads them.
+Nothing found in the inbox is lost: a file that cannot be read, a symlink leading out of the inbox or
+a special file is still a row, `rejected` with its reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.ingest.records import validate_record
+from pipelines.ingest.sniff import sniff
+from pipelines.ingest.store import put_file, read_head
+
+ACCEPTED, REJECTED = "accepted", "rejected"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+@dataclass
+class DocumentRow:
+    """One row of the `documents` table, without its first/last-seen timestamps."""
+
+    id: str
+    original_path: str
+    original_name: str
+    size_bytes: int | None
+    format: str
+    encoding: str | None
+    status: str
+    reason: str | None
+    store_path: str | None
+
+
+def printable(name: str) -> str:
+    """A file name as safe text: undecodable bytes and control characters escaped (\\xNN)."""
+    raw = name.encode("utf-8", "surrogateescape")
+    text = raw.decode("utf-8", "backslashreplace")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _skipped(name: str) -> bool:
+    # Hidden files (.DS_Store, rsync's .part files) and Word's lock files (~$x.docx) are not documents.
+    return name.startswith(".") or name.startswith("~$")
+
+
+def _path_id(path: str) -> str:
+    """Id of an entry whose bytes cannot be read: the hash of its path (there are no bytes to hash)."""
+    return hashlib.sha256(b"unreadable\0" + os.fsencode(path)).hexdigest()
+
+
+def _rejected_entry(path: str, reason: str) -> DocumentRow:
+    return DocumentRow(
+        id=_path_id(path),
+        original_path=printable(path),
+        original_name=printable(os.path.basename(path)),
+        size_bytes=None,
+        format="unknown",
+        encoding=None,
+        status=REJECTED,
+        reason=reason,
+        store_path=None,
+    )
+
+
+def scan_inbox(inbox: str | Path) -> Iterator[tuple[str, str | None]]:
+    """Yield (path, problem) for every entry of the inbox, sorted; problem is None for a regular file."""
+    root = os.path.realpath(inbox)
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames.sort()
+        for d in list(dirnames):
+            full = os.path.join(dirpath, d)
+            if _skipped(d):
+                dirnames.remove(d)
+            elif os.path.islink(full):
+                target = os.path.realpath(full)
+                if os.path.commonpath([root, target]) != root:
+                    yield full, f"symlink_outside_inbox: links to a folder outside the inbox ({printable(target)})"
+        for name in sorted(filenames):
+            if _skipped(name):
+                continue
+            full = os.path.join(dirpath, name)
+            try:
+                if os.path.islink(full):
+                    target = os.path.realpath(full)
+                    if os.path.commonpath([root, target]) != root:
+                        yield full, f"symlink_outside_inbox: links to a file outside the inbox ({printable(target)})"
+                        continue
+                mode = os.stat(full).st_mode
+            except OSError as e:
+                yield full, f"unreadable: {e.strerror or e} ({type(e).__name__})"
+                continue
+            if not stat.S_ISREG(mode):
+                yield full, "not_a_regular_file: a device, socket or pipe, not a document"
+                continue
+            yield full, None
+
+
+def ingest_file(path: str, store_dir: str, max_bytes: int) -> DocumentRow:
+    """Store one file's bytes and decide, from the bytes alone, its format and whether it is accepted."""
+    try:
+        sha, size, stored = put_file(store_dir, path)
+    except OSError as e:
+        return _rejected_entry(path, f"unreadable: {e.strerror or e} ({type(e).__name__})")
+    row = DocumentRow(
+        id=sha,
+        original_path=printable(path),
+        original_name=printable(os.path.basename(path)),
+        size_bytes=size,
+        format="unknown",
+        encoding=None,
+        status=ACCEPTED,
+        reason=None,
+        store_path=str(stored),
+    )
+    if size > max_bytes:
+        head = sniff(read_head(stored, 64 * 1024))
+        row.format = head.format if head.reason is None else "unknown"
+        row.status = REJECTED
+        row.reason = (
+            f"too_large: {size / 2**20:.1f} MiB exceeds the {max_bytes / 2**20:.0f} MiB limit "
+            "(NIANBAO_MAX_DOCUMENT_MB)"
+        )
+        return row
+    data = read_head(stored, size)
+    found = sniff(data)
+    row.format, row.encoding = found.format, found.encoding
+    if found.reason:
+        row.status, row.reason = REJECTED, found.reason
+    elif found.format == "json_record":
+        text = data.decode(found.encoding or "utf-8", errors="replace").lstrip("\ufeff")
+        errors = validate_record(json.loads(text))
+        if errors:
+            more = f" (+{len(errors) - 5} more)" if len(errors) > 5 else ""
+            row.status, row.reason = REJECTED, "json_schema: " + "; ".join(errors[:5]) + more
+    return row
+
+
+def ingest_inbox(inbox: str | Path, store_dir: str, max_bytes: int) -> Iterator[DocumentRow]:
+    """Take in every file of the inbox; one `DocumentRow` per entry, problems included."""
+    for path, problem in scan_inbox(inbox):
+        yield _rejected_entry(path, problem) if problem else ingest_file(path, store_dir, max_bytes)

@@ -1,0 +1,21 @@
+"""Resources, built from the environment in one place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dagster_duckdb import DuckDBResource
+
+from pipelines.settings import IngestSettings, default_warehouse
+
+
+def build_resources(inbox: str | None = None, warehouse: str | None = None, data_dir: str | None = None) -> dict:
+    """The resources of a run: the DuckDB warehouse and the ingest settings (inbox, store, limits)."""
+    warehouse_path = str(Path(warehouse).resolve()) if warehouse else default_warehouse()
+    Path(warehouse_path).parent.mkdir(parents=True, exist_ok=True)
+    if data_dir is None and warehouse:
+        data_dir = str(Path(warehouse_path).parent)
+    return {
+        "warehouse": DuckDBResource(database=warehouse_path),
+        "settings": IngestSettings.from_env(inbox=inbox, data_dir=data_dir),
+    }

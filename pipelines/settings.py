@@ -1,0 +1,66 @@
+"""Run-time settings, read from the environment in one place (documented in the README)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.decode.model import Limits
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEMO_INBOX = REPO_ROOT / "corpus" / "demo"
+
+
+def _env_path(name: str, default: Path) -> str:
+    return str(Path(os.environ.get(name) or default).expanduser().resolve())
+
+
+def default_data_dir() -> str:
+    return _env_path("NIANBAO_DATA_DIR", REPO_ROOT / "data")
+
+
+def default_inbox() -> str:
+    return _env_path("NIANBAO_INBOX", DEMO_INBOX)
+
+
+def default_warehouse() -> str:
+    return _env_path("NIANBAO_WAREHOUSE", Path(default_data_dir()) / "warehouse.duckdb")
+
+
+class IngestSettings(dg.ConfigurableResource):
+    """Where documents come from and are kept, and the bounds on the work one document may cause."""
+
+    inbox: str
+    store_dir: str
+    max_document_mb: float = 50.0
+    decode_timeout_s: float = 60.0
+    decode_memory_mb: int = 1536
+    max_pdf_pages: int = 300
+    workers: int = 0  # 0 = one decoder process per core
+
+    @classmethod
+    def from_env(cls, inbox: str | None = None, data_dir: str | None = None) -> "IngestSettings":
+        env = os.environ
+        return cls(
+            inbox=inbox or default_inbox(),
+            store_dir=str(Path(data_dir or default_data_dir()) / "store"),
+            max_document_mb=float(env.get("NIANBAO_MAX_DOCUMENT_MB", 50)),
+            decode_timeout_s=float(env.get("NIANBAO_DECODE_TIMEOUT_S", 60)),
+            decode_memory_mb=int(env.get("NIANBAO_DECODE_MEMORY_MB", 1536)),
+            max_pdf_pages=int(env.get("NIANBAO_MAX_PDF_PAGES", 300)),
+            workers=int(env.get("NIANBAO_WORKERS", 0)),
+        )
+
+    @property
+    def max_document_bytes(self) -> int:
+        return int(self.max_document_mb * 1024 * 1024)
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(max_pdf_pages=self.max_pdf_pages)
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers if self.workers > 0 else (os.cpu_count() or 1)

@@ -1,0 +1,33 @@
+"""Normalisation: NFKC, pinyin ruby, Traditional → Simplified, whitespace — originals kept."""
+
+from pipelines.decode.model import Block
+from pipelines.decode.normalise import finish, normalise
+
+
+def test_ruby_and_traditional_script_of_sample_001(corpus_dir):
+    original = (corpus_dir / "samples" / "001_2f212ad4ee3ae2a4.txt").read_text(encoding="utf-8")
+    decoded = finish(original, [], decoder="text")
+    assert "鎮(zhèn)" in original and "(zhèn)" not in decoded.text
+    assert "XX镇2021年度政务公开工作自查报告" in decoded.text
+    assert decoded.original_text == original
+    assert decoded.flags == ["pinyin_ruby", "traditional_script"]
+
+
+def test_simplified_text_is_unchanged_but_for_width_and_spaces(corpus_dir):
+    original = (corpus_dir / "samples" / "003_aab5423710c0abba.txt").read_text(encoding="utf-8")
+    decoded = finish(original, [], decoder="text")
+    assert decoded.flags == []
+    assert "\u3000" not in decoded.text and "\u00a0" not in decoded.text
+    assert "定州市东亭镇" in decoded.text
+    # tab indentation of cells is layout: kept
+    assert "\t本年制发件数" in decoded.text
+
+
+def test_nfkc_digits_brackets_and_blocks():
+    assert normalise("（一）予以公开\u3000１２\r\n") == "(一)予以公开 12\n"
+    done = finish("x", [Block("table", "t", grid=[["商業\u00a0企業", "１"]])], decoder="d")
+    assert done.blocks[0].grid == [["商业 企业", "1"]]
+
+
+def test_ruby_only_after_han_characters():
+    assert normalise("政務(wù)公開 f(x) (abc)") == "政务公开 f(x) (abc)"
