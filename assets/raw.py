@@ -1,7 +1,5 @@
 """Raw layer: documents as files, taken from the inbox into the content-addressed store."""
 
-from __future__ import annotations
-
 from datetime import datetime, timezone
 
 import dagster as dg

@@ -1,7 +1,5 @@
 """Text layer: each accepted document decoded to normalised text and structure (paragraphs, table grids)."""
 
-from __future__ import annotations
-
 from datetime import datetime, timezone
 
 import dagster as dg

@@ -15,7 +15,7 @@ from pipelines.settings import REPO_ROOT, default_inbox, default_warehouse
 
 app = typer.Typer(help="nianbao: annual reports on government information disclosure → trustworthy data.",
                   no_args_is_help=True, add_completion=False)
-console = Console()
+console = Console(soft_wrap=True)
 
 InboxOpt = Annotated[Optional[Path], typer.Option(help="Folder of documents to ingest [env NIANBAO_INBOX; "
                                                        "default: the bundled demo corpus].")]
@@ -33,7 +33,8 @@ def _dagster_home() -> Path:
 
 
 @app.command()
-def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None) -> None:
+def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
+        verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Dagster's debug log.")] = False) -> None:
     """Run every asset of the pipeline in-process on the inbox and print a summary.
 
     Exits 0 when the run completed (rejected documents are data, not a failure), non-zero when it failed.
@@ -47,15 +48,23 @@ def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None) -> None:
     if not Path(inbox_dir).is_dir():
         console.print(f"[red]inbox {inbox_dir} is not a folder[/red]")
         raise typer.Exit(2)
+    if warehouse and warehouse.is_dir():
+        console.print(f"[red]--warehouse {warehouse} is a folder; give the path of a DuckDB file[/red]")
+        raise typer.Exit(2)
     _dagster_home()
     resources = build_resources(inbox=inbox_dir, warehouse=str(warehouse) if warehouse else None)
     definitions = defs()
     assets = list(definitions.assets or [])
     with dg.DagsterInstance.get() as instance:
+        log_level = "DEBUG" if verbose else "WARNING"
         result = dg.materialize(assets, resources=resources, instance=instance, raise_on_error=False,
-                                tags={"nianbao/trigger": "cli"})
+                                tags={"nianbao/trigger": "cli"},
+                                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
     db_path = resources["warehouse"].database
-    _print_summary(db_path, inbox_dir)
+    try:
+        _print_summary(db_path, inbox_dir)
+    except Exception as e:  # the summary must not hide the run's own outcome
+        console.print(f"[red]cannot read the warehouse {db_path}: {e}[/red]")
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
         console.print(f"[red]run {result.run_id} failed in {', '.join(map(str, failed))}[/red]")

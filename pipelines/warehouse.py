@@ -111,6 +111,8 @@ def write_decoded(conn: duckdb.DuckDBPyConnection, items: list[tuple[str, Decode
 
 def reject(conn: duckdb.DuckDBPyConnection, rejections: list[tuple[str, str]]) -> None:
     """Mark documents rejected with their reasons (the decoder could not read them)."""
+    if not rejections:
+        return
     conn.executemany("update documents set status = 'rejected', reason = ? where id = ?",
                      [(reason, doc_id) for doc_id, reason in rejections])
 

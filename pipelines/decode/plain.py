@@ -10,7 +10,7 @@ import re
 
 from pipelines.decode.model import Block, Decoded, grid_text
 from pipelines.decode.normalise import finish
-from pipelines.ingest.encoding import decode_text
+from pipelines.ingest.encoding import decode_as, decode_text
 
 _SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
@@ -54,9 +54,6 @@ def text_blocks(text: str) -> list[Block]:
 
 def decode_plain(data: bytes, encoding: str | None, fmt: str) -> Decoded:
     """Decode text, Markdown or a JSON record with its detected encoding."""
-    if encoding:
-        text = data.decode(encoding, errors="strict").lstrip("\ufeff")
-    else:
-        text, _ = decode_text(data)
+    text = decode_as(data, encoding) if encoding else decode_text(data)[0]
     blocks = [] if fmt == "json_record" else text_blocks(text)
     return finish(text, blocks, decoder=fmt)

@@ -16,9 +16,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.ingest.encoding import decode_as
 from pipelines.ingest.records import validate_record
 from pipelines.ingest.sniff import sniff
-from pipelines.ingest.store import put_file, read_head
+from pipelines.ingest.store import StoreError, UnreadableSource, prepare, put_file, read_head
 
 ACCEPTED, REJECTED = "accepted", "rejected"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -107,8 +108,8 @@ def ingest_file(path: str, store_dir: str, max_bytes: int) -> DocumentRow:
     """Store one file's bytes and decide, from the bytes alone, its format and whether it is accepted."""
     try:
         sha, size, stored = put_file(store_dir, path)
-    except OSError as e:
-        return _rejected_entry(path, f"unreadable: {e.strerror or e} ({type(e).__name__})")
+    except UnreadableSource as e:
+        return _rejected_entry(path, f"unreadable: {e}")
     row = DocumentRow(
         id=sha,
         original_path=printable(path),
@@ -135,8 +136,10 @@ def ingest_file(path: str, store_dir: str, max_bytes: int) -> DocumentRow:
     if found.reason:
         row.status, row.reason = REJECTED, found.reason
     elif found.format == "json_record":
-        text = data.decode(found.encoding or "utf-8", errors="replace").lstrip("\ufeff")
-        errors = validate_record(json.loads(text))
+        try:
+            errors = validate_record(json.loads(decode_as(data, found.encoding or "utf-8")))
+        except ValueError as e:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            errors = [f"not valid JSON text: {str(e)[:200]}"]
         if errors:
             more = f" (+{len(errors) - 5} more)" if len(errors) > 5 else ""
             row.status, row.reason = REJECTED, "json_schema: " + "; ".join(errors[:5]) + more
@@ -144,6 +147,18 @@ def ingest_file(path: str, store_dir: str, max_bytes: int) -> DocumentRow:
 
 
 def ingest_inbox(inbox: str | Path, store_dir: str, max_bytes: int) -> Iterator[DocumentRow]:
-    """Take in every file of the inbox; one `DocumentRow` per entry, problems included."""
+    """Take in every file of the inbox; one `DocumentRow` per entry, problems included.
+
+    A store that cannot be written raises `StoreError`: that is not a document's fault, and the run fails.
+    """
+    prepare(store_dir)
     for path, problem in scan_inbox(inbox):
-        yield _rejected_entry(path, problem) if problem else ingest_file(path, store_dir, max_bytes)
+        if problem:
+            yield _rejected_entry(path, problem)
+            continue
+        try:
+            yield ingest_file(path, store_dir, max_bytes)
+        except StoreError:
+            raise
+        except Exception as e:  # one file's surprise must not end the run: it is recorded and rejected
+            yield _rejected_entry(path, f"ingest_failed: {type(e).__name__}: {str(e)[:200]}")

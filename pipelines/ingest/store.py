@@ -14,6 +14,19 @@ from pathlib import Path
 CHUNK = 1024 * 1024
 
 
+class UnreadableSource(Exception):
+    """The source file could not be read (the document's problem, recorded as a rejection)."""
+
+
+class StoreError(Exception):
+    """The store could not be written (the installation's problem: the run fails)."""
+
+
+def prepare(store_dir: str | Path) -> None:
+    """Create the store (and its scratch folder); fails loudly when it cannot be written."""
+    (Path(store_dir) / "tmp").mkdir(parents=True, exist_ok=True)
+
+
 def store_path(store_dir: str | Path, sha256: str) -> Path:
     return Path(store_dir) / sha256[:2] / sha256
 
@@ -21,15 +34,30 @@ def store_path(store_dir: str | Path, sha256: str) -> Path:
 def put_file(store_dir: str | Path, source: str | Path) -> tuple[str, int, Path]:
     """Copy `source` into the store; return (sha256, size in bytes, stored path)."""
     store_dir = Path(store_dir)
-    tmp_dir = store_dir / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    digest, size = hashlib.sha256(), 0
-    fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="incoming-")
     try:
-        with open(source, "rb") as src, os.fdopen(fd, "wb") as dst:
-            while chunk := src.read(CHUNK):
+        src = open(source, "rb")
+    except OSError as e:
+        raise UnreadableSource(f"{e.strerror or e} ({type(e).__name__})") from e
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=store_dir / "tmp", prefix="incoming-")
+    except OSError as e:
+        src.close()
+        raise StoreError(f"cannot write to the store {store_dir}: {e}") from e
+    digest, size = hashlib.sha256(), 0
+    try:
+        with src, os.fdopen(fd, "wb") as dst:
+            while True:
+                try:
+                    chunk = src.read(CHUNK)
+                except OSError as e:
+                    raise UnreadableSource(f"{e.strerror or e} ({type(e).__name__})") from e
+                if not chunk:
+                    break
                 digest.update(chunk)
-                dst.write(chunk)
+                try:
+                    dst.write(chunk)
+                except OSError as e:
+                    raise StoreError(f"cannot write to the store {store_dir}: {e}") from e
                 size += len(chunk)
         sha = digest.hexdigest()
         target = store_path(store_dir, sha)

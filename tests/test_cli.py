@@ -1,0 +1,69 @@
+"""The `nianbao` command line, run as a user runs it: the installed console script in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+NIANBAO = str(Path(sys.executable).with_name("nianbao"))
+
+
+def nianbao(*args: str, tmp: Path, **env: str) -> subprocess.CompletedProcess:
+    environ = {"PATH": os.environ["PATH"], "HOME": str(tmp), "DAGSTER_HOME": str(tmp / "dagster_home"),
+               "NIANBAO_DATA_DIR": str(tmp / "data"), **env}
+    return subprocess.run([NIANBAO, *args], capture_output=True, text=True, timeout=600, env=environ)
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["ui"]])
+def test_help_on_every_command(tmp_path, command):
+    proc = nianbao(*command, "--help", tmp=tmp_path)
+    assert proc.returncode == 0 and "Usage" in proc.stdout
+
+
+def test_run_on_an_inbox_prints_the_summary_and_exits_0(tmp_path, corpus_dir):
+    inbox = tmp_path / "inbox"
+    shutil.copytree(corpus_dir / "samples", inbox)
+    (inbox / "empty.txt").write_bytes(b"")
+    warehouse = tmp_path / "w" / "warehouse.duckdb"
+    proc = nianbao("run", "--inbox", str(inbox), "--warehouse", str(warehouse), tmp=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = " ".join(proc.stdout.replace("│", " ").split())
+    # format, accepted, rejected, total
+    assert "text 5 0 5" in out and "unknown 0 1 1" in out and "all 5 1 6" in out
+    assert "empty.txt: empty_file" in out
+    assert str(warehouse) in proc.stdout and "127.0.0.1:3000" in out
+    assert "DEBUG" not in proc.stderr
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        assert conn.execute("select count(*) from documents").fetchone() == (6,)
+
+
+def test_default_inbox_comes_from_the_environment(tmp_path, corpus_dir):
+    inbox = tmp_path / "env-inbox"
+    inbox.mkdir()
+    shutil.copy(corpus_dir / "samples" / "002_21970fde474fde16.txt", inbox)
+    proc = nianbao("run", tmp=tmp_path, NIANBAO_INBOX=str(inbox))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True) as conn:
+        assert conn.execute("select original_name from documents").fetchall() == [("002_21970fde474fde16.txt",)]
+
+
+def test_a_folder_as_warehouse_is_a_usage_error(tmp_path, corpus_dir):
+    warehouse = tmp_path / "is-a-directory.duckdb"
+    warehouse.mkdir()
+    proc = nianbao("run", "--inbox", str(corpus_dir / "samples"), "--warehouse", str(warehouse), tmp=tmp_path)
+    assert proc.returncode == 2 and "is a folder" in proc.stdout
+
+
+def test_a_failed_run_exits_non_zero_and_says_where(tmp_path, corpus_dir):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "store").write_text("a file where the document store should be")
+    proc = nianbao("run", "--inbox", str(corpus_dir / "samples"), tmp=tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "failed in raw__documents" in proc.stdout

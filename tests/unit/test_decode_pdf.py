@@ -1,0 +1,255 @@
+"""PDF decoder: the three real reports of the shared corpus, and bad inputs built here."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import random
+import struct
+
+import pypdfium2
+import pytest
+
+from pipelines.decode.model import DecodeError, Decoded, Limits
+from pipelines.decode.pdf import _is_password_error, decode_pdf
+
+PAGES = {"huaian-city-2024": 6, "hongze-district-2023": 5, "hongze-district-2024": 5}
+T4_KEYS = [(block, col) for block in ("admin_review", "litigation_direct", "litigation_after_review")
+           for col in ("upheld", "corrected", "other_outcome", "pending", "total")]
+T3_COLS = ["natural_person", "commercial_enterprise", "research_institution", "public_welfare_org",
+           "legal_service_org", "other_org", "total"]
+
+
+@pytest.fixture(scope="module")
+def decoded(shared_dir) -> dict[str, Decoded]:
+    return {name: decode_pdf((shared_dir / "corpus" / "pdf" / f"{name}.pdf").read_bytes(), Limits())
+            for name in PAGES}
+
+
+@pytest.fixture(scope="module")
+def real_pdf(shared_dir) -> bytes:
+    return (shared_dir / "corpus" / "pdf" / "huaian-city-2024.pdf").read_bytes()
+
+
+def squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+def tables(doc: Decoded) -> list[list[list[str]]]:
+    return [b.grid for b in doc.blocks if b.kind == "table"]
+
+
+def row_with(doc: Decoded, label: str) -> list[str]:
+    """The first table row one of whose cells contains `label` (whitespace ignored)."""
+    for grid in tables(doc):
+        for row in grid:
+            if any(label in squeeze(cell) for cell in row):
+                return row
+    raise AssertionError(f"no table row labelled {label}")
+
+
+def numbers(row: list[str]) -> list[str]:
+    return [cell for cell in row if squeeze(cell).replace(".", "").isdigit()]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_real_report_decodes(decoded, name):
+    doc = decoded[name]
+    assert doc.pages == PAGES[name]
+    assert doc.decoder.startswith("pdfplumber-")
+    assert "政府信息公开" in doc.text
+    assert "本年新收政府信息公开申请数量" in squeeze(doc.text)
+    assert doc.original_text.count("\f") == PAGES[name] - 1
+    assert [b.page for b in doc.blocks] == sorted(b.page for b in doc.blocks)
+    assert {b.page for b in doc.blocks} == set(range(1, PAGES[name] + 1))
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_real_report_tables_are_rectangular_grids(decoded, name):
+    grids = tables(decoded[name])
+    # T2 (one or two blocks per page), T3 split over two pages, T4: 5 or 6 ruled tables, no narrative.
+    assert 5 <= len(grids) <= 6
+    for grid in grids:
+        assert len({len(row) for row in grid}) == 1
+    t4 = next(g for g in grids if any("行政复议" in c for c in g[0]))
+    assert any(squeeze(c) == "结果维持" for c in t4[1])
+    assert len(t4[0]) == 15
+    # The narrative lines sit on white filled rectangles; they must not become one-column tables.
+    assert all(len(grid[0]) >= 2 for grid in grids)
+
+
+def test_t3_values_match_gold(decoded, shared_dir):
+    gold = json.loads((shared_dir / "corpus" / "gold" / "huaian-city-2024.json").read_text())["cells"]
+    expected = [str(gold["t3_applications"]["new_received"][c]) for c in T3_COLS]
+    assert numbers(row_with(decoded["huaian-city-2024"], "本年新收政府信息公开申请数量")) == expected
+    carried = [str(gold["t3_applications"]["carried_over_in"][c]) for c in T3_COLS]
+    assert numbers(row_with(decoded["huaian-city-2024"], "上年结转政府信息公开申请数量")) == carried
+
+
+@pytest.mark.parametrize("name", ["huaian-city-2024", "hongze-district-2023"])
+def test_t4_row_matches_gold(decoded, shared_dir, name):
+    gold = json.loads((shared_dir / "corpus" / "gold" / f"{name}.json").read_text())["cells"]
+    t4 = next(g for g in tables(decoded[name]) if any("行政复议" in c for c in g[0]))
+    values = [row for row in t4 if all(squeeze(c).isdigit() for c in row)]
+    assert values == [[str(gold["t4_review_litigation"][b][c]) for b, c in T4_KEYS]]
+
+
+def test_hongze_2023_t4_values(decoded):
+    t4 = next(g for g in tables(decoded["hongze-district-2023"]) if any("行政复议" in c for c in g[0]))
+    assert t4[-1][:2] == ["10", "1"] and t4[-1][10] == "5"
+
+
+def test_merged_cells_repeat_their_text(decoded):
+    t3_rows = [row for grid in tables(decoded["huaian-city-2024"]) for row in grid]
+    refused = [row for row in t3_rows if "不予公开" in squeeze(row[1])]
+    # (三)不予公开 spans eight rows; 三、本年度办理结果 spans the whole block in the first column.
+    assert len(refused) == 8
+    assert all(squeeze(row[0]) == "三、本年度办理结果" for row in refused)
+    header = next(row for row in t3_rows if len(row) == 10 and squeeze(row[3]) == "申请人情况")
+    assert [squeeze(c) for c in header[3:]] == ["申请人情况"] * 7
+
+
+def test_cell_without_drawn_border_keeps_its_text(decoded):
+    # Page 3 of the 2023 report starts with a row whose left cell has no top border.
+    grid = next(b.grid for b in decoded["hongze-district-2023"].blocks if b.kind == "table" and b.page == 3)
+    assert grid[0] == ["信息内容", "本年处理决定数量"]
+
+
+def test_document_own_wording_survives(decoded):
+    # The 洪泽区 reports print 其他法律行政止公开 (法规禁 missing on the page itself, not only in the text layer).
+    assert row_with(decoded["hongze-district-2023"], "其他法律行政止公开")[3:] == ["0"] * 7
+
+
+def test_paragraphs_are_whole_and_outside_tables(decoded):
+    paras = [b.text for b in decoded["huaian-city-2024"].blocks if b.kind == "paragraph"]
+    assert "一、总体情况" in paras
+    assert any(p.startswith("本报告由淮安市人民政府办公室") and p.endswith("hazwgkc@163.com)。") for p in paras)
+    assert not any("本年新收政府信息公开申请数量" in squeeze(p) for p in paras)
+
+
+def test_table_sits_between_its_headings(decoded):
+    blocks = decoded["huaian-city-2024"].blocks
+    kinds = [(b.kind, squeeze(b.text)[:10]) for b in blocks]
+    i = kinds.index(("paragraph", "三、收到和处理政府信"))
+    assert kinds[i + 1][0] == "table" and "勾稽关系" in blocks[i + 1].text
+
+
+# --- bad inputs -------------------------------------------------------------------------------------
+
+PAD = bytes.fromhex("28BF4E5E4E758A4164004E56FFFA01082E2E00B6D0683E802F0CA9FE6453697A")
+DOC_ID = bytes(range(16))
+
+
+def rc4(key: bytes, data: bytes) -> bytes:
+    s, j = list(range(256)), 0
+    for i in range(256):
+        j = (j + s[i] + key[i % len(key)]) % 256
+        s[i], s[j] = s[j], s[i]
+    out, i, j = bytearray(), 0, 0
+    for byte in data:
+        i = (i + 1) % 256
+        j = (j + s[i]) % 256
+        s[i], s[j] = s[j], s[i]
+        out.append(byte ^ s[(s[i] + s[j]) % 256])
+    return bytes(out)
+
+
+def build_pdf(contents: list[bytes], user_pw: bytes | None = None, owner_pw: bytes = b"owner") -> bytes:
+    """A PDF with one page per content stream (Helvetica as F1), optionally RC4-40 encrypted
+    (standard security handler, revision 2, computed per the PDF 1.7 spec, algorithms 3.1–3.4)."""
+    n = len(contents)
+    kids = b" ".join(b"%d 0 R" % (3 + 2 * i) for i in range(n))
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, n)]
+    key = None
+    if user_pw is not None:
+        p = -44
+        o = rc4(hashlib.md5((owner_pw + PAD)[:32]).digest()[:5], (user_pw + PAD)[:32])
+        key = hashlib.md5((user_pw + PAD)[:32] + o + struct.pack("<i", p) + DOC_ID).digest()[:5]
+        u = rc4(key, PAD)
+    for i, content in enumerate(contents):
+        num = 4 + 2 * i
+        if key is not None:
+            content = rc4(hashlib.md5(key + num.to_bytes(3, "little") + b"\0\0").digest()[:10], content)
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 300] /Contents %d 0 R /Resources "
+                       b"<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>" % num)
+        objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+    trailer = b"/ID [<%s> <%s>]" % (DOC_ID.hex().encode(), DOC_ID.hex().encode())
+    if key is not None:
+        objects.append(b"<< /Filter /Standard /V 1 /R 2 /Length 40 /P %d /O <%s> /U <%s> >>"
+                       % (p, o.hex().encode(), u.hex().encode()))
+        trailer += b" /Encrypt %d 0 R" % len(objects)
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % i + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.writelines(b"%010d 00000 n \n" % off for off in offsets)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R %s >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, trailer, xref))
+    return out.getvalue()
+
+
+TEXT = b"BT /F1 12 Tf 20 200 Td (annual report 2023) Tj ET"
+
+
+def error_code(data: bytes, limits: Limits = Limits()) -> str:
+    with pytest.raises(DecodeError) as info:
+        decode_pdf(data, limits)
+    assert info.value.message
+    return info.value.code
+
+
+def test_built_pdf_decodes():
+    doc = decode_pdf(build_pdf([TEXT, TEXT]), Limits())
+    assert doc.pages == 2 and doc.text.count("annual report 2023") == 2
+
+
+def test_owner_password_only_still_decodes():
+    data = build_pdf([TEXT], user_pw=b"")
+    assert b"/Encrypt" in data and b"annual report" not in data
+    assert "annual report 2023" in decode_pdf(data, Limits()).text
+
+
+def test_user_password_is_encrypted():
+    data = build_pdf([TEXT], user_pw=b"secret")
+    pypdfium2.PdfDocument(data, password="secret").close()  # the fixture really is a valid encrypted PDF
+    assert error_code(data) == "pdf_encrypted"
+
+
+def test_password_error_found_through_pdfplumber_wrapper():
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    assert _is_password_error(PdfminerException(PDFPasswordIncorrect()))
+    assert not _is_password_error(PdfminerException(ValueError("bad xref")))
+
+
+def test_truncated(real_pdf):
+    assert error_code(real_pdf[: len(real_pdf) // 2]) == "pdf_truncated"
+
+
+def test_trailing_whitespace_after_eof_is_fine():
+    assert decode_pdf(build_pdf([TEXT]) + b"\r\n\0\0  \n", Limits()).pages == 1
+
+
+def test_image_only():
+    rect_only = b"0.5 g 10 10 280 280 re f"
+    assert error_code(build_pdf([rect_only, rect_only])) == "pdf_image_only"
+
+
+def test_too_many_pages(real_pdf):
+    assert error_code(real_pdf, Limits(max_pdf_pages=2)) == "pdf_too_many_pages"
+    assert error_code(build_pdf([TEXT, TEXT]), Limits(max_pdf_pages=1)) == "pdf_too_many_pages"
+
+
+def test_junk_after_header():
+    junk = random.Random(7).randbytes(4096)
+    assert error_code(b"%PDF-1.7\n" + junk + b"\n%%EOF\n") == "pdf_unreadable"
+
+
+@pytest.mark.parametrize("data", [b"", b"<html><body>404</body></html>", random.Random(3).randbytes(2048)])
+def test_not_a_pdf(data):
+    assert error_code(data) == "pdf_unreadable"
