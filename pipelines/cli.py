@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -92,7 +93,8 @@ def _print_summary(db_path: str, inbox_dir: str) -> None:
     console.print(table)
     for name, reason in reasons:
         console.print(f"  rejected {name}: {reason}")
-    console.print(f"DuckDB warehouse: [bold]{db_path}[/bold]  (query: duckdb -readonly {db_path})")
+    console.print(f"DuckDB warehouse: [bold]{db_path}[/bold]  (open it read-only: "
+                  f"duckdb.connect({db_path!r}, read_only=True), or the DuckDB CLI with -readonly)")
     console.print("Dagster UI: [bold]make ui[/bold] (or .venv/bin/nianbao ui), then open http://127.0.0.1:3000")
 
 
@@ -106,6 +108,9 @@ def ui(port: Annotated[int, typer.Option(help="Port for the web UI.")] = 3000,
     cmd = [str(Path(sys.executable).with_name("dagster")), "dev", "-w", str(REPO_ROOT / "workspace.yaml"),
            "-h", host, "-p", str(port)]
     os.chdir(REPO_ROOT)
+    # An ignored SIGINT survives exec (a script's `cmd &` starts with it ignored), and dagster dev maps
+    # SIGTERM onto SIGINT: restore it so the UI can always be stopped (stack-notes gotcha 4).
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     os.execv(cmd[0], cmd)  # replace this process: Ctrl-C and SIGTERM reach dagster dev directly
 
 

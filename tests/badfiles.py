@@ -2,22 +2,58 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import random
+import struct
 import zipfile
 from pathlib import Path
 
+import pytest
 
-def minimal_pdf(content: bytes, trailer_extra: bytes = b"", extra_objects: list[bytes] = ()) -> bytes:
-    """A small valid PDF with one page drawing `content` (correct xref offsets)."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        *extra_objects,
-    ]
+
+PAD = bytes.fromhex("28BF4E5E4E758A4164004E56FFFA01082E2E00B6D0683E802F0CA9FE6453697A")
+DOC_ID = bytes(range(16))
+
+
+def rc4(key: bytes, data: bytes) -> bytes:
+    s, j = list(range(256)), 0
+    for i in range(256):
+        j = (j + s[i] + key[i % len(key)]) % 256
+        s[i], s[j] = s[j], s[i]
+    out, i, j = bytearray(), 0, 0
+    for byte in data:
+        i = (i + 1) % 256
+        j = (j + s[i]) % 256
+        s[i], s[j] = s[j], s[i]
+        out.append(byte ^ s[(s[i] + s[j]) % 256])
+    return bytes(out)
+
+
+def build_pdf(contents: list[bytes], user_pw: bytes | None = None, owner_pw: bytes = b"owner") -> bytes:
+    """A PDF with one page per content stream (Helvetica as F1), optionally RC4-40 encrypted
+    (standard security handler, revision 2, computed per the PDF 1.7 spec, algorithms 3.1–3.4)."""
+    n = len(contents)
+    kids = b" ".join(b"%d 0 R" % (3 + 2 * i) for i in range(n))
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, n)]
+    key = None
+    if user_pw is not None:
+        p = -44
+        o = rc4(hashlib.md5((owner_pw + PAD)[:32]).digest()[:5], (user_pw + PAD)[:32])
+        key = hashlib.md5((user_pw + PAD)[:32] + o + struct.pack("<i", p) + DOC_ID).digest()[:5]
+        u = rc4(key, PAD)
+    for i, content in enumerate(contents):
+        num = 4 + 2 * i
+        if key is not None:
+            content = rc4(hashlib.md5(key + num.to_bytes(3, "little") + b"\0\0").digest()[:10], content)
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 300] /Contents %d 0 R /Resources "
+                       b"<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>" % num)
+        objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+    trailer = b"/ID [<%s> <%s>]" % (DOC_ID.hex().encode(), DOC_ID.hex().encode())
+    if key is not None:
+        objects.append(b"<< /Filter /Standard /V 1 /R 2 /Length 40 /P %d /O <%s> /U <%s> >>"
+                       % (p, o.hex().encode(), u.hex().encode()))
+        trailer += b" /Encrypt %d 0 R" % len(objects)
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
@@ -26,32 +62,32 @@ def minimal_pdf(content: bytes, trailer_extra: bytes = b"", extra_objects: list[
         out.write(b"%d 0 obj\n" % i + body + b"\nendobj\n")
     xref = out.tell()
     out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for off in offsets:
-        out.write(b"%010d 00000 n \n" % off)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R " % (len(objects) + 1) + trailer_extra + b">>\n")
-    out.write(b"startxref\n%d\n%%%%EOF\n" % xref)
+    out.writelines(b"%010d 00000 n \n" % off for off in offsets)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R %s >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, trailer, xref))
     return out.getvalue()
 
 
-def text_pdf() -> bytes:
-    return minimal_pdf(b"BT /F1 12 Tf 20 100 Td (annual report 2023) Tj ET")
+TEXT = b"BT /F1 12 Tf 20 200 Td (annual report 2023) Tj ET"
 
 
 def image_only_pdf() -> bytes:
-    """A page with a filled rectangle and no text operator: what a scan looks like to a text extractor."""
-    return minimal_pdf(b"0.5 g 10 10 180 180 re f")
+    """Pages with a filled rectangle and no text operator: what a scan looks like to a text extractor."""
+    return build_pdf([b"0.5 g 10 10 280 280 re f"])
 
 
 def encrypted_pdf() -> bytes:
-    """A PDF whose trailer points at a standard-security-handler /Encrypt dictionary with a user password."""
-    encrypt = (
-        b"<< /Filter /Standard /V 1 /R 2 /Length 40 /P -4 "
-        b"/O <" + b"11" * 32 + b"> /U <" + b"22" * 32 + b"> >>"
-    )
-    return minimal_pdf(b"BT /F1 12 Tf 20 100 Td (secret) Tj ET",
-                       trailer_extra=b"/Encrypt 5 0 R /ID [<0123456789abcdef0123456789abcdef> "
-                                     b"<0123456789abcdef0123456789abcdef>] ",
-                       extra_objects=[encrypt])
+    """A real RC4-encrypted PDF that needs the user password "secret"."""
+    return build_pdf([TEXT], user_pw=b"secret")
+
+
+def decode_error_code(decode, data: bytes, limits) -> str:
+    """The `DecodeError.code` a decoder raises on `data` (fails the test if it raises none)."""
+    from pipelines.decode.model import DecodeError
+
+    with pytest.raises(DecodeError) as info:
+        decode(data, limits)
+    assert info.value.message
+    return info.value.code
 
 
 def truncated(data: bytes) -> bytes:

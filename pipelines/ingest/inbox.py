@@ -57,18 +57,15 @@ def _path_id(path: str) -> str:
     return hashlib.sha256(b"unreadable\0" + os.fsencode(path)).hexdigest()
 
 
+def _row(path: str, doc_id: str, size: int | None = None, stored: Path | None = None,
+         status: str = ACCEPTED, reason: str | None = None) -> DocumentRow:
+    return DocumentRow(id=doc_id, original_path=printable(path), original_name=printable(os.path.basename(path)),
+                       size_bytes=size, format="unknown", encoding=None, status=status, reason=reason,
+                       store_path=str(stored) if stored else None)
+
+
 def _rejected_entry(path: str, reason: str) -> DocumentRow:
-    return DocumentRow(
-        id=_path_id(path),
-        original_path=printable(path),
-        original_name=printable(os.path.basename(path)),
-        size_bytes=None,
-        format="unknown",
-        encoding=None,
-        status=REJECTED,
-        reason=reason,
-        store_path=None,
-    )
+    return _row(path, _path_id(path), status=REJECTED, reason=reason)
 
 
 def scan_inbox(inbox: str | Path) -> Iterator[tuple[str, str | None]]:
@@ -110,17 +107,7 @@ def ingest_file(path: str, store_dir: str, max_bytes: int) -> DocumentRow:
         sha, size, stored = put_file(store_dir, path)
     except UnreadableSource as e:
         return _rejected_entry(path, f"unreadable: {e}")
-    row = DocumentRow(
-        id=sha,
-        original_path=printable(path),
-        original_name=printable(os.path.basename(path)),
-        size_bytes=size,
-        format="unknown",
-        encoding=None,
-        status=ACCEPTED,
-        reason=None,
-        store_path=str(stored),
-    )
+    row = _row(path, sha, size, stored)
     if size > max_bytes:
         head = sniff(read_head(stored, 64 * 1024))
         row.format = head.format if head.reason is None else "unknown"

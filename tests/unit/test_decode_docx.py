@@ -11,8 +11,9 @@ import docx
 import pytest
 from docx.oxml import parse_xml
 
+from badfiles import decode_error_code
 from pipelines.decode.docx import decode_docx
-from pipelines.decode.model import DecodeError, Limits
+from pipelines.decode.model import Limits
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
@@ -58,10 +59,7 @@ def document_xml(data: bytes) -> bytes:
 
 
 def error_code(data: bytes, limits: Limits = Limits()) -> str:
-    with pytest.raises(DecodeError) as info:
-        decode_docx(data, limits)
-    assert info.value.message
-    return info.value.code
+    return decode_error_code(decode_docx, data, limits)
 
 
 def test_blocks_in_document_order():

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import random
-import struct
 
 import pypdfium2
 import pytest
 
-from pipelines.decode.model import DecodeError, Decoded, Limits
+from badfiles import build_pdf, decode_error_code
+from pipelines.decode.model import Decoded, Limits
 from pipelines.decode.pdf import _is_password_error, decode_pdf
 
 PAGES = {"huaian-city-2024": 6, "hongze-district-2023": 5, "hongze-district-2024": 5}
@@ -137,69 +136,11 @@ def test_table_sits_between_its_headings(decoded):
 
 # --- bad inputs -------------------------------------------------------------------------------------
 
-PAD = bytes.fromhex("28BF4E5E4E758A4164004E56FFFA01082E2E00B6D0683E802F0CA9FE6453697A")
-DOC_ID = bytes(range(16))
-
-
-def rc4(key: bytes, data: bytes) -> bytes:
-    s, j = list(range(256)), 0
-    for i in range(256):
-        j = (j + s[i] + key[i % len(key)]) % 256
-        s[i], s[j] = s[j], s[i]
-    out, i, j = bytearray(), 0, 0
-    for byte in data:
-        i = (i + 1) % 256
-        j = (j + s[i]) % 256
-        s[i], s[j] = s[j], s[i]
-        out.append(byte ^ s[(s[i] + s[j]) % 256])
-    return bytes(out)
-
-
-def build_pdf(contents: list[bytes], user_pw: bytes | None = None, owner_pw: bytes = b"owner") -> bytes:
-    """A PDF with one page per content stream (Helvetica as F1), optionally RC4-40 encrypted
-    (standard security handler, revision 2, computed per the PDF 1.7 spec, algorithms 3.1–3.4)."""
-    n = len(contents)
-    kids = b" ".join(b"%d 0 R" % (3 + 2 * i) for i in range(n))
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, n)]
-    key = None
-    if user_pw is not None:
-        p = -44
-        o = rc4(hashlib.md5((owner_pw + PAD)[:32]).digest()[:5], (user_pw + PAD)[:32])
-        key = hashlib.md5((user_pw + PAD)[:32] + o + struct.pack("<i", p) + DOC_ID).digest()[:5]
-        u = rc4(key, PAD)
-    for i, content in enumerate(contents):
-        num = 4 + 2 * i
-        if key is not None:
-            content = rc4(hashlib.md5(key + num.to_bytes(3, "little") + b"\0\0").digest()[:10], content)
-        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 300] /Contents %d 0 R /Resources "
-                       b"<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>" % num)
-        objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
-    trailer = b"/ID [<%s> <%s>]" % (DOC_ID.hex().encode(), DOC_ID.hex().encode())
-    if key is not None:
-        objects.append(b"<< /Filter /Standard /V 1 /R 2 /Length 40 /P %d /O <%s> /U <%s> >>"
-                       % (p, o.hex().encode(), u.hex().encode()))
-        trailer += b" /Encrypt %d 0 R" % len(objects)
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for i, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % i + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    out.writelines(b"%010d 00000 n \n" % off for off in offsets)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R %s >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, trailer, xref))
-    return out.getvalue()
-
-
 TEXT = b"BT /F1 12 Tf 20 200 Td (annual report 2023) Tj ET"
 
 
 def error_code(data: bytes, limits: Limits = Limits()) -> str:
-    with pytest.raises(DecodeError) as info:
-        decode_pdf(data, limits)
-    assert info.value.message
-    return info.value.code
+    return decode_error_code(decode_pdf, data, limits)
 
 
 def test_built_pdf_decodes():
