@@ -17,7 +17,7 @@ from pipelines.decode.model import Block, Decoded
 _RUBY = re.compile(r"(?<=[\u4e00-\u9fff])\([a-zü\u00e0-\u01dc]{1,7}\)")
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2028\u2029\u2060\ufeff\u00ad]")
 _SPACES = re.compile(r"[^\S\n\t]")  # any whitespace but newline and tab
-_TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
+_TRAILING = re.compile(r" +$", re.MULTILINE)  # tabs kept: a tab-only line is a blank cell
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 

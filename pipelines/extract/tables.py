@@ -1,0 +1,322 @@
+"""The template matcher: token rows aligned to the official tables' rows, values resolved into cells.
+
+One pass over the rows of tokens (a run of values with the labels before it), in document order,
+against the template's rows in their fixed order (spec §11): a row's label is the shortest suffix of
+the labels before its values that matches a row still ahead, so wrapped labels, group headers and
+column headers in between do not matter, and "其他" can only be the row the order allows. A row
+found with too few values is completed by a value run with no label of its own (a wrapped label, a
+page break), by splitting run-together digits with the identities, or reported.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipelines.contract import TEMPLATE_TABLES, T4_BLOCKS, T4_OUTCOMES
+from pipelines.extract import labels as L
+from pipelines.extract.solver import solve, sums_hold
+from pipelines.extract.tokens import EMPTY, LABEL, VALUE, Token, tokenize
+from pipelines.extract.values import Cell, parse_cell
+
+MAX_SUFFIX = 8
+# Labels that are also column headers ("总计", "其他"): matched only when the row order is about to reach
+# them, never by jumping over most of a table.
+NEAR_ONLY = {"results_total": 4, "other_misc": 2}
+
+
+@dataclass
+class RawRow:
+    labels: list[Token]
+    values: list[Token]
+    start: int  # index of its first value token
+
+
+@dataclass
+class Expected:
+    table: str
+    row: str
+    cols: list[str]
+    types: list[str]
+    pattern: L.RowPattern | None  # None for the T4 row, recognised by its header words
+
+
+@dataclass
+class Tables:
+    """Cells found, as cells[table][row][col] = Cell, and the issues met on the way."""
+
+    template: str | None
+    cells: dict[str, dict[str, dict[str, Cell]]] = field(default_factory=dict)
+    issues: list[dict] = field(default_factory=list)
+
+    def issue(self, code: str, severity: str, message: str, location: str | None = None) -> None:
+        self.issues.append({"code": code, "severity": severity, "message": message, "location": location})
+
+    @property
+    def n_cells(self) -> int:
+        return sum(len(cols) for rows in self.cells.values() for cols in rows.values())
+
+
+def group_rows(tokens: list[Token]) -> list[RawRow]:
+    rows, labels, values, start = [], [], [], 0
+    for i, tok in enumerate(tokens):
+        if tok.kind == LABEL:
+            if values:
+                rows.append(RawRow(labels, values, start))
+                labels, values = [], []
+            labels.append(tok)
+        else:
+            if not values:
+                start = i
+            values.append(tok)
+    if values:
+        rows.append(RawRow(labels, values, start))
+    return rows
+
+
+def detect_template(text: str) -> str | None:
+    """v2019 / v2021 / hybrid from the table labels (spec §1), None when neither template's labels occur."""
+    flat = L.norm_label(text)
+    v2019 = any(m in flat for m in L.V2019_MARKERS)
+    v2021 = any(m in flat for m in L.V2021_MARKERS)
+    return "hybrid" if v2019 and v2021 else "v2019" if v2019 else "v2021" if v2021 else None
+
+
+def expected_rows(template: str) -> list[Expected]:
+    spec = TEMPLATE_TABLES[template]
+    out = []
+    for table in ("t2_art20_1", "t2_art20_5", "t2_art20_6", "t2_art20_8", "t2_art20_9"):
+        if table in spec:
+            cols = list(spec[table].cols)
+            for row in spec[table].rows:
+                out.append(Expected(table, row, cols, [spec[table].cols[c] for c in cols], L.T2_ROWS[row]))
+    t3 = spec["t3_applications"]
+    t3_rows = list(t3.rows)
+    if template == "v2021":  # the (六) block printed as one row, as some 2021-format reports do
+        t3_rows.insert(t3_rows.index("other_no_correction"), "other_handling")
+    for row in t3_rows:
+        out.append(Expected("t3_applications", row, list(t3.cols), ["int"] * 7, L.T3_ROWS[row]))
+    t4_cols = [f"{b}_{o}" for b in T4_BLOCKS for o in T4_OUTCOMES]
+    out.append(Expected("t4_review_litigation", "*", t4_cols, ["int"] * 15, None))
+    return out
+
+
+def _gates(tokens: list[Token]) -> dict[str, int]:
+    """Token index after which each table's rows may be matched (its caption or heading seen)."""
+    gates = {"t2": len(tokens), "t3": len(tokens), "t4": len(tokens), "end": len(tokens)}
+    for i, tok in enumerate(tokens):
+        if tok.kind != LABEL:
+            continue
+        text = L.norm_label(tok.text)
+        if gates["t2"] == len(tokens) and (L.T2_CAPTION.search(text) or text == "信息内容"):
+            gates["t2"] = i
+        if gates["t3"] == len(tokens) and (L.T3_HEADING.search(text) or text == "申请人情况"):
+            gates["t3"] = i
+        elif gates["t3"] < i and gates["t4"] == len(tokens) and L.T4_HEADING.search(text):
+            gates["t4"] = i
+        elif gates["t4"] < i and L.END_OF_TABLES.search(text) and len(text) < 30:
+            gates["end"] = i
+            break
+    # Without a caption or heading the rows still count, but only after the previous table's start.
+    if gates["t3"] == len(tokens):
+        gates["t3"] = min(gates["t2"], len(tokens)) if gates["t2"] < len(tokens) else 0
+    if gates["t2"] == len(tokens):
+        gates["t2"] = 0
+    if gates["t4"] == len(tokens):
+        gates["t4"] = gates["t3"]
+    return gates
+
+
+def _gate_of(exp: Expected) -> str:
+    return "t4" if exp.table.startswith("t4") else "t3" if exp.table.startswith("t3") else "t2"
+
+
+def _candidates(row: RawRow, backward: bool) -> list[tuple[int, str]]:
+    """Label candidates for a row's values: suffixes of the labels before them (backward), or prefixes
+    of the labels after them (forward: layout text puts a tall row's values above its label)."""
+    labels = row.labels
+    out = []
+    for k in range(1, min(MAX_SUFFIX, len(labels)) + 1):
+        part = labels[-k:] if backward else labels[:k]
+        out.append((k, L.norm_label("".join(t.text for t in part))))
+    return out
+
+
+def _match(row: RawRow, todo: list[Expected], start: int, gates: dict[str, int],
+           labels: RawRow | None = None, backward: bool = True) -> tuple[int, int] | None:
+    """(index in todo, labels used) of the nearest expected row named by the shortest label suffix
+    (or, forward, prefix of `labels`)."""
+    blank = not any(t.kind == VALUE for t in row.values)
+    for k, label in _candidates(labels or row, backward):
+        for j in range(start, len(todo)):
+            exp = todo[j]
+            if row.start < gates[_gate_of(exp)] or (blank and len(row.values) < len(exp.cols)):
+                continue  # before its table begins, or blank cells between header cells
+            if exp.row in NEAR_ONLY and j - start > NEAR_ONLY[exp.row]:
+                continue
+            if exp.pattern is None:
+                if L.T4_LABEL.search(label) and len(row.values) >= 3:
+                    return j, k
+            elif L.matches(exp.pattern, label):
+                return j, k
+    return None
+
+
+def extract_tables(text: str, template: str | None = None) -> Tables:
+    """Find the tables of the given (or detected) template in a normalised text."""
+    template = template or detect_template(text)
+    if template not in ("v2019", "v2021"):
+        # hybrid or undetected: read with both row sets and keep the reading that finds more
+        results = [_extract(text, t) for t in ("v2019", "v2021")]
+        best = max(results, key=lambda r: r.n_cells)
+        if best.n_cells:
+            best.issue("template_uncertain", "warning",
+                       f"template {'hybrid' if template == 'hybrid' else 'not detected'}; read as {best.template}")
+        return best
+    return _extract(text, template)
+
+
+def _extract(text: str, template: str) -> Tables:
+    tokens = tokenize(text)
+    rows = group_rows(tokens)
+    gates = _gates(tokens)
+    todo = expected_rows(template)
+    result = Tables(template=template)
+    found: dict[int, list[Token]] = {}
+    pointer, last, carried, taken, i = 0, None, [], 0, -1
+    while i + 1 < len(rows):
+        i += 1
+        row = rows[i]
+        if row.start > gates["end"]:
+            break
+        row = RawRow(carried + row.labels[taken:], row.values, row.start)
+        carried, taken = [], 0
+        hit = _match(row, todo, pointer, gates)
+        if hit is None and last is not None and _short(todo[last], found[last]) and _has_values(row):
+            found[last].extend(row.values)  # the rest of a row cut by a wrapped label or a page break
+            continue
+        if hit is None and i + 1 < len(rows) and _complete(row, todo, pointer):
+            hit = _match(row, todo, pointer, gates, labels=rows[i + 1], backward=False)
+            if hit is not None:
+                taken = hit[1]  # those labels named this row; the next row may not use them again
+        if hit is not None:
+            j = hit[0]
+            head, rest = _cut(row.values, len(todo[j].cols))
+            found[j] = head
+            pointer, last = j + 1, j
+            if rest:  # two rows' values run together when a page footer or a label between them is gone
+                rows.insert(i + 1, RawRow([], rest, row.start + len(head)))
+        elif not _has_values(row):
+            carried = row.labels  # blank header cells: their labels stay context for the next row
+    for j, values in found.items():
+        _resolve(result, todo[j], values)
+    _report_missing(result, todo, found)
+    return result
+
+
+def _cut(values: list[Token], n: int) -> tuple[list[Token], list[Token]]:
+    """Split a value run after its n-th value when at least a whole further row of values follows."""
+    positions = [i for i, t in enumerate(values) if t.kind == VALUE]
+    if len(positions) >= 2 * n:
+        return values[: positions[n - 1] + 1], values[positions[n - 1] + 1:]
+    return values, []
+
+
+def _has_values(row: RawRow) -> bool:
+    return any(t.kind == VALUE for t in row.values)
+
+
+def _complete(row: RawRow, todo: list[Expected], start: int) -> bool:
+    """Whether a run of values fills a whole row of the table the order is in (forward matching is
+    tried only for such runs, so a stray number never takes the next row's label)."""
+    return start < len(todo) and sum(t.kind == VALUE for t in row.values) == len(todo[start].cols)
+
+
+def _short(exp: Expected, values: list[Token]) -> bool:
+    return sum(t.kind == VALUE for t in values) < len(exp.cols)
+
+
+def _resolve(result: Tables, exp: Expected, values: list[Token]) -> None:
+    n = len(exp.cols)
+    filled = [t for t in values if t.kind == VALUE]
+    where = f"{exp.table}.{exp.row}"
+    if len(filled) == n:
+        raw = [t.text for t in filled]
+    elif len(filled) < n <= len(values):
+        raw = [t.text for t in values[:n]]  # blank cells stand in their positions
+    elif len(filled) > n:
+        raw = [t.text for t in filled[:n]]
+        result.issue("extra_values", "warning",
+                     f"{len(filled)} values where the template has {n}; the first {n} were taken", where)
+    else:
+        raw = _split_run_together(result, exp, [t.text for t in filled])
+        if raw is None:
+            return
+    header_unit = "万元" if exp.table in ("t2_art20_8", "t2_art20_9") else None
+    for col, typ, text in zip(exp.cols, exp.types, raw):
+        cell = parse_cell(text, typ, header_unit if typ == "amt" else None)
+        if exp.table.startswith("t4"):
+            block, outcome = _t4_key(col)
+            result.cells.setdefault(exp.table, {}).setdefault(block, {})[outcome] = cell
+        else:
+            result.cells.setdefault(exp.table, {}).setdefault(exp.row, {})[col] = cell
+        if cell.issue:
+            severity = "error" if cell.semantic == "TEXT" else "info" if "unit_assumed" in cell.issue else "warning"
+            result.issue("cell_value", severity, cell.issue, f"{where}.{col}")
+
+
+def _t4_key(col: str) -> tuple[str, str]:
+    for block in T4_BLOCKS:
+        if col.startswith(block + "_"):
+            return block, col[len(block) + 1:]
+    raise ValueError(col)
+
+
+def _split_run_together(result: Tables, exp: Expected, tokens: list[str]) -> list[str] | None:
+    where = f"{exp.table}.{exp.row}"
+    if exp.table == "t3_applications":
+        holds = sums_hold([([0, 1, 2, 3, 4, 5], 6)])
+    elif exp.table.startswith("t4"):
+        holds = sums_hold([([5 * b + i for i in range(4)], 5 * b + 4) for b in range(3)])
+    else:
+        def holds(split: list[str]) -> bool:  # T2: a sign only in the signed column
+            return all(typ == "sint" or not s.startswith(("-", "+")) for typ, s in zip(exp.types, split))
+    if not tokens or not any(len(t) > 1 for t in tokens):
+        result.issue("missing_values", "error",
+                     f"{len(tokens)} values where the template has {len(exp.cols)}; the row's cells are left out",
+                     where)
+        return None
+    solutions = solve(tokens, len(exp.cols), holds)
+    if len(solutions) == 1:
+        result.issue("run_together_split", "info", f"cells {' '.join(tokens)!r} split as {solutions[0]}", where)
+        return solutions[0]
+    if not solutions:
+        result.issue("unsplittable", "error", f"no split of {' '.join(tokens)!r} into {len(exp.cols)} cells "
+                                              "satisfies the row's identity; cells left out", where)
+        return None
+    shown = "; ".join(" ".join(s) for s in solutions[:3])
+    result.issue("ambiguous_split", "error", f"{' '.join(tokens)!r} splits several ways that all fit "
+                                             f"({shown}); cells left NULL", where)
+    return ["" for _ in exp.cols]
+
+
+def _report_missing(result: Tables, todo: list[Expected], found: dict[int, list[Token]]) -> None:
+    keys = {(todo[j].table, todo[j].row) for j in found}
+    single_other = ("t3_applications", "other_handling") in keys
+    tables_found = {t for t, _ in keys}
+    for exp in todo:
+        if (exp.table, exp.row) in keys or exp.table not in tables_found:
+            continue
+        if exp.row == "other_handling" and result.template == "v2021":
+            continue
+        if single_other and exp.row in ("other_no_correction", "other_fee_unpaid", "other_misc"):
+            continue
+        result.issue("missing_row", "error", f"row {exp.row} of {exp.table} not found", f"{exp.table}.{exp.row}")
+    if single_other and result.template == "v2021":
+        result.issue("single_other_row", "info", "the (六)其他处理 block is printed as one row (2019-style)",
+                     "t3_applications.other_handling")
+    for table in TEMPLATE_TABLES[result.template]:
+        if table not in tables_found:
+            result.issue("missing_table", "error", f"table {table} not found", table)
+
+

@@ -1,0 +1,105 @@
+"""Layout reading: any text layout → one stream of label and value tokens, in reading order.
+
+The readers know about layout and nothing about the template (spec §11): a pipe row is split into its
+cells, a tab-indented line is one cell (a blank one may be filled by a value pushed to a later line),
+any other line is split at runs of white space. Page footers and Markdown separator rows are dropped.
+A label glued to its values by a naive crawl (`…申请数量230 000023`) is cut where the digits start.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from pipelines.extract.values import is_value_token
+
+LABEL, VALUE, EMPTY = "label", "value", "empty"
+
+_FOOTER = re.compile(
+    r"^\s*(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*/?\s*共\s*\d{1,3}\s*页)?|\d{1,3}\s*/\s*\d{1,3}"
+    r"|page\s*\d+(?:\s*of\s*\d+)?)\s*$",
+    re.IGNORECASE,
+)
+_MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_ARTEFACTS = re.compile(r"\[bookmark:[^\]]*\]|\*\*|__|^#{1,6}\s+|^>\s+")
+# A label glued to trailing values: the label ends in a non-digit, the tail is digits/signs/units/spaces.
+_GLUED = re.compile(r"^(?P<label>.*?[^\d\s.,+\-/])(?P<tail>[+\-]?\d[\d\s.,+\-]*(?:万元|元|项|件)?)$")
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: Literal["label", "value", "empty"]
+    text: str
+    line: int
+
+
+def _split_glued(part: str) -> list[str]:
+    """`行政许可9487` → [`行政许可`, `9487`]; a tail that is not all values stays in the label."""
+    m = _GLUED.match(part)
+    if m and len(m["label"]) >= 2 and not m["label"].endswith(("第", "(", "（")):
+        tail = m["tail"].split()
+        if all(is_value_token(t) or t.replace("-", "").replace("+", "").isdigit() for t in tail):
+            return [m["label"], *tail]
+    return [part]
+
+
+def _classify(text: str, line: int) -> list[Token]:
+    out = []
+    for part in _split_glued(text):
+        kind = VALUE if is_value_token(part) or _is_digit_run(part) else LABEL
+        out.append(Token(kind, part, line))
+    return out
+
+
+def _is_digit_run(text: str) -> bool:
+    # Run-together cells: digits (and inner signs / a decimal amount) with the separators lost.
+    return bool(re.fullmatch(r"[+\-]?\d[\d+\-]*(?:\.\d+)?(?:万元|元)?", text))
+
+
+def is_footer(line: str) -> bool:
+    return bool(_FOOTER.match(line))
+
+
+def tokenize(text: str) -> list[Token]:
+    """Read a normalised text into tokens (labels, values, explicit empty cells)."""
+    tokens: list[Token] = []
+    pending_empty: int | None = None  # index of a blank tab cell whose value may follow on a later line
+    for n, raw_line in enumerate(text.split("\n")):
+        line = _ARTEFACTS.sub("", raw_line.rstrip(" "))
+        if line.startswith("\t") and not line.strip():
+            tokens.append(Token(EMPTY, "", n))  # a blank tab cell
+            pending_empty = len(tokens) - 1
+            continue
+        if not line.strip() or is_footer(line) or _MD_SEPARATOR.match(line):
+            continue
+        if line.count("|") >= 2:
+            pending_empty = None
+            cells = line.strip().split("|")
+            if line.strip().startswith("|"):
+                cells = cells[1:]
+            if line.strip().endswith("|"):
+                cells = cells[:-1]
+            for cell in cells:
+                cell = cell.strip()
+                if not cell:
+                    tokens.append(Token(EMPTY, "", n))
+                elif is_value_token(cell) or all(is_value_token(p) or _is_digit_run(p) for p in cell.split()):
+                    tokens.extend(Token(VALUE, p, n) for p in cell.split())
+                else:
+                    tokens.extend(t for p in cell.split() for t in _classify(p, n))
+            continue
+        if line.startswith("\t"):
+            cell = line.strip()
+            pending_empty = None
+            tokens.extend(t for p in cell.split() for t in _classify(p, n))
+            continue
+        parts = [t for p in line.split() for t in _classify(p, n)]
+        if pending_empty is not None and len(parts) == 1 and parts[0].kind == VALUE:
+            tokens[pending_empty] = parts[0]  # the value pushed below its blank tab cell
+            pending_empty = None
+            continue
+        if any(t.kind == LABEL for t in parts):
+            pending_empty = None
+        tokens.extend(parts)
+    return tokens

@@ -1,0 +1,64 @@
+"""The cell value grammar (spec §2.5): what a printed cell means, and a NULL with a reason when unsure.
+
+Text reaching here is already NFKC-normalised: full-width digits and signs are ASCII, U+3000 and NBSP
+are spaces.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+NUMERIC, ZERO, EMPTY, NA, TEXT = "NUMERIC", "ZERO", "EMPTY", "NA", "TEXT"
+
+PLACEHOLDERS = frozenset({"-", "--", "---", "—", "——", "–", "―", "─", "/", "//", "\\", "无", "不适用", "n/a", "N/A"})
+_UNITS = "万元|元|项|件|个|条|次|起|人次"
+_NUMBER = re.compile(
+    rf"^(?P<sign>[+-]?)\s*(?P<int>\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.(?P<frac>\d+))?\s*(?P<unit>{_UNITS})?$"
+)
+_BLANKS = re.compile(r"(?:&nbsp;|\s)+")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One parsed cell: `value` is None unless the text is a number; `issue` explains a doubtful reading."""
+
+    value: float | int | None
+    raw: str
+    semantic: str
+    unit: str | None = None
+    issue: str | None = None
+
+
+def is_value_token(text: str) -> bool:
+    """Whether a token is a cell value (a number, with optional sign and unit, or a placeholder)."""
+    text = text.strip()
+    return text in PLACEHOLDERS or bool(_NUMBER.match(text))
+
+
+def parse_cell(raw: str, col_type: str = "int", header_unit: str | None = None) -> Cell:
+    """Parse a printed cell for a column of type int (count), sint (signed change) or amt (万元 amount)."""
+    text = _BLANKS.sub(" ", raw).strip()
+    if not text:
+        return Cell(None, raw, EMPTY)
+    if text in PLACEHOLDERS:
+        return Cell(None, raw, NA)
+    m = _NUMBER.match(text)
+    if not m:
+        return Cell(None, raw, TEXT, issue=f"not a number: {text[:40]!r}")
+    number = float(f"{m['int'].replace(',', '')}.{m['frac'] or 0}")
+    unit, issue = m["unit"], None
+    if m["sign"] == "-":
+        number = -number
+        if col_type != "sint":
+            issue = "a negative number in a column of counts or amounts"
+    if col_type == "amt":
+        if unit == "元":
+            number = number / 10000
+        elif unit is None and header_unit is None:
+            issue = issue or "unit_assumed: no unit in the cell or the header; read as 万元"
+        return Cell(round(number, 6), raw, ZERO if number == 0 else NUMERIC, unit or header_unit, issue)
+    if m["frac"] and int(m["frac"]) != 0:
+        return Cell(number, raw, NUMERIC, unit, issue or "a fraction in a column of whole counts")
+    value = int(number)
+    return Cell(value, raw, ZERO if value == 0 else NUMERIC, unit, issue)
