@@ -108,3 +108,11 @@ def matches(pattern: RowPattern, label: str) -> bool:
     """Whether a normalised label is this row's: the pattern is in it and it is not much longer than the
     official label (a sentence of narrative that happens to name 行政许可 is not a row label)."""
     return bool(pattern.pattern.search(label)) and len(label) <= len(pattern.official) + 14
+
+
+_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|\(?[一二三四五六七八九十\d]+\)|\d+[.、])+")
+
+
+def strip_numbering(label: str) -> str:
+    """A label without its leading numbering ("(四)1." …), for fuzzy comparison."""
+    return _NUMBERING.sub("", label)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz
+
 from pipelines.contract import TEMPLATE_TABLES, T4_BLOCKS, T4_OUTCOMES
 from pipelines.extract import labels as L
 from pipelines.extract.solver import solve, sums_hold
@@ -147,17 +149,40 @@ def _match(row: RawRow, todo: list[Expected], start: int, gates: dict[str, int],
     """(index in todo, labels used) of the nearest expected row named by the shortest label suffix
     (or, forward, prefix of `labels`)."""
     blank = not any(t.kind == VALUE for t in row.values)
+    n_values = sum(t.kind == VALUE for t in row.values)
     for k, label in _candidates(labels or row, backward):
         for j in range(start, len(todo)):
             exp = todo[j]
             if row.start < gates[_gate_of(exp)] or (blank and len(row.values) < len(exp.cols)):
                 continue  # before its table begins, or blank cells between header cells
+            if not backward and n_values != len(exp.cols):
+                continue  # a label below its values is taken only by a run that fills its whole row
             if exp.row in NEAR_ONLY and j - start > NEAR_ONLY[exp.row]:
                 continue
             if exp.pattern is None:
                 if L.T4_LABEL.search(label) and len(row.values) >= 3:
                     return j, k
             elif L.matches(exp.pattern, label):
+                return j, k
+    return _fuzzy_match(row, todo, start, gates, labels, backward, n_values)
+
+
+FUZZY_WINDOW, FUZZY_SCORE = 3, 80
+
+
+def _fuzzy_match(row: RawRow, todo: list[Expected], start: int, gates: dict[str, int], labels: RawRow | None,
+                 backward: bool, n_values: int) -> tuple[int, int] | None:
+    """Close, not equal: a label cut by a wrap inside its key word, an OCR swap, missing characters.
+    Only the next few rows in order are considered, and the run must fill the row."""
+    for k, label in _candidates(labels or row, backward)[:3]:
+        bare = L.strip_numbering(label)
+        if len(bare) < 4:
+            continue
+        for j in range(start, min(start + FUZZY_WINDOW, len(todo))):
+            exp = todo[j]
+            if exp.pattern is None or row.start < gates[_gate_of(exp)] or n_values != len(exp.cols):
+                continue
+            if fuzz.ratio(bare, L.strip_numbering(L.norm_label(exp.pattern.official))) >= FUZZY_SCORE:
                 return j, k
     return None
 
@@ -183,6 +208,7 @@ def _extract(text: str, template: str) -> Tables:
     todo = expected_rows(template)
     result = Tables(template=template)
     found: dict[int, list[Token]] = {}
+    t3_first = next(j for j, e in enumerate(todo) if e.table == "t3_applications")
     pointer, last, carried, taken, i = 0, None, [], 0, -1
     while i + 1 < len(rows):
         i += 1
@@ -191,11 +217,17 @@ def _extract(text: str, template: str) -> Tables:
             break
         row = RawRow(carried + row.labels[taken:], row.values, row.start)
         carried, taken = [], 0
+        detached = _detached_table(result, row, todo, max(pointer, t3_first))
+        if detached:
+            found.update(detached)
+            last = max(detached)
+            pointer = last + 1
+            continue
         hit = _match(row, todo, pointer, gates)
         if hit is None and last is not None and _short(todo[last], found[last]) and _has_values(row):
             found[last].extend(row.values)  # the rest of a row cut by a wrapped label or a page break
             continue
-        if hit is None and i + 1 < len(rows) and _complete(row, todo, pointer):
+        if hit is None and i + 1 < len(rows):
             hit = _match(row, todo, pointer, gates, labels=rows[i + 1], backward=False)
             if hit is not None:
                 taken = hit[1]  # those labels named this row; the next row may not use them again
@@ -214,6 +246,51 @@ def _extract(text: str, template: str) -> Tables:
     return result
 
 
+def _detached_table(result: Tables, row: RawRow, todo: list[Expected], start: int) -> dict[int, list[Token]]:
+    """A T3 table whose labels all come first and its values after (a PDF extractor emitting the table
+    column by column, or labels detached from values): the values are dealt out to the labelled rows,
+    by column or by row, whichever satisfies the row identity (total = Σ parts)."""
+    values = [t for t in row.values if t.kind == VALUE]
+    if len(values) < 70 or len(row.labels) < 10:
+        return {}
+    rows, j = [], start
+    for k, tok in enumerate(row.labels):
+        label = L.norm_label(tok.text)
+        joined = L.norm_label(row.labels[k - 1].text + tok.text) if k else label
+        for jj in range(j, min(j + 4, len(todo))):
+            exp = todo[jj]
+            if exp.table == "t3_applications" and (L.matches(exp.pattern, label) or L.matches(exp.pattern, joined)):
+                rows.append(jj)
+                j = jj + 1
+                break
+    n = len(rows)
+    if n < 10 or len(values) != 7 * n:
+        return {}
+    by_row = {r: values[i * 7:(i + 1) * 7] for i, r in enumerate(rows)}
+    by_col = {r: [values[c * n + i] for c in range(7)] for i, r in enumerate(rows)}
+
+    def fits(layout: dict[int, list[Token]]) -> int:
+        return sum(_sum_holds([t.text for t in cells]) for cells in layout.values())
+
+    best = max((by_col, by_row), key=fits)
+    if fits(by_col) == fits(by_row) and by_col != by_row:
+        result.issue("ambiguous_split", "error", "labels detached from values: read by column and by row fit the "
+                     "identities equally; T3 left out", "t3_applications")
+        return {}
+    result.issue("detached_values", "info", f"T3 values printed apart from their labels; dealt out "
+                 f"{'by column' if best is by_col else 'by row'}", "t3_applications")
+    return best
+
+
+def _sum_holds(cells: list[str]) -> bool:
+    from pipelines.extract.solver import number
+
+    try:
+        return abs(sum(number(c) for c in cells[:6]) - number(cells[6])) < 1e-9
+    except ValueError:
+        return False
+
+
 def _cut(values: list[Token], n: int) -> tuple[list[Token], list[Token]]:
     """Split a value run after its n-th value when at least a whole further row of values follows."""
     positions = [i for i, t in enumerate(values) if t.kind == VALUE]
@@ -224,12 +301,6 @@ def _cut(values: list[Token], n: int) -> tuple[list[Token], list[Token]]:
 
 def _has_values(row: RawRow) -> bool:
     return any(t.kind == VALUE for t in row.values)
-
-
-def _complete(row: RawRow, todo: list[Expected], start: int) -> bool:
-    """Whether a run of values fills a whole row of the table the order is in (forward matching is
-    tried only for such runs, so a stray number never takes the next row's label)."""
-    return start < len(todo) and sum(t.kind == VALUE for t in row.values) == len(todo[start].cols)
 
 
 def _short(exp: Expected, values: list[Token]) -> bool:
