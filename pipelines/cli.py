@@ -114,5 +114,38 @@ def ui(port: Annotated[int, typer.Option(help="Port for the web UI.")] = 3000,
     os.execv(cmd[0], cmd)  # replace this process: Ctrl-C and SIGTERM reach dagster dev directly
 
 
+@app.command()
+def extract(files: Annotated[list[Path], typer.Argument(help="Documents to extract (any supported format).")],
+            as_json: Annotated[bool, typer.Option("--json", help="Print the records as JSON (one object for one "
+                                                                 "file, an array for several).")] = False) -> None:
+    """Extract each file's record (doc_type, metadata, cells[table][row][col], issues) and print it.
+
+    A library call: no Dagster, no warehouse. Exits 1 when a file could not be read as a document.
+    """
+    import json
+
+    from pipelines.extract.files import Rejected, extract_file
+    from pipelines.extract.render import print_record
+
+    out, failed = [], 0
+    for path in files:
+        try:
+            record = extract_file(path).to_json()
+        except (Rejected, OSError) as e:
+            failed += 1
+            record = {"file": str(path), "error": str(e)}
+            if not as_json:
+                console.print(f"[red]{path}: rejected — {e}[/red]")
+        else:
+            record = {"file": str(path), **record}
+            if not as_json:
+                print_record(console, record)
+        out.append(record)
+    if as_json:
+        print(json.dumps(out[0] if len(out) == 1 else out, ensure_ascii=False, indent=1))
+    if failed:
+        raise typer.Exit(1)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()

@@ -2,12 +2,12 @@
 
 import dagster as dg
 
-from assets import raw, text
+from assets import extracted, raw, text
 from pipelines.jobs import annual_reports_job
 from pipelines.resources import build_resources
 from pipelines.sensors import inbox_sensor
 
-LAYERS = [raw, text]
+LAYERS = [raw, text, extracted]
 
 
 @dg.definitions

@@ -122,3 +122,29 @@ def documents_summary(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str, i
     return conn.execute(
         "select format, status, count(*) from documents group by all order by format, status"
     ).fetchall()
+
+
+def load_decoded(conn: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, Decoded]:
+    """The decoded text and blocks of some documents, as the decoders returned them."""
+    from pipelines.decode.model import Block
+
+    if not ids:
+        return {}
+    conn.register("wanted_ids", pa.table({"document_id": ids}))
+    try:
+        texts = conn.execute(
+            "select document_id, text, original_text, decoder, pages, flags from document_text "
+            "where document_id in (select document_id from wanted_ids)"
+        ).fetchall()
+        blocks = conn.execute(
+            "select document_id, kind, page, text, grid from document_blocks "
+            "where document_id in (select document_id from wanted_ids) order by document_id, seq"
+        ).fetchall()
+    finally:
+        conn.unregister("wanted_ids")
+    out = {doc_id: Decoded(text=text, original_text=original, blocks=[], decoder=decoder, pages=pages,
+                           flags=list(flags or []))
+           for doc_id, text, original, decoder, pages, flags in texts}
+    for doc_id, kind, page, text, grid in blocks:
+        out[doc_id].blocks.append(Block(kind=kind, text=text, page=page, grid=grid))
+    return out

@@ -67,3 +67,25 @@ def test_a_failed_run_exits_non_zero_and_says_where(tmp_path, corpus_dir):
     proc = nianbao("run", "--inbox", str(corpus_dir / "samples"), tmp=tmp_path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "failed in raw__documents" in proc.stdout
+
+
+def test_extract_json_prints_the_gold_shape(tmp_path, corpus_dir):
+    import json
+
+    proc = nianbao("extract", str(corpus_dir / "pdf" / "hongze-district-2023.pdf"), "--json", tmp=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(proc.stdout)
+    gold = json.loads((corpus_dir / "gold" / "hongze-district-2023.json").read_text(encoding="utf-8"))
+    assert record["cells"] == gold["cells"]
+    assert {k: record[k] for k in ("doc_type", "agency", "year", "template")} == \
+        {k: gold[k] for k in ("doc_type", "agency", "year", "template")}
+    assert {"code", "severity", "message", "location"} <= set(record["issues"][0]) if record["issues"] else True
+
+
+def test_extract_several_files_human_readable_and_a_rejected_one(tmp_path, corpus_dir):
+    (tmp_path / "junk.bin").write_bytes(bytes(range(256)) * 8)
+    proc = nianbao("extract", str(corpus_dir / "samples" / "004_cb93c0191c209947.txt"), str(tmp_path / "junk.bin"),
+                   tmp=tmp_path)
+    assert proc.returncode == 1
+    assert "annual_report" in proc.stdout and "t3_applications" in proc.stdout and "马渚镇人民政府" in proc.stdout
+    assert "junk.bin: rejected" in proc.stdout and "binary_data" in proc.stdout

@@ -41,3 +41,52 @@ create table if not exists document_blocks (
     text        varchar,
     grid        varchar[][]             -- table cells row by row; merged cells repeated where they span
 );
+
+-- The extracted layer: one row per report (report_id = the document's sha256), its cells long.
+create table if not exists reports (
+    report_id         varchar primary key,
+    doc_type          varchar,          -- annual_report | self_inspection | work_summary | notice | not_a_report
+    agency            varchar,
+    admin_level       varchar,          -- central | provincial | prefectural | county | township
+    region            varchar,
+    region_code       varchar,
+    year              integer,
+    template          varchar,          -- v2019 | v2021 (from the table labels, never the year)
+    publication_date  date,
+    source_format     varchar,          -- layout family the tables were read from
+    status            varchar,          -- extracted | partial (an error issue) | no_tables
+    n_cells           integer,
+    n_issues          integer,
+    extractor_version varchar,
+    extracted_at      timestamptz,
+    metadata          json
+);
+
+create table if not exists report_cells (
+    report_id varchar,
+    table_key varchar,
+    row_key   varchar,
+    col_key   varchar,
+    value     double,                   -- NULL for EMPTY / NA / TEXT cells: never a silent 0
+    value_raw varchar,
+    semantic  varchar,                  -- NUMERIC | ZERO | EMPTY | NA | TEXT
+    unit      varchar
+);
+
+create table if not exists extraction_issues (
+    report_id varchar,
+    code      varchar,
+    severity  varchar,                  -- error | warning | info
+    message   varchar,
+    location  varchar
+);
+
+create table if not exists narrative_claims (
+    report_id varchar,
+    claim     varchar,
+    value     double,
+    unit      varchar,
+    qualifier varchar,
+    text      varchar,
+    "offset"  integer
+);

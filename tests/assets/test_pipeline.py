@@ -164,13 +164,59 @@ def test_texts_keep_original_and_normalised(run_once):
     assert flags == ["pinyin_ruby", "traditional_script"]
 
 
+def test_extracted_layer_has_a_report_per_accepted_document(run_once):
+    _, warehouse, _ = run_once
+    accepted = query(warehouse, "select count(*) from documents where status = 'accepted'")[0][0]
+    assert query(warehouse, "select count(*) from reports") == [(accepted,)]
+    by_name = dict(query(warehouse, """
+        select d.original_name, r.doc_type || '/' || coalesce(r.template, '-') || '/' || coalesce(r.year::varchar, '-')
+        from reports r join documents d on d.id = r.report_id"""))
+    assert by_name["000_2f7257501bd8445e.txt"] == "annual_report/v2019/2020"
+    assert by_name["001_2f212ad4ee3ae2a4.txt"] == "self_inspection/-/2021"
+    assert by_name["huaian-city-2024.pdf"] == "annual_report/v2021/2024"
+    assert by_name["record.json"] == "annual_report/v2021/2022"
+
+
+def test_cells_match_gold_in_the_warehouse(run_once, corpus_dir):
+    import json
+
+    _, warehouse, _ = run_once
+    for name, gold_name in [("hongze-district-2023.pdf", "hongze-district-2023"),
+                            ("004_cb93c0191c209947.txt", "004_cb93c0191c209947")]:
+        gold = json.loads((corpus_dir / "gold" / f"{gold_name}.json").read_text(encoding="utf-8"))
+        rows = query(warehouse, """
+            select c.table_key, c.row_key, c.col_key, c.value, c.semantic from report_cells c
+            join documents d on d.id = c.report_id where d.original_name = ?""", [name])
+        got = {(t, r, c): v for t, r, c, v, _ in rows}
+        want = {(t, r, c): v for t, rs in gold["cells"].items() for r, cs in rs.items() for c, v in cs.items()}
+        assert got == want, name
+    # a placeholder is NULL with its semantic, never 0
+    assert query(warehouse, """
+        select c.value, c.value_raw, c.semantic from report_cells c join documents d on d.id = c.report_id
+        where d.original_name = '000_2f7257501bd8445e.txt' and c.table_key = 't3_applications'
+          and c.row_key = 'granted' and c.col_key = 'total'""") == [(None, "-", "NA")]
+
+
+def test_narrative_claims_and_issues_are_loaded(run_once):
+    _, warehouse, _ = run_once
+    claims = query(warehouse, """
+        select n.claim, n.value from narrative_claims n join documents d on d.id = n.report_id
+        where d.original_name = '000_2f7257501bd8445e.txt' and n.claim = 'apps_received'""")
+    assert claims == [("apps_received", 0.0)]
+    assert query(warehouse, "select count(*) from extraction_issues")[0][0] > 0
+
+
+# Last: it changes the inbox that the module's run shares.
 def test_rerun_adds_nothing_changed_file_is_new_deleted_loses_nothing(run_once, tmp_path, corpus_dir):
     inbox, warehouse, _ = run_once
     snapshot = query(warehouse, "select id, status, reason from documents order by id")
-    texts = query(warehouse, "select count(*), (select count(*) from document_blocks) from document_text")
+    counts = """select (select count(*) from document_text), (select count(*) from document_blocks),
+                       (select count(*) from reports), (select count(*) from report_cells),
+                       (select count(*) from extraction_issues), (select count(*) from narrative_claims)"""
+    before = query(warehouse, counts)
     assert materialise(inbox, warehouse).success
     assert query(warehouse, "select id, status, reason from documents order by id") == snapshot
-    assert query(warehouse, "select count(*), (select count(*) from document_blocks) from document_text") == texts
+    assert query(warehouse, counts) == before
 
     target = inbox / "000_2f7257501bd8445e.txt"
     (old_id,) = query(warehouse, "select id from documents where original_name = ?", [target.name])[0]

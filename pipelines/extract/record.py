@@ -1,0 +1,166 @@
+"""One document → one record of the extraction contract (spec §10): metadata, cells, claims, issues.
+
+Pure: it takes the decoded document (or a canonical JSON record) and returns plain data; the CLI
+prints it and the extracted layer loads it into DuckDB.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+
+from pipelines.contract import TEMPLATE_TABLES
+from pipelines.decode.model import Decoded
+from pipelines.extract.metadata import extract_metadata
+from pipelines.extract.narrative import narrative_claims
+from pipelines.extract.tables import Tables, detect_template, extract_tables
+from pipelines.extract.values import EMPTY, NUMERIC, ZERO, Cell
+
+EXTRACTOR_VERSION = "1"
+
+
+@dataclass
+class Record:
+    report_id: str
+    doc_type: str
+    agency: str | None
+    admin_level: str | None
+    region: str | None
+    year: int | None
+    template: str | None
+    publication_date: str | None
+    source_format: str
+    metadata: dict = field(default_factory=dict)
+    cells: dict[str, dict[str, dict[str, Cell]]] = field(default_factory=dict)
+    claims: list[dict] = field(default_factory=list)
+    issues: list[dict] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """extracted | partial (an error issue) | no_tables (not a report, or no table found)."""
+        if not self.cells:
+            return "no_tables"
+        return "partial" if any(i["severity"] == "error" for i in self.issues) else "extracted"
+
+    def to_json(self) -> dict:
+        """The record as JSON, `cells[table][row][col]` holding values exactly like the gold files."""
+        return {
+            "report_id": self.report_id,
+            "doc_type": self.doc_type,
+            "agency": self.agency,
+            "admin_level": self.admin_level,
+            "region": self.region,
+            "year": self.year,
+            "template": self.template,
+            "publication_date": self.publication_date,
+            "source_format": self.source_format,
+            "status": self.status,
+            "metadata": self.metadata,
+            "cells": {t: {r: {c: cell.value for c, cell in cols.items()} for r, cols in rows.items()}
+                      for t, rows in self.cells.items()},
+            "narrative_claims": self.claims,
+            "issues": self.issues,
+        }
+
+
+def _error_count(tables: Tables) -> int:
+    return sum(i["severity"] == "error" for i in tables.issues)
+
+
+def _best_tables(decoded: Decoded, template: str | None, fmt: str) -> Tables:
+    """Read the tables from the text; for PDFs also from the ruled-table grids, keeping the better."""
+    tables = extract_tables(decoded.text, template)
+    if fmt in ("pdf", "docx", "html") and any(b.kind == "table" for b in decoded.blocks):
+        from_grids = extract_tables("\n".join(b.text for b in decoded.blocks), template)
+        if (_error_count(from_grids), -from_grids.n_cells) < (_error_count(tables), -tables.n_cells):
+            return from_grids
+    return tables
+
+
+def source_format(decoded: Decoded, fmt: str, tables: Tables) -> str:
+    """The layout family the tables were read from (spec §6 source_format)."""
+    if fmt in ("pdf", "docx"):
+        return fmt
+    if fmt == "html":
+        return "html_table"
+    if any(i["code"] == "run_together_split" for i in tables.issues):
+        return "run_together"
+    lines = [ln for ln in decoded.text.split("\n") if ln.strip()]
+    pipes = sum(ln.count("|") >= 2 for ln in lines)
+    tabs = sum(ln.startswith("\t") for ln in lines)
+    numeric_lines = [ln for ln in lines if re.fullmatch(r"[\s\d.,+\-/—]+", ln)]
+    multi = sum(len(ln.split()) > 1 for ln in numeric_lines)
+    if pipes > 10:
+        return "markdown_table" if fmt == "markdown" else "pipe_table"
+    if tabs > 20:
+        return "tab_indented_cells"
+    if numeric_lines and multi < len(numeric_lines) / 4:
+        return "one_cell_per_line"
+    return "column_aligned" if re.search(r"\S {3,}\d", decoded.text) else "plain_text"
+
+
+def extract_decoded(report_id: str, decoded: Decoded, fmt: str) -> Record:
+    """The record of a decoded document (text, HTML, DOCX, PDF)."""
+    template = detect_template(decoded.text)
+    tables = _best_tables(decoded, template if template in ("v2019", "v2021") else None, fmt)
+    meta = extract_metadata(decoded.text, has_tables=bool(tables.cells))
+    issues = list(meta.issues)
+    if meta.doc_type == "annual_report":
+        issues += tables.issues
+        cells = tables.cells
+    else:
+        cells = {}  # not a report: its numbers are no facts (spec §7, 001)
+    record = Record(
+        report_id=report_id,
+        doc_type=meta.doc_type,
+        agency=meta.agency,
+        admin_level=meta.admin_level,
+        region=meta.region,
+        year=meta.year,
+        template=tables.template if cells else None,
+        publication_date=meta.publication_date,
+        source_format=source_format(decoded, fmt, tables),
+        metadata={k: v for k, v in asdict(meta).items() if k not in ("issues",) and v is not None},
+        cells=cells,
+        claims=[asdict(c) for c in narrative_claims(decoded.text)] if meta.doc_type == "annual_report" else [],
+        issues=issues,
+    )
+    if template == "hybrid":
+        record.issues.append({"code": "hybrid_template", "severity": "warning",
+                              "message": "labels of both the 2019 and the 2021 template", "location": None})
+    return record
+
+
+def extract_json_record(report_id: str, text: str) -> Record:
+    """A canonical JSON record (validated at ingestion): its cells are taken as they are."""
+    data = json.loads(text)
+    meta = data.get("metadata") or {}
+    cells: dict[str, dict[str, dict[str, Cell]]] = {}
+    for table, rows in (data.get("cells") or {}).items():
+        for row, cols in rows.items():
+            for col, value in cols.items():
+                semantic = EMPTY if value is None else ZERO if value == 0 else NUMERIC
+                raw = "" if value is None else json.dumps(value)
+                cells.setdefault(table, {}).setdefault(row, {})[col] = Cell(value, raw, semantic)
+    issues = []
+    template = data.get("template")
+    if template in TEMPLATE_TABLES:
+        for table in TEMPLATE_TABLES[template]:
+            if cells and table not in cells:
+                issues.append({"code": "missing_table", "severity": "error", "message": f"table {table} not in the record",
+                               "location": table})
+    return Record(
+        report_id=report_id,
+        doc_type=data.get("doc_type") or ("annual_report" if cells else "not_a_report"),
+        agency=data.get("agency"),
+        admin_level=meta.get("admin_level") or data.get("admin_level"),
+        region=meta.get("region") or data.get("region"),
+        year=data.get("year"),
+        template=template,
+        publication_date=meta.get("publication_date") or data.get("publication_date"),
+        source_format="json_record",
+        metadata={k: v for k, v in data.items() if k not in ("cells",)},
+        cells=cells,
+        issues=issues,
+    )
