@@ -98,12 +98,6 @@ T4_HEADING = re.compile(r"行政复议、?行政诉讼|行政复议和行政诉�
 T4_LABEL = re.compile(r"复议|诉讼|维持|纠正|审结|结果|总计|起诉")
 END_OF_TABLES = re.compile(r"存在的主要问题|主要问题及改进|其他需要报告")
 
-V2019_MARKERS = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减", "第二十条第(九)项",
-                 "政府集中采购")
-V2021_MARKERS = ("本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "本年收费金额", "逾期不补正",
-                 "逾期未按收费通知")
-
-
 def matches(pattern: RowPattern, label: str) -> bool:
     """Whether a normalised label is this row's: the pattern is in it and it is not much longer than the
     official label (a sentence of narrative that happens to name 行政许可 is not a row label)."""

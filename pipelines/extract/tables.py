@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 from pipelines.contract import TEMPLATE_TABLES, T4_BLOCKS, T4_OUTCOMES
 from pipelines.extract import labels as L
 from pipelines.extract.solver import solve, sums_hold
+from pipelines.extract.template import detect_template as template_of
 from pipelines.extract.tokens import EMPTY, LABEL, VALUE, Token, tokenize
 from pipelines.extract.values import Cell, parse_cell
 
@@ -78,10 +79,7 @@ def group_rows(tokens: list[Token]) -> list[RawRow]:
 
 def detect_template(text: str) -> str | None:
     """v2019 / v2021 / hybrid from the table labels (spec §1), None when neither template's labels occur."""
-    flat = L.norm_label(text)
-    v2019 = any(m in flat for m in L.V2019_MARKERS)
-    v2021 = any(m in flat for m in L.V2021_MARKERS)
-    return "hybrid" if v2019 and v2021 else "v2019" if v2019 else "v2021" if v2021 else None
+    return template_of(text)[0]
 
 
 def expected_rows(template: str) -> list[Expected]:
