@@ -6,7 +6,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from assets.metadata import md_table
-from pipelines.extract.record import extract_decoded, extract_json_record
+from pipelines.extract.record import extract_safely
 from pipelines.progress import progress
 from pipelines.reports_store import pending_extraction, write_records
 from pipelines.warehouse import ensure_schema, load_decoded
@@ -30,11 +30,7 @@ def reports(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         for start in progress(range(0, len(pending), BATCH), "extract", total=-(-len(pending) // BATCH)):
             batch = pending[start:start + BATCH]
             decoded = load_decoded(conn, [doc_id for doc_id, _ in batch])
-            records = [
-                extract_json_record(doc_id, decoded[doc_id].text) if fmt == "json_record"
-                else extract_decoded(doc_id, decoded[doc_id], fmt)
-                for doc_id, fmt in batch
-            ]
+            records = [extract_safely(doc_id, decoded[doc_id], fmt) for doc_id, fmt in batch]
             write_records(conn, records, at)
         by_type = conn.execute("select doc_type, status, count(*) from reports group by all order by all").fetchall()
         preview = conn.execute(

@@ -38,7 +38,9 @@ class Record:
 
     @property
     def status(self) -> str:
-        """extracted | partial (an error issue) | no_tables (not a report, or no table found)."""
+        """extracted | partial (an error issue) | no_tables (not a report, or no table found) | failed."""
+        if any(i["code"] == "extraction_failed" for i in self.issues):
+            return "failed"
         if not self.cells:
             return "no_tables"
         return "partial" if any(i["severity"] == "error" for i in self.issues) else "extracted"
@@ -164,3 +166,17 @@ def extract_json_record(report_id: str, text: str) -> Record:
         cells=cells,
         issues=issues,
     )
+
+
+def extract_safely(report_id: str, decoded: Decoded, fmt: str) -> Record:
+    """`extract_decoded`, or, when the extractor itself fails on a document, an empty record saying why:
+    one document's surprise is an issue on that document, not the end of the run."""
+    try:
+        if fmt == "json_record":
+            return extract_json_record(report_id, decoded.text)
+        return extract_decoded(report_id, decoded, fmt)
+    except Exception as e:  # noqa: BLE001 - recorded on the report, with the exception's text
+        return Record(report_id=report_id, doc_type="unknown", agency=None, admin_level=None, region=None,
+                      year=None, template=None, publication_date=None, source_format=fmt,
+                      issues=[{"code": "extraction_failed", "severity": "error",
+                               "message": f"{type(e).__name__}: {str(e)[:300]}", "location": None}])

@@ -179,3 +179,16 @@ def test_cell_grammar(raw, typ, value, semantic):
 def test_tokenizer_never_splits_a_number_across_a_blank_tab_cell():
     kinds = [(t.kind, t.text) for t in tokenize("\t规章\n\t\u00a0\n\n20\n\t下一个")]
     assert kinds == [("label", "规章"), ("value", "20"), ("label", "下一个")]
+
+
+def test_an_extractor_failure_is_recorded_not_raised(monkeypatch):
+    from pipelines.decode.model import Decoded
+    from pipelines.extract import record
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("a bug met on one document")
+
+    monkeypatch.setattr(record, "extract_decoded", boom)
+    out = record.extract_safely("abc", Decoded("t", "t", [], "text"), "text")
+    assert out.status == "failed" and out.issues[0]["code"] == "extraction_failed"
+    assert "a bug met on one document" in out.issues[0]["message"]
