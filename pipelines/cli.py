@@ -147,5 +147,23 @@ def extract(files: Annotated[list[Path], typer.Argument(help="Documents to extra
         raise typer.Exit(1)
 
 
+@app.command()
+def synth(count: Annotated[int, typer.Option("--count", "-n", help="How many documents.")] = 100,
+          out: Annotated[Path, typer.Option(help="Output folder: documents in OUT/docs, gold records in OUT/gold.")]
+          = Path("synth"),
+          layouts: Annotated[Optional[list[str]], typer.Option("--layouts", help="Layouts to render (repeat the "
+                             "option); default: every layout of spec §9.")] = None,
+          seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same corpus.")] = 0,
+          error_rate: Annotated[float, typer.Option(help="Share of reports with an injected error (recorded in "
+                                                        "the gold).")] = 0.0) -> None:
+    """Generate synthetic reports of both templates in every layout, with gold records (the test corpus)."""
+    from pipelines.synth.cli import synth_command
+
+    try:
+        synth_command(count, out, layouts, seed, error_rate)
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--layouts") from e
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
