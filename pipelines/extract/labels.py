@@ -101,7 +101,8 @@ END_OF_TABLES = re.compile(r"存在的主要问题|主要问题及改进|其他�
 def matches(pattern: RowPattern, label: str) -> bool:
     """Whether a normalised label is this row's: the pattern is in it and it is not much longer than the
     official label (a sentence of narrative that happens to name 行政许可 is not a row label)."""
-    return bool(pattern.pattern.search(label)) and len(label) <= len(pattern.official) + 14
+    return (bool(pattern.pattern.search(label)) and len(label) <= len(pattern.official) + 14
+            and "。" not in label)
 
 
 _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|\(?[一二三四五六七八九十\d]+\)|\d+[.、])+")

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import ahocorasick
+
 # Gazetteer rows that are grouping placeholders, not places.
 _PLACEHOLDER_NAMES = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
 # Suffix stripped to get a short name; ethnic names of autonomous units are stripped too.
@@ -97,6 +99,11 @@ class Gazetteer:
             if ancestors:
                 self.short[short] = ancestors
         self.max_len = max(map(len, self.full))
+        # One Aho–Corasick automaton over every name: a text is scanned once, whatever the gazetteer's size.
+        self.automaton = ahocorasick.Automaton()
+        for name in {**self.short, **self.full}:
+            self.automaton.add_word(name, name)
+        self.automaton.make_automaton()
 
     def chain(self, code: str) -> list[Place]:
         """Province, city, county of a code, as far as the gazetteer has them (定州市: 河北省 → 定州市)."""
@@ -119,22 +126,12 @@ class Gazetteer:
         (余姚) only before a government word or directly before the agency's own township name.
         """
         found: list[Mention] = []
-        i = 0
-        while i < len(text):
-            hit = None
-            for n in range(min(self.max_len, len(text) - i), 1, -1):
-                s = text[i : i + n]
-                if s in self.full:
-                    hit = Mention(s, tuple(self.full[s]), i, short=False)
-                    break
-                if s in self.short:
-                    hit = Mention(s, tuple(self.short[s]), i, short=True)
-                    break
-            if hit and self._accept(text, hit, agency_core):
+        for end, name in self.automaton.iter_long(text):
+            start = end - len(name) + 1
+            hit = (Mention(name, tuple(self.full[name]), start, short=False) if name in self.full
+                   else Mention(name, tuple(self.short[name]), start, short=True))
+            if self._accept(text, hit, agency_core):
                 found.append(hit)
-                i += len(hit.name)
-            else:
-                i += 1
         return found
 
     def _accept(self, text: str, m: Mention, agency_core: str | None) -> bool:

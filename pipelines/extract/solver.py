@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterator
 from pipelines.extract.values import PLACEHOLDERS
 
 MAX_DIGITS = 40  # beyond this the number of cuts explodes and no identity pins them down
-_NUMBER = re.compile(r"^[+\-]?(?:0|[1-9]\d*)(?:\.\d{1,2})?(?:万元|元)?$")
+_NUMBER = re.compile(r"^(?:[+\-]?(?:0|[1-9]\d*)(?:\.\d{1,2})?(?:万元|元|件|项)?|[/—\-无])$")
+_NO_CUT_BEFORE = ".元万件项"
 
 
 def _cuts(text: str, parts: int) -> Iterator[list[str]]:
@@ -25,7 +26,7 @@ def _cuts(text: str, parts: int) -> Iterator[list[str]]:
         return
     for i in range(1, len(text)):
         head = text[:i]
-        if not _NUMBER.match(head) or text[i] in ".元万":
+        if not _NUMBER.match(head) or text[i] in _NO_CUT_BEFORE:
             continue
         for rest in _cuts(text[i:], parts - 1):
             yield [head, *rest]
@@ -37,7 +38,7 @@ def _splits(tokens: list[str], cells: int) -> Iterator[list[str]]:
             yield []
         return
     first, rest = tokens[0], tokens[1:]
-    if first in PLACEHOLDERS:
+    if first in PLACEHOLDERS and len(first) == 1:
         for tail in _splits(rest, cells - 1):
             yield [first, *tail]
         return
@@ -65,7 +66,7 @@ def number(text: str) -> float:
     """The value of a split cell; placeholders count as 0, as in the identities."""
     if text in PLACEHOLDERS:
         return 0.0
-    text = text.replace("万元", "").replace("元", "")
+    text = re.sub(r"万元|元|件|项", "", text)
     return float(text)
 
 

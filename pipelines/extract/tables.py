@@ -20,7 +20,7 @@ from pipelines.extract import labels as L
 from pipelines.extract.solver import solve, sums_hold
 from pipelines.extract.template import detect_template as template_of
 from pipelines.extract.tokens import EMPTY, LABEL, VALUE, Token, tokenize
-from pipelines.extract.values import Cell, parse_cell
+from pipelines.extract.values import PLACEHOLDERS, Cell, parse_cell
 
 MAX_SUFFIX = 8
 # Labels that are also column headers ("总计", "其他"): matched only when the row order is about to reach
@@ -51,6 +51,8 @@ class Tables:
     template: str | None
     cells: dict[str, dict[str, dict[str, Cell]]] = field(default_factory=dict)
     issues: list[dict] = field(default_factory=list)
+    # T3 rows whose run-together digits split several ways: settled, if at all, by the column identities
+    ambiguous: dict[str, tuple["Expected", list[list[str]]]] = field(default_factory=dict)
 
     def issue(self, code: str, severity: str, message: str, location: str | None = None) -> None:
         self.issues.append({"code": code, "severity": severity, "message": message, "location": location})
@@ -127,6 +129,11 @@ def _gates(tokens: list[Token]) -> dict[str, int]:
     return gates
 
 
+def _region(index: int, gates: dict[str, int]) -> str:
+    """Which table's region a token index lies in."""
+    return "t4" if index >= gates["t4"] else "t3" if index >= gates["t3"] else "t2"
+
+
 def _gate_of(exp: Expected) -> str:
     return "t4" if exp.table.startswith("t4") else "t3" if exp.table.startswith("t3") else "t2"
 
@@ -158,7 +165,7 @@ def _match(row: RawRow, todo: list[Expected], start: int, gates: dict[str, int],
             if exp.row in NEAR_ONLY and j - start > NEAR_ONLY[exp.row]:
                 continue
             if exp.pattern is None:
-                if L.T4_LABEL.search(label) and len(row.values) >= 3:
+                if L.T4_LABEL.search(label) and (len(row.values) >= 3 or sum(len(t.text) for t in row.values) >= 5):
                     return j, k
             elif L.matches(exp.pattern, label):
                 return j, k
@@ -207,6 +214,7 @@ def _extract(text: str, template: str) -> Tables:
     result = Tables(template=template)
     found: dict[int, list[Token]] = {}
     t3_first = next(j for j, e in enumerate(todo) if e.table == "t3_applications")
+    t3_line = tokens[gates["t3"]].line if gates["t3"] < len(tokens) else 0
     pointer, last, carried, taken, i = 0, None, [], 0, -1
     while i + 1 < len(rows):
         i += 1
@@ -215,14 +223,15 @@ def _extract(text: str, template: str) -> Tables:
             break
         row = RawRow(carried + row.labels[taken:], row.values, row.start)
         carried, taken = [], 0
-        detached = _detached_table(result, row, todo, max(pointer, t3_first))
+        detached = _detached_table(result, row, todo, max(pointer, t3_first), t3_line)
         if detached:
             found.update(detached)
             last = max(detached)
             pointer = last + 1
             continue
         hit = _match(row, todo, pointer, gates)
-        if hit is None and last is not None and _short(todo[last], found[last]) and _has_values(row):
+        if hit is None and last is not None and _short(todo[last], found[last]) and _has_values(row) \
+                and _region(row.start, gates) == _gate_of(todo[last]):
             found[last].extend(row.values)  # the rest of a row cut by a wrapped label or a page break
             continue
         if hit is None and i + 1 < len(rows):
@@ -240,27 +249,33 @@ def _extract(text: str, template: str) -> Tables:
             carried = row.labels  # blank header cells: their labels stay context for the next row
     for j, values in found.items():
         _resolve(result, todo[j], values)
+    _settle_by_columns(result)
     _report_missing(result, todo, found)
     return result
 
 
-def _detached_table(result: Tables, row: RawRow, todo: list[Expected], start: int) -> dict[int, list[Token]]:
+def _detached_table(result: Tables, row: RawRow, todo: list[Expected], start: int,
+                    first_line: int) -> dict[int, list[Token]]:
     """A T3 table whose labels all come first and its values after (a PDF extractor emitting the table
     column by column, or labels detached from values): the values are dealt out to the labelled rows,
     by column or by row, whichever satisfies the row identity (total = Σ parts)."""
     values = [t for t in row.values if t.kind == VALUE]
-    if len(values) < 70 or len(row.labels) < 10:
+    labels = [t for t in row.labels if t.line >= first_line]  # not the prose before the table
+    if len(values) < 70 or len(labels) < 10:
         return {}
     rows, j = [], start
-    for k, tok in enumerate(row.labels):
+    for k, tok in enumerate(labels):
         label = L.norm_label(tok.text)
-        joined = L.norm_label(row.labels[k - 1].text + tok.text) if k else label
+        joined = L.norm_label(labels[k - 1].text + tok.text) if k else label
         for jj in range(j, min(j + 4, len(todo))):
             exp = todo[jj]
             if exp.table == "t3_applications" and (L.matches(exp.pattern, label) or L.matches(exp.pattern, joined)):
                 rows.append(jj)
                 j = jj + 1
                 break
+    keys = {todo[r].row for r in rows}
+    if "other_handling" in keys and "other_no_correction" in keys:  # (六)其他处理 was the group header
+        rows = [r for r in rows if todo[r].row != "other_handling"]
     n = len(rows)
     if n < 10 or len(values) != 7 * n:
         return {}
@@ -268,10 +283,13 @@ def _detached_table(result: Tables, row: RawRow, todo: list[Expected], start: in
     by_col = {r: [values[c * n + i] for c in range(7)] for i, r in enumerate(rows)}
 
     def fits(layout: dict[int, list[Token]]) -> int:
-        return sum(_sum_holds([t.text for t in cells]) for cells in layout.values())
+        return _t3_identities_held({todo[r].row: [t.text for t in cells] for r, cells in layout.items()})
 
     best = max((by_col, by_row), key=fits)
-    if fits(by_col) == fits(by_row) and by_col != by_row:
+    def texts(layout: dict[int, list[Token]]) -> dict[int, list[str]]:
+        return {r: [t.text for t in cells] for r, cells in layout.items()}
+
+    if fits(by_col) == fits(by_row) and texts(by_col) != texts(by_row):
         result.issue("ambiguous_split", "error", "labels detached from values: read by column and by row fit the "
                      "identities equally; T3 left out", "t3_applications")
         return {}
@@ -280,13 +298,23 @@ def _detached_table(result: Tables, row: RawRow, todo: list[Expected], start: in
     return best
 
 
-def _sum_holds(cells: list[str]) -> bool:
+def _t3_identities_held(table: dict[str, list[str]]) -> int:
+    """How many T3 identities a candidate reading satisfies: row totals (T3-02), 一+二 = (七)+四 per
+    column (T3-01) and (七) = Σ outcome rows per column (T3-03)."""
     from pipelines.extract.solver import number
 
     try:
-        return abs(sum(number(c) for c in cells[:6]) - number(cells[6])) < 1e-9
+        v = {row: [number(c) for c in cells] for row, cells in table.items()}
     except ValueError:
-        return False
+        return 0
+    held = sum(abs(sum(cells[:6]) - cells[6]) < 1e-9 for cells in v.values())
+    zero = [0.0] * 7
+    outcome_rows = [r for r in v if r not in ("new_received", "carried_over_in", "results_total", "carried_forward_out")]
+    for c in range(7):
+        held += abs(v.get("new_received", zero)[c] + v.get("carried_over_in", zero)[c]
+                    - v.get("results_total", zero)[c] - v.get("carried_forward_out", zero)[c]) < 1e-9
+        held += abs(sum(v[r][c] for r in outcome_rows) - v.get("results_total", zero)[c]) < 1e-9
+    return held
 
 
 def _cut(values: list[Token], n: int) -> tuple[list[Token], list[Token]]:
@@ -349,13 +377,14 @@ def _split_run_together(result: Tables, exp: Expected, tokens: list[str]) -> lis
         holds = sums_hold([([5 * b + i for i in range(4)], 5 * b + 4) for b in range(3)])
     else:
         def holds(split: list[str]) -> bool:  # T2: a sign only in the signed column
-            return all(typ == "sint" or not s.startswith(("-", "+")) for typ, s in zip(exp.types, split))
+            return all(typ == "sint" or s in PLACEHOLDERS or not s.startswith(("-", "+"))
+                       for typ, s in zip(exp.types, split))
     if not tokens or not any(len(t) > 1 for t in tokens):
         result.issue("missing_values", "error",
                      f"{len(tokens)} values where the template has {len(exp.cols)}; the row's cells are left out",
                      where)
         return None
-    solutions = solve(tokens, len(exp.cols), holds)
+    solutions = solve(tokens, len(exp.cols), holds, limit=JOINT_CANDIDATES if exp.table.startswith("t3") else 4)
     if len(solutions) == 1:
         result.issue("run_together_split", "info", f"cells {' '.join(tokens)!r} split as {solutions[0]}", where)
         return solutions[0]
@@ -364,9 +393,57 @@ def _split_run_together(result: Tables, exp: Expected, tokens: list[str]) -> lis
                                               "satisfies the row's identity; cells left out", where)
         return None
     shown = "; ".join(" ".join(s) for s in solutions[:3])
+    if exp.table.startswith("t3"):
+        result.ambiguous[exp.row] = (exp, solutions)
     result.issue("ambiguous_split", "error", f"{' '.join(tokens)!r} splits several ways that all fit "
                                              f"({shown}); cells left NULL", where)
     return ["" for _ in exp.cols]
+
+
+JOINT_CANDIDATES, JOINT_LIMIT = 64, 200_000
+_T3_FLOW = ("new_received", "carried_over_in", "results_total", "carried_forward_out")
+
+
+def _settle_by_columns(result: Tables) -> None:
+    """Choose among the splits of ambiguous T3 rows the one combination under which every column
+    satisfies 一+二 = (七)+四 (T3-01) and (七) = Σ outcomes (T3-03); unique, or left as it was."""
+    if not result.ambiguous:
+        return
+    t3 = result.cells.get("t3_applications", {})
+    fixed = {row: [c.value or 0 for c in cols.values()] for row, cols in t3.items() if row not in result.ambiguous}
+    rows = list(result.ambiguous)
+    options = [result.ambiguous[r][1] for r in rows]
+    total = 1
+    for o in options:
+        total *= len(o)
+    if total > JOINT_LIMIT:
+        return
+    from itertools import product
+
+    from pipelines.extract.solver import number
+
+    fits = []
+    for combo in product(*options):
+        v = dict(fixed)
+        v.update({r: [number(x) for x in split] for r, split in zip(rows, combo)})
+        zero = [0.0] * 7
+        outcomes = [r for r in v if r not in _T3_FLOW]
+        if all(abs(v.get("new_received", zero)[c] + v.get("carried_over_in", zero)[c] - v.get("results_total", zero)[c]
+                   - v.get("carried_forward_out", zero)[c]) < 1e-9
+               and abs(sum(v[r][c] for r in outcomes) - v.get("results_total", zero)[c]) < 1e-9 for c in range(7)):
+            fits.append(combo)
+            if len(fits) > 1:
+                return
+    if len(fits) != 1:
+        return
+    for row, split in zip(rows, fits[0]):
+        exp = result.ambiguous[row][0]
+        t3[row] = {col: parse_cell(text, typ) for col, typ, text in zip(exp.cols, exp.types, split)}
+        result.issues = [i for i in result.issues
+                         if not (i["code"] == "ambiguous_split" and i["location"] == f"t3_applications.{row}")]
+        result.issue("run_together_split", "info", f"split as {split}: the only split under which every column "
+                                                   "satisfies the identities", f"t3_applications.{row}")
+    result.ambiguous.clear()
 
 
 def _report_missing(result: Tables, todo: list[Expected], found: dict[int, list[Token]]) -> None:

@@ -24,7 +24,14 @@ _FOOTER = re.compile(
 _MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _ARTEFACTS = re.compile(r"\[bookmark:[^\]]*\]|\*\*|__|^#{1,6}\s+|^>\s+")
 # A label glued to trailing values: the label ends in a non-digit, the tail is digits/signs/units/spaces.
-_GLUED = re.compile(r"^(?P<label>.*?[^\d\s.,+\-/])(?P<tail>[+\-]?\d[\d\s.,+\-]*(?:万元|元|项|件)?)$")
+# A run of glued cells: numbers (each with an optional unit, a sign, a decimal part) and placeholders.
+_RUN = r"(?:[+\-]?\d[\d.,]*(?:万元|元|项|件)?|[/—\-无])+"
+_GLUED = re.compile(rf"^(?P<label>.*?[^\d\s.,+\-/—无])(?P<tail>{_RUN}(?:\s+{_RUN})*)$")
+_DIGIT_RUN = re.compile(_RUN)
+
+
+# A glued tail is a cell only after a table label, never after a sentence ("…共新收申请255件").
+_PROSE = re.compile(r"[。;；:：!！?？]|我(?:局|镇|乡|委|厅|单位|机关|县|区|市)|共|全年|其中")
 
 
 @dataclass(frozen=True)
@@ -37,9 +44,11 @@ class Token:
 def _split_glued(part: str) -> list[str]:
     """`行政许可9487` → [`行政许可`, `9487`]; a tail that is not all values stays in the label."""
     m = _GLUED.match(part)
-    if m and len(m["label"]) >= 2 and not m["label"].endswith(("第", "(", "（")):
+    if m and 2 <= len(m["label"]) <= 40 and not m["label"].endswith(("第", "(", "（")) \
+            and not _PROSE.search(m["label"]):
         tail = m["tail"].split()
-        if all(is_value_token(t) or t.replace("-", "").replace("+", "").isdigit() for t in tail):
+        # "(四)无" + "法提供" is a wrapped label, not a label and a placeholder: a lone 无 stays text
+        if m["tail"].strip() != "无" or not m["label"].endswith(")"):
             return [m["label"], *tail]
     return [part]
 
@@ -53,8 +62,8 @@ def _classify(text: str, line: int) -> list[Token]:
 
 
 def _is_digit_run(text: str) -> bool:
-    # Run-together cells: digits (and inner signs / a decimal amount) with the separators lost.
-    return bool(re.fullmatch(r"[+\-]?\d[\d+\-]*(?:\.\d+)?(?:万元|元)?", text))
+    # Run-together cells: numbers, units, signs and placeholders with the separators lost.
+    return bool(_DIGIT_RUN.fullmatch(text)) and any(c.isdigit() or c in "/—-无" for c in text)
 
 
 def is_footer(line: str) -> bool:
