@@ -98,11 +98,15 @@ T4_HEADING = re.compile(r"行政复议、?行政诉讼|行政复议和行政诉�
 T4_LABEL = re.compile(r"复议|诉讼|维持|纠正|审结|结果|总计|起诉")
 END_OF_TABLES = re.compile(r"存在的主要问题|主要问题及改进|其他需要报告")
 
+# Marks of a sentence, which a table label never is: "2024年,我厅共新收政府信息公开申请 231 件".
+PROSE = re.compile(r"[。;；:：!！?？]|我(?:局|镇|乡|委|厅|办|单位|机关|县|区|市|省)|共|全年|其中")
+
+
 def matches(pattern: RowPattern, label: str) -> bool:
     """Whether a normalised label is this row's: the pattern is in it and it is not much longer than the
     official label (a sentence of narrative that happens to name 行政许可 is not a row label)."""
     return (bool(pattern.pattern.search(label)) and len(label) <= len(pattern.official) + 14
-            and "。" not in label)
+            and not PROSE.search(label))
 
 
 _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|\(?[一二三四五六七八九十\d]+\)|\d+[.、])+")

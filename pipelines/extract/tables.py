@@ -104,29 +104,24 @@ def expected_rows(template: str) -> list[Expected]:
 
 
 def _gates(tokens: list[Token]) -> dict[str, int]:
-    """Token index after which each table's rows may be matched (its caption or heading seen)."""
-    gates = {"t2": len(tokens), "t3": len(tokens), "t4": len(tokens), "end": len(tokens)}
-    for i, tok in enumerate(tokens):
-        if tok.kind != LABEL:
-            continue
-        text = L.norm_label(tok.text)
-        if gates["t2"] == len(tokens) and (L.T2_CAPTION.search(text) or text == "信息内容"):
-            gates["t2"] = i
-        if gates["t3"] == len(tokens) and (L.T3_HEADING.search(text) or text == "申请人情况"):
-            gates["t3"] = i
-        elif gates["t3"] < i and gates["t4"] == len(tokens) and L.T4_HEADING.search(text):
-            gates["t4"] = i
-        elif gates["t4"] < i and L.END_OF_TABLES.search(text) and len(text) < 30:
-            gates["end"] = i
-            break
-    # Without a caption or heading the rows still count, but only after the previous table's start.
-    if gates["t3"] == len(tokens):
-        gates["t3"] = min(gates["t2"], len(tokens)) if gates["t2"] < len(tokens) else 0
-    if gates["t2"] == len(tokens):
-        gates["t2"] = 0
-    if gates["t4"] == len(tokens):
-        gates["t4"] = gates["t3"]
-    return gates
+    """Token index after which each table's rows may be matched: its caption, or for T3 its column
+    header (the prose under the §三 heading names 予以公开 too), and where the tables end."""
+    n = len(tokens)
+    labels = [L.norm_label(t.text) if t.kind == LABEL else None for t in tokens]
+
+    def first(test, after: int = 0) -> int | None:
+        return next((i for i in range(after, n) if labels[i] is not None and test(labels[i])), None)
+
+    t2 = first(lambda x: bool(L.T2_CAPTION.search(x)) or x == "信息内容")
+    t3_heading = first(lambda x: "收到和处理政府信息公开申请" in x and len(x) < 40)
+    t3_header = first(lambda x: "勾稽关系" in x or x in ("申请人情况", "自然人"), t3_heading or t2 or 0)
+    t3 = t3_header if t3_header is not None else t3_heading
+    if t3 is None:  # without a heading the rows still count, but only after T2's start
+        t3 = t2 or 0
+    t4 = first(lambda x: bool(L.T4_HEADING.search(x)), t3 + 1)
+    t4 = t3 if t4 is None else t4
+    end = first(lambda x: bool(L.END_OF_TABLES.search(x)) and len(x) < 30, t4 + 1)
+    return {"t2": t2 or 0, "t3": t3, "t4": t4, "end": n if end is None else end}
 
 
 def _region(index: int, gates: dict[str, int]) -> str:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from pipelines.extract.labels import PROSE
 from pipelines.extract.values import is_value_token
 
 LABEL, VALUE, EMPTY = "label", "value", "empty"
@@ -30,8 +31,6 @@ _GLUED = re.compile(rf"^(?P<label>.*?[^\d\s.,+\-/—无])(?P<tail>{_RUN}(?:\s+{_
 _DIGIT_RUN = re.compile(_RUN)
 
 
-# A glued tail is a cell only after a table label, never after a sentence ("…共新收申请255件").
-_PROSE = re.compile(r"[。;；:：!！?？]|我(?:局|镇|乡|委|厅|单位|机关|县|区|市)|共|全年|其中")
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ def _split_glued(part: str) -> list[str]:
     """`行政许可9487` → [`行政许可`, `9487`]; a tail that is not all values stays in the label."""
     m = _GLUED.match(part)
     if m and 2 <= len(m["label"]) <= 40 and not m["label"].endswith(("第", "(", "（")) \
-            and not _PROSE.search(m["label"]):
+            and not PROSE.search(m["label"]):  # a sentence's figure is no cell
         tail = m["tail"].split()
         # "(四)无" + "法提供" is a wrapped label, not a label and a placeholder: a lone 无 stays text
         if m["tail"].strip() != "无" or not m["label"].endswith(")"):
