@@ -332,6 +332,12 @@ def _resolve(result: Tables, exp: Expected, values: list[Token]) -> None:
     n = len(exp.cols)
     filled = [t for t in values if t.kind == VALUE]
     where = f"{exp.table}.{exp.row}"
+    while len(values) > n and len(filled) < n:  # blank padding cells left over from a header line above
+        first_line = values[0].line
+        head = [t for t in values if t.line == first_line]
+        if any(t.kind == VALUE for t in head) or len(values) - len(head) < n:
+            break
+        values = values[len(head):]
     if len(filled) == n:
         raw = [t.text for t in filled]
     elif len(filled) < n <= len(values):

@@ -40,8 +40,14 @@ class Token:
     line: int
 
 
+# Header cells an OCR engine or a converter invents for unnamed columns: labels, not label + number.
+_PLACEHOLDER_HEADER = re.compile(r"^(?:数据|列|栏|字段|column|col|field)\s*\d{1,2}$", re.IGNORECASE)
+
+
 def _split_glued(part: str) -> list[str]:
     """`行政许可9487` → [`行政许可`, `9487`]; a tail that is not all values stays in the label."""
+    if _PLACEHOLDER_HEADER.match(part):
+        return [part]
     m = _GLUED.match(part)
     if m and 2 <= len(m["label"]) <= 40 and not m["label"].endswith(("第", "(", "（")) \
             and not PROSE.search(m["label"]):  # a sentence's figure is no cell
@@ -53,6 +59,8 @@ def _split_glued(part: str) -> list[str]:
 
 
 def _classify(text: str, line: int) -> list[Token]:
+    if _PLACEHOLDER_HEADER.match(text):
+        return []  # 数据1…数据15 name nothing
     out = []
     for part in _split_glued(text):
         kind = VALUE if is_value_token(part) or _is_digit_run(part) else LABEL
@@ -88,14 +96,16 @@ def tokenize(text: str) -> list[Token]:
                 cells = cells[1:]
             if line.strip().endswith("|"):
                 cells = cells[:-1]
+            row: list[Token] = []
             for cell in cells:
                 cell = cell.strip()
                 if not cell:
-                    tokens.append(Token(EMPTY, "", n))
+                    row.append(Token(EMPTY, "", n))
                 elif is_value_token(cell) or all(is_value_token(p) or _is_digit_run(p) for p in cell.split()):
-                    tokens.extend(Token(VALUE, p, n) for p in cell.split())
+                    row.extend(Token(VALUE, p, n) for p in cell.split())
                 else:
-                    tokens.extend(t for p in cell.split() for t in _classify(p, n))
+                    row.extend(t for p in cell.split() for t in _classify(p, n))
+            tokens.extend(row)
             continue
         if line.startswith("\t"):
             cell = line.strip()
