@@ -202,6 +202,9 @@ _RULES: list[tuple[str, re.Pattern]] = [
     ("other_handling", _p(r"其他处理(?:的)?(?:申请)?(?:共)?NUM(?P<u>件|个)")),
     ("regulations_count", _p(r"(?<!行政)(?<!法规)规章(?:共)?NUM(?P<u>件|部|个|项|条)")),
     ("normative_documents_count", _p(r"规范性文件(?:共)?NUM(?P<u>件|个|份|项|部|条)")),
+    # "制发行政规范性文件5件,废止3件,现行有效14件": the list goes on without naming the documents again
+    ("normative_documents_repealed", _p(r"规范性文件\d+件[,，、]?废止(?:了)?NUM(?P<u>件)")),
+    ("normative_documents_in_force", _p(r"规范性文件\d+件[,，、]?废止(?:了)?\d+件[,，、]?现行有效NUM(?P<u>件)")),
     ("licensing_count", _p(r"行政许可(?:事项|决定|处理决定|办件)?(?:共)?NUM(?P<u>件|项|个|条)")),
     ("penalty_count", _p(r"行政处罚(?:事项|决定|处理决定|案件)?(?:共)?NUM(?P<u>件|项|个|条)")),
     ("coercion_count", _p(r"行政强制(?:事项|决定|处理决定|措施)?(?:共)?NUM(?P<u>件|项|个|条)")),

@@ -70,11 +70,51 @@ def _error_count(tables: Tables) -> int:
     return sum(i["severity"] == "error" for i in tables.issues)
 
 
-def _best_tables(decoded: Decoded, template: str | None, fmt: str) -> Tables:
+# Narrative figures that name one cell, per template: they may settle a run-together split.
+_CLAIM_CELLS = {
+    "v2021": {
+        "regulations_count": ("t2_art20_1", "regulations", "issued_count"),
+        "regulations_repealed": ("t2_art20_1", "regulations", "repealed_count"),
+        "regulations_in_force": ("t2_art20_1", "regulations", "in_force_count"),
+        "normative_documents_count": ("t2_art20_1", "normative_documents", "issued_count"),
+        "normative_documents_repealed": ("t2_art20_1", "normative_documents", "repealed_count"),
+        "normative_documents_in_force": ("t2_art20_1", "normative_documents", "in_force_count"),
+        "licensing_count": ("t2_art20_5", "administrative_licensing", "decision_count"),
+        "penalty_count": ("t2_art20_6", "administrative_penalty", "decision_count"),
+        "coercion_count": ("t2_art20_6", "administrative_coercion", "decision_count"),
+        "fee_amount": ("t2_art20_8", "administrative_fees", "fee_amount_wan_yuan"),
+    },
+    "v2019": {
+        "licensing_count": ("t2_art20_5", "administrative_licensing", "decision_count"),
+        "penalty_count": ("t2_art20_6", "administrative_penalty", "decision_count"),
+        "coercion_count": ("t2_art20_6", "administrative_coercion", "decision_count"),
+        "procurement_count": ("t2_art20_9", "centralized_procurement", "procurement_project_count"),
+        "procurement_amount": ("t2_art20_9", "centralized_procurement", "procurement_amount_wan_yuan"),
+    },
+}
+_T4_CLAIMS = {f"{prefix}_{outcome}": (block, outcome) for prefix, block in (("admin_review", "admin_review"),)
+              for outcome in ("total", "upheld", "corrected", "other_outcome", "pending")}
+
+
+def claim_hints(claims: list, template: str | None) -> dict[tuple[str, str, str], float]:
+    """Cells whose value the prose states (only unqualified figures of the agency itself)."""
+    cells = _CLAIM_CELLS.get(template or "", {})
+    hints: dict[tuple[str, str, str], float] = {}
+    for claim in claims:
+        if claim.value is None or claim.qualifier:
+            continue
+        if claim.claim in cells:
+            hints[cells[claim.claim]] = claim.value
+        elif claim.claim in _T4_CLAIMS:
+            hints[("t4_review_litigation", *_T4_CLAIMS[claim.claim])] = claim.value
+    return hints
+
+
+def _best_tables(decoded: Decoded, template: str | None, fmt: str, hints: dict) -> Tables:
     """Read the tables from the text; for PDFs also from the ruled-table grids, keeping the better."""
-    tables = extract_tables(decoded.text, template)
+    tables = extract_tables(decoded.text, template, hints)
     if fmt in ("pdf", "docx", "html") and any(b.kind == "table" for b in decoded.blocks):
-        from_grids = extract_tables("\n".join(b.text for b in decoded.blocks), template)
+        from_grids = extract_tables("\n".join(b.text for b in decoded.blocks), template, hints)
         if (_error_count(from_grids), -from_grids.n_cells) < (_error_count(tables), -tables.n_cells):
             return from_grids
     return tables
@@ -105,7 +145,9 @@ def source_format(decoded: Decoded, fmt: str, tables: Tables) -> str:
 def extract_decoded(report_id: str, decoded: Decoded, fmt: str) -> Record:
     """The record of a decoded document (text, HTML, DOCX, PDF)."""
     template = detect_template(decoded.text)
-    tables = _best_tables(decoded, template if template in ("v2019", "v2021") else None, fmt)
+    claims = narrative_claims(decoded.text)
+    tables = _best_tables(decoded, template if template in ("v2019", "v2021") else None, fmt,
+                          claim_hints(claims, template))
     meta = extract_metadata(decoded.text, has_tables=bool(tables.cells))
     issues = list(meta.issues)
     if meta.doc_type == "annual_report":
@@ -125,7 +167,7 @@ def extract_decoded(report_id: str, decoded: Decoded, fmt: str) -> Record:
         source_format=source_format(decoded, fmt, tables),
         metadata={k: v for k, v in asdict(meta).items() if k not in ("issues",) and v is not None},
         cells=cells,
-        claims=[asdict(c) for c in narrative_claims(decoded.text)] if meta.doc_type == "annual_report" else [],
+        claims=[asdict(c) for c in claims] if meta.doc_type == "annual_report" else [],
         issues=issues,
     )
     if template == "hybrid":

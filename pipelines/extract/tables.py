@@ -187,21 +187,27 @@ def _fuzzy_match(row: RawRow, todo: list[Expected], start: int, gates: dict[str,
     return None
 
 
-def extract_tables(text: str, template: str | None = None) -> Tables:
-    """Find the tables of the given (or detected) template in a normalised text."""
+Hints = dict[tuple[str, str, str], float]
+
+
+def extract_tables(text: str, template: str | None = None, hints: Hints | None = None) -> Tables:
+    """Find the tables of the given (or detected) template in a normalised text.
+
+    `hints` are figures the prose states for some cells (table, row, col → value): used only to choose
+    among the splits of run-together digits that all satisfy the identities, never to fill a cell."""
     template = template or detect_template(text)
     if template not in ("v2019", "v2021"):
         # hybrid or undetected: read with both row sets and keep the reading that finds more
-        results = [_extract(text, t) for t in ("v2019", "v2021")]
+        results = [_extract(text, t, hints or {}) for t in ("v2019", "v2021")]
         best = max(results, key=lambda r: r.n_cells)
         if best.n_cells:
             best.issue("template_uncertain", "warning",
                        f"template {'hybrid' if template == 'hybrid' else 'not detected'}; read as {best.template}")
         return best
-    return _extract(text, template)
+    return _extract(text, template, hints or {})
 
 
-def _extract(text: str, template: str) -> Tables:
+def _extract(text: str, template: str, hints: Hints) -> Tables:
     tokens = tokenize(text)
     rows = group_rows(tokens)
     gates = _gates(tokens)
@@ -243,7 +249,7 @@ def _extract(text: str, template: str) -> Tables:
         elif not _has_values(row):
             carried = row.labels  # blank header cells: their labels stay context for the next row
     for j, values in found.items():
-        _resolve(result, todo[j], values)
+        _resolve(result, todo[j], values, hints)
     _settle_by_columns(result)
     _report_missing(result, todo, found)
     return result
@@ -328,7 +334,7 @@ def _short(exp: Expected, values: list[Token]) -> bool:
     return sum(t.kind == VALUE for t in values) < len(exp.cols)
 
 
-def _resolve(result: Tables, exp: Expected, values: list[Token]) -> None:
+def _resolve(result: Tables, exp: Expected, values: list[Token], hints: Hints) -> None:
     n = len(exp.cols)
     filled = [t for t in values if t.kind == VALUE]
     where = f"{exp.table}.{exp.row}"
@@ -347,7 +353,7 @@ def _resolve(result: Tables, exp: Expected, values: list[Token]) -> None:
         result.issue("extra_values", "warning",
                      f"{len(filled)} values where the template has {n}; the first {n} were taken", where)
     else:
-        raw = _split_run_together(result, exp, [t.text for t in filled])
+        raw = _split_run_together(result, exp, [t.text for t in filled], hints)
         if raw is None:
             return
     header_unit = "万元" if exp.table in ("t2_art20_8", "t2_art20_9") else None
@@ -370,7 +376,24 @@ def _t4_key(col: str) -> tuple[str, str]:
     raise ValueError(col)
 
 
-def _split_run_together(result: Tables, exp: Expected, tokens: list[str]) -> list[str] | None:
+def _cell_keys(exp: Expected) -> list[tuple[str, str, str]]:
+    if exp.table.startswith("t4"):
+        return [(exp.table, *_t4_key(col)) for col in exp.cols]
+    return [(exp.table, exp.row, col) for col in exp.cols]
+
+
+def _agrees(exp: Expected, split: list[str], hints: Hints) -> bool:
+    from pipelines.extract.solver import number
+
+    for key, typ, text in zip(_cell_keys(exp), exp.types, split):
+        if key in hints:
+            cell = parse_cell(text, typ, "万元" if typ == "amt" else None)
+            if cell.value is None or abs(cell.value - hints[key]) > 1e-6:
+                return False
+    return True
+
+
+def _split_run_together(result: Tables, exp: Expected, tokens: list[str], hints: Hints) -> list[str] | None:
     where = f"{exp.table}.{exp.row}"
     if exp.table == "t3_applications":
         holds = sums_hold([([0, 1, 2, 3, 4, 5], 6)])
@@ -385,7 +408,13 @@ def _split_run_together(result: Tables, exp: Expected, tokens: list[str]) -> lis
                      f"{len(tokens)} values where the template has {len(exp.cols)}; the row's cells are left out",
                      where)
         return None
-    solutions = solve(tokens, len(exp.cols), holds, limit=JOINT_CANDIDATES if exp.table.startswith("t3") else 4)
+    solutions = solve(tokens, len(exp.cols), holds, limit=JOINT_CANDIDATES)
+    if len(solutions) > 1 and any(k in hints for k in _cell_keys(exp)):
+        stated = [s for s in solutions if _agrees(exp, s, hints)]
+        if len(stated) == 1:
+            result.issue("run_together_split", "info", f"cells {' '.join(tokens)!r} split as {stated[0]}: the only "
+                                                       "split that fits the figures the text states", where)
+            return stated[0]
     if len(solutions) == 1:
         result.issue("run_together_split", "info", f"cells {' '.join(tokens)!r} split as {solutions[0]}", where)
         return solutions[0]
