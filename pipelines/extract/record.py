@@ -170,9 +170,6 @@ def extract_decoded(report_id: str, decoded: Decoded, fmt: str) -> Record:
         claims=[asdict(c) for c in claims] if meta.doc_type == "annual_report" else [],
         issues=issues,
     )
-    if template == "hybrid":
-        record.issues.append({"code": "hybrid_template", "severity": "warning",
-                              "message": "labels of both the 2019 and the 2021 template", "location": None})
     return record
 
 

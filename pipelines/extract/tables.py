@@ -160,7 +160,10 @@ def _match(row: RawRow, todo: list[Expected], start: int, gates: dict[str, int],
             if exp.row in NEAR_ONLY and j - start > NEAR_ONLY[exp.row]:
                 continue
             if exp.pattern is None:
-                if L.T4_LABEL.search(label) and (len(row.values) >= 3 or sum(len(t.text) for t in row.values) >= 5):
+                # T4's single row: any of its header words since the last values (an OCR engine may
+                # have put a wrong header row right above the numbers)
+                whole = L.norm_label("".join(t.text for t in (labels or row).labels))
+                if L.T4_LABEL.search(whole) and (len(row.values) >= 3 or sum(len(t.text) for t in row.values) >= 5):
                     return j, k
             elif L.matches(exp.pattern, label):
                 return j, k
@@ -201,7 +204,7 @@ def extract_tables(text: str, template: str | None = None, hints: Hints | None =
         results = [_extract(text, t, hints or {}) for t in ("v2019", "v2021")]
         best = max(results, key=lambda r: r.n_cells)
         if best.n_cells:
-            best.issue("template_uncertain", "warning",
+            best.issue("template_uncertain", "info",
                        f"template {'hybrid' if template == 'hybrid' else 'not detected'}; read as {best.template}")
         return best
     return _extract(text, template, hints or {})

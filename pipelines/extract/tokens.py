@@ -91,11 +91,14 @@ def tokenize(text: str) -> list[Token]:
             continue
         if line.count("|") >= 2:
             pending_empty = None
-            cells = line.strip().split("|")
-            if line.strip().startswith("|"):
+            # A pipe in the first column opens a Markdown row; " | x |" starts with an empty cell instead.
+            cells = line.rstrip().split("|")
+            if line.startswith("|") or not cells[0].strip() and not line.startswith(" "):
                 cells = cells[1:]
-            if line.strip().endswith("|"):
+            if line.rstrip().endswith("|"):
                 cells = cells[:-1]
+            if any(is_footer(c) for c in cells) and all(is_footer(c) or not c.strip() for c in cells):
+                continue  # a page footer that a converter put into the table
             row: list[Token] = []
             for cell in cells:
                 cell = cell.strip()
