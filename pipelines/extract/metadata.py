@@ -147,6 +147,7 @@ def _title_kind(s: str) -> str | None:
 
 
 def _clean_title_line(c: str) -> str:
+    c = c.lstrip("#*> ").rstrip("*")  # Markdown heading / emphasis marks around a converted title
     c = _LABEL_PREFIX.sub("", c)
     c = _PAGE_SUFFIX.sub("", c)
     return c.strip("《》“”\"")
@@ -279,7 +280,11 @@ def _admin_level(agency: str | None, kind: str | None, region: RegionResult) -> 
     if agency and re.match(r"(?:国务院|国家|中华人民共和国|中央)", agency):
         return "central"
     if region.code and region.level in ("province", "city", "county"):
-        return {"province": "provincial", "city": "prefectural", "county": "county"}[region.level]
+        level = {"province": "provincial", "city": "prefectural", "county": "county"}[region.level]
+        # 济南市章丘区人民政府: a district the gazetteer lacks, below the city it resolved to
+        if level == "prefectural" and agency and re.search(r"市[\u4e00-\u9fff]{1,6}?(?:区|县|旗)", agency):
+            return "county"
+        return level
     if agency:
         m = re.search(r"(省|自治区|州|盟|地区|县|旗|区)", agency)
         if m:
