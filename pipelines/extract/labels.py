@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "「": '"', "」": '"'})
 _ALIASES = [
@@ -21,6 +22,7 @@ _ALIASES = [
 ]
 
 
+@lru_cache(maxsize=65536)
 def norm_label(text: str) -> str:
     """A label ready to match: no white space, unified quotes and brackets, known variants mapped."""
     text = re.sub(r"\s+", "", text).translate(_QUOTES).replace("（", "(").replace("）", ")").replace("：", ":")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from pipelines.extract.labels import PROSE
@@ -59,13 +60,15 @@ def _split_glued(part: str) -> list[str]:
 
 
 def _classify(text: str, line: int) -> list[Token]:
+    return [Token(kind, part, line) for kind, part in _kinds(text)]
+
+
+@lru_cache(maxsize=65536)
+def _kinds(text: str) -> tuple[tuple[str, str], ...]:
     if _PLACEHOLDER_HEADER.match(text):
-        return []  # 数据1…数据15 name nothing
-    out = []
-    for part in _split_glued(text):
-        kind = VALUE if is_value_token(part) or _is_digit_run(part) else LABEL
-        out.append(Token(kind, part, line))
-    return out
+        return ()  # 数据1…数据15 name nothing
+    return tuple((VALUE if is_value_token(part) or _is_digit_run(part) else LABEL, part)
+                 for part in _split_glued(text))
 
 
 def _is_digit_run(text: str) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 NUMERIC, ZERO, EMPTY, NA, TEXT = "NUMERIC", "ZERO", "EMPTY", "NA", "TEXT"
 
@@ -30,12 +31,14 @@ class Cell:
     issue: str | None = None
 
 
+@lru_cache(maxsize=65536)
 def is_value_token(text: str) -> bool:
     """Whether a token is a cell value (a number, with optional sign and unit, or a placeholder)."""
     text = text.strip()
     return text in PLACEHOLDERS or bool(_NUMBER.match(text))
 
 
+@lru_cache(maxsize=65536)
 def parse_cell(raw: str, col_type: str = "int", header_unit: str | None = None) -> Cell:
     """Parse a printed cell for a column of type int (count), sint (signed change) or amt (万元 amount)."""
     text = _BLANKS.sub(" ", raw).strip()
