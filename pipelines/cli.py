@@ -93,6 +93,19 @@ def _print_summary(db_path: str, inbox_dir: str) -> None:
     console.print(table)
     for name, reason in reasons:
         console.print(f"  rejected {name}: {reason}")
+    with duckdb.connect(db_path, read_only=True) as conn:
+        has_reports = conn.execute(
+            "select count(*) from information_schema.tables where table_name = 'reports'").fetchone()[0]
+        extracted = conn.execute(
+            "select doc_type, status, count(*), sum(n_cells) from reports group by all order by all"
+        ).fetchall() if has_reports else []
+    if extracted:
+        reports = Table(title="Reports extracted")
+        for col in ("doc_type", "status", "reports", "cells"):
+            reports.add_column(col, justify="left" if col in ("doc_type", "status") else "right")
+        for row in extracted:
+            reports.add_row(*map(str, row))
+        console.print(reports)
     console.print(f"DuckDB warehouse: [bold]{db_path}[/bold]  (open it read-only: "
                   f"duckdb.connect({db_path!r}, read_only=True), or the DuckDB CLI with -readonly)")
     console.print("Dagster UI: [bold]make ui[/bold] (or .venv/bin/nianbao ui), then open http://127.0.0.1:3000")
