@@ -89,3 +89,15 @@ def test_extract_several_files_human_readable_and_a_rejected_one(tmp_path, corpu
     assert proc.returncode == 1
     assert "annual_report" in proc.stdout and "t3_applications" in proc.stdout and "马渚镇人民政府" in proc.stdout
     assert "junk.bin: rejected" in proc.stdout and "binary_data" in proc.stdout
+
+
+def test_synth_writes_an_inbox_and_gold_records(tmp_path):
+    proc = nianbao("synth", "--count", "4", "--out", str(tmp_path / "s"), "--layouts", "html", "--layouts", "docx",
+                   "--seed", "5", tmp=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    docs = sorted(p.name for p in (tmp_path / "s" / "docs").iterdir())
+    gold = sorted(p.stem for p in (tmp_path / "s" / "gold").iterdir())
+    assert len(docs) == 4 and [d.rsplit(".", 1)[0] for d in docs] == gold
+    assert {d.rsplit(".", 1)[1] for d in docs} == {"html", "docx"}
+    bad = nianbao("synth", "--count", "1", "--out", str(tmp_path / "x"), "--layouts", "fax", tmp=tmp_path)
+    assert bad.returncode == 2 and "unknown layout" in bad.stderr
