@@ -1,0 +1,191 @@
+"""Rules → residual rows. Pure: a report's data in, one `Row` per rule instance out.
+
+The pass/fail decision is not taken here: Great Expectations takes it on the residual column
+(pipelines/quality/gx.py). Here each rule of a suite file is expanded over the report's cells —
+per column, per row or once — and its residual computed with the placeholder policy of spec §2.5:
+NA/EMPTY count as 0, a TEXT cell or a missing row makes the instance NOT_ASSESSABLE, and so does a
+total left EMPTY while its parts are numbers.
+"""
+
+from __future__ import annotations
+
+from pipelines.contract import T3_COLS, TEMPLATE_TABLES
+from pipelines.quality import flags
+from pipelines.quality.model import Key, ReportData, Row
+from pipelines.quality.suites import Rule
+
+_OTHER_SPLIT = ("other_no_correction", "other_fee_unpaid", "other_misc")
+
+
+def expected_rows(report: ReportData, table: str) -> set[str]:
+    """Rows the report's template requires of a table (the (六) block as printed: one row or three)."""
+    spec = TEMPLATE_TABLES.get(report.template or "", {}).get(table)
+    if spec is None:
+        return set()
+    rows = set(spec.rows)
+    if table == "t3_applications" and report.template == "v2021" and "other_handling" in report.rows(table):
+        rows = (rows - set(_OTHER_SPLIT)) | {"other_handling"}
+    return rows
+
+
+def _ref(ref: str) -> tuple[bool, int]:
+    """(previous year?, sign) of a ref like "prev:x" or "-x"."""
+    body = ref.removeprefix("prev:")
+    return ref.startswith("prev:"), -1 if body.startswith("-") else 1
+
+
+def _bare(ref: str) -> str:
+    return ref.removeprefix("prev:").lstrip("-")
+
+
+def _instances(rule: Rule, report: ReportData) -> list[tuple[str, str, list[tuple[str, str, Key]]]]:
+    """(table, scope, [(side, ref, key)]) per instance of a sum rule."""
+    p = rule.params
+    tables = p["table"] if isinstance(p["table"], list) else [p["table"]]
+    out = []
+    for table in tables:
+        sides = [("lhs", r) for r in p["lhs"]] + [("rhs", r) for r in p["rhs"]]
+        if p.get("for_each") == "col":
+            for col in T3_COLS:
+                out.append((table, f"{table}.*.{col}", [(s, r, (table, _bare(r), col)) for s, r in sides]))
+        elif p.get("for_each") == "row":
+            for row in sorted(expected_rows(report, table) or report.rows(table)):
+                out.append((table, f"{table}.{row}", [(s, r, (table, row, _bare(r))) for s, r in sides]))
+        else:
+            keys = [(s, r, (table, *_bare(r).split(".", 1))) for s, r in sides]
+            out.append((table, f"{table}.{keys[0][2][1]}", keys))
+    return out
+
+
+def evaluate_sum(rule: Rule, report: ReportData) -> list[Row]:
+    p = rule.params
+    if p.get("template") and report.template != p["template"]:
+        return []
+    if p.get("cross_year") and report.previous is None:
+        return []
+    rows = []
+    for table, scope, refs in _instances(rule, report):
+        sums, problem, used, blanks, numbers = {"lhs": 0.0, "rhs": 0.0}, None, [], {"lhs": 0, "rhs": 0}, 0
+        for side, ref, key in refs:
+            prev, sign = _ref(ref)
+            source = report.previous if prev else report
+            wanted = expected_rows(source, key[0])
+            if wanted and key[1] not in wanted:
+                continue  # a row of the other template, or of the (六) block's other printed form
+            cell = source.cells.get(key)
+            if cell is None:
+                problem = f"{'last year ' if prev else ''}{'.'.join(key)} is missing"
+                break
+            if cell.semantic == "TEXT":
+                problem = f"{'.'.join(key)} is text ({cell.raw!r})"
+                break
+            if cell.value is None:
+                blanks[side] += cell.semantic == "EMPTY"
+            else:
+                numbers += 1
+            sums[side] += sign * (cell.value or 0.0)
+            used.append(key)
+        total_side = p.get("total")
+        if problem is None and total_side and blanks[total_side] and numbers:
+            problem = "a total left blank while its parts are numbers"
+        if problem:
+            rows.append(Row(report.report_id, rule.id, scope, None, None, None, False, problem, tuple(used)))
+            continue
+        residual = sums["lhs"] - sums["rhs"]
+        rows.append(Row(report.report_id, rule.id, scope, sums["lhs"], sums["rhs"], residual, True,
+                        _sum_message(p, residual), tuple(used)))
+    return rows
+
+
+def _sum_message(p: dict, residual: float) -> str:
+    lhs, rhs = " + ".join(p["lhs"]), " + ".join(p["rhs"][:4]) + (" + …" if len(p["rhs"]) > 4 else "")
+    op = "≤" if p.get("compare") == "le" else "="
+    return f"{lhs} {op} {rhs} (difference {residual:g})"
+
+
+_NONNEG = ("int", "amt")
+
+
+def evaluate_cells(rule: Rule, report: ReportData) -> list[Row]:
+    check = rule.params["check"]
+    if check == "placeholders_consistent":
+        return flags.placeholders_consistent(rule, report)
+    rows = []
+    for key, cell in sorted(report.cells.items()):
+        if key[0] not in rule.params["tables"]:
+            continue
+        typ = _col_type(report, key)
+        bad = ""
+        if cell.semantic == "TEXT":
+            bad = f"text in a number cell: {cell.raw!r}"
+        elif cell.value is not None:
+            if typ in _NONNEG and cell.value < 0:
+                bad = f"negative: {cell.raw!r}"
+            elif typ in ("int", "sint") and cell.value != int(cell.value):
+                bad = f"not a whole number: {cell.raw!r}"
+        rows.append(Row(report.report_id, rule.id, ".".join(key), cell.value, None, 1.0 if bad else 0.0, True, bad,
+                        (key,)))
+    return rows
+
+
+def _col_type(report: ReportData, key: Key) -> str:
+    for template in ([report.template] if report.template in TEMPLATE_TABLES else TEMPLATE_TABLES):
+        spec = TEMPLATE_TABLES[template].get(key[0])
+        if spec and key[2] in spec.cols:
+            return spec.cols[key[2]]
+    return "int"
+
+
+def _claim_key(ref: str) -> Key:
+    parts = ref.split(".")
+    if parts[0] == "t4":
+        return ("t4_review_litigation", parts[1], parts[2])
+    if len(parts) == 2:
+        return ("t3_applications", parts[0], parts[1])
+    return (parts[0], parts[1], parts[2])
+
+
+def evaluate_claim(rule: Rule, report: ReportData) -> list[Row]:
+    rows = []
+    checks = {c["claim"]: c for c in rule.params["checks"]}
+    for claim in report.claims:
+        spec = checks.get(claim["claim"])
+        if spec is None or claim.get("value") is None or "sub_unit" in (claim.get("qualifier") or ""):
+            continue
+        scope = f"{claim['claim']}@{claim.get('offset', 0)}"
+        if "expect_zero" in spec:
+            refs = spec["expect_zero"]
+        elif "includes_carried_over" in (claim.get("qualifier") or "") and "includes_carried_over" in spec:
+            refs = spec["includes_carried_over"]
+        else:
+            refs = spec.get("cells") or spec.get(report.template or "", None)
+        if not refs:
+            continue
+        keys = [_claim_key(r) for r in refs]
+        wanted = {k: expected_rows(report, k[0]) for k in keys}
+        keys = [k for k in keys if not wanted[k] or k[1] in wanted[k]]
+        cells = [report.cells.get(k) for k in keys]
+        if any(c is None or c.semantic == "TEXT" for c in cells):
+            rows.append(Row(report.report_id, rule.id, scope, claim["value"], None, None, False,
+                            "the table cells the claim names are missing", tuple(keys)))
+            continue
+        table = sum(c.value or 0.0 for c in cells)
+        if "expect_zero" in spec:
+            rows.append(Row(report.report_id, rule.id, scope, table, 0.0, table, True,
+                            f"the text says all upheld; corrected + pending = {table:g}", tuple(keys)))
+            continue
+        rows.append(Row(report.report_id, rule.id, scope, claim["value"], table, claim["value"] - table, True,
+                        f"the text says {claim['value']:g} ({claim.get('text', '')[:60]}); the table has {table:g}",
+                        tuple(keys)))
+    return rows
+
+
+def evaluate(rule: Rule, report: ReportData) -> list[Row]:
+    """Every instance of one rule on one report."""
+    if rule.kind == "sum":
+        return evaluate_sum(rule, report)
+    if rule.kind == "cells":
+        return evaluate_cells(rule, report)
+    if rule.kind == "claim":
+        return evaluate_claim(rule, report)
+    return flags.CHECKS[rule.params["check"]](rule, report)

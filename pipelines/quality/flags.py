@@ -1,0 +1,272 @@
+"""The rules whose inputs need a few lines of Python (GX cannot express them): each returns residual rows
+with a violation count (0 = the rule holds) that Great Expectations then validates like any other."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from rapidfuzz import fuzz
+
+from pipelines.quality.model import ReportData, Row
+from pipelines.quality.suites import Rule
+
+_STRUCTURE_ISSUES = {"missing_table", "missing_row", "missing_values", "unsplittable"}
+_PERIOD = re.compile(r"(20\d{2})\s*年?\s*0?1\s*月\s*0?1\s*日")
+_SECTIONS = ("总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况", "行政复议", "存在的主要问题", "其他需要报告的事项")
+
+
+def _row(rule: Rule, report: ReportData, scope: str, violation: float | None, message: str,
+         observed: float | None = None, expected: float | None = None) -> list[Row]:
+    return [Row(report.report_id, rule.id, scope, observed, expected, violation, violation is not None, message)]
+
+
+def _total(report: ReportData, row: str, table: str = "t3_applications", col: str = "total") -> float | None:
+    cell = report.cells.get((table, row, col))
+    return None if cell is None else (cell.value or 0.0)
+
+
+def structure_complete(rule: Rule, report: ReportData) -> list[Row]:
+    if report.doc_type != "annual_report":
+        return []
+    gaps = [i for i in report.issues if i["code"] in _STRUCTURE_ISSUES]
+    where = ", ".join(sorted({i.get("location") or "" for i in gaps})[:6])
+    return _row(rule, report, "report", float(len(gaps)), f"missing: {where}" if gaps else "complete")
+
+
+def title_year_matches_period(rule: Rule, report: ReportData) -> list[Row]:
+    years = [int(y) for y in _PERIOD.findall(re.sub(r"\s+", "", report.text or ""))]
+    if not years or report.year is None:
+        return _row(rule, report, "report", None, "no statistical period stated")
+    period = max(set(years), key=years.count)
+    return _row(rule, report, "report", float(period != report.year),
+                f"title year {report.year}, statistical period {period}", float(report.year), float(period))
+
+
+def rules_by_level(rule: Rule, report: ReportData) -> list[Row]:
+    if report.doc_type != "annual_report" or not report.admin_level:
+        return []
+    agency = report.agency or ""
+    can_make_rules = report.admin_level in ("central", "provincial") or (
+        report.admin_level == "prefectural" and "人民政府" in agency and "办公" not in agency)
+    regulations = sum((c.value or 0) for k, c in report.cells.items() if k[0] == "t2_art20_1" and k[1] == "regulations"
+                      and k[2] in ("issued_count", "new_made_count"))
+    documents = sum((c.value or 0) for k, c in report.cells.items()
+                    if k[:2] == ("t2_art20_1", "normative_documents") and k[2] in ("issued_count", "new_made_count"))
+    problems = []
+    if regulations > 0 and not can_make_rules:
+        problems.append(f"{regulations:g} 规章 from a {report.admin_level} body that cannot make rules")
+    if report.admin_level == "township" and documents >= 20:
+        problems.append(f"{documents:g} normative documents made by a township")
+    return _row(rule, report, "t2_art20_1", float(len(problems)), "; ".join(problems) or "plausible")
+
+
+def amount_magnitude(rule: Rule, report: ReportData) -> list[Row]:
+    problems = []
+    for key, cell in report.cells.items():
+        if not key[2].endswith("_wan_yuan") or cell.value is None:
+            continue
+        if report.admin_level == "township" and cell.value > 10_000:
+            problems.append(f"{'.'.join(key)} = {cell.value:g} 万元 at a township")
+        elif cell.value >= 100_000 and not re.search(r"元", cell.raw):
+            problems.append(f"{'.'.join(key)} = {cell.raw} with no unit: probably 元")
+    if not any(k[2].endswith("_wan_yuan") for k in report.cells):
+        return []
+    return _row(rule, report, "t2", float(len(problems)), "; ".join(problems) or "plausible")
+
+
+def template_matches_year(rule: Rule, report: ReportData) -> list[Row]:
+    if report.template not in ("v2019", "v2021") or report.year is None:
+        return []
+    wrong = (report.year >= 2021 and report.template == "v2019") or (report.year <= 2020 and report.template == "v2021")
+    return _row(rule, report, "report", float(wrong), f"{report.year} report in the {report.template} template")
+
+
+def _deadline(report: ReportData) -> date:
+    agency = report.agency or ""
+    government = "人民政府" in agency and report.admin_level != "township" and "办公" not in agency
+    return date(report.year + 1, 3 if government else 1, 31)
+
+
+def published_on_time(rule: Rule, report: ReportData) -> list[Row]:
+    if not report.publication_date or report.year is None or report.doc_type != "annual_report":
+        return _row(rule, report, "report", None, "no publication date") if report.doc_type == "annual_report" else []
+    published = date.fromisoformat(report.publication_date[:10])
+    deadline = _deadline(report)
+    if published <= date(report.year, 12, 31):
+        return _row(rule, report, "report", 1.0, f"published {published}, before the {report.year} period ended")
+    late = (published - deadline).days
+    return _row(rule, report, "report", float(late > 0),
+                f"published {published}, {late} days after the {deadline} deadline" if late > 0 else "on time")
+
+
+_NUMERALS = "一二三四五六七八九十"
+_NUMERAL = re.compile(r"^([一二三四五六七八九十]+)[、.]")
+
+
+def _section_headings(text: str) -> tuple[dict[int, tuple[int, str | None]], list[str]]:
+    """{section index: (line number, its numeral)} of the six section headings found, and every top-level
+    numeral used on a heading line."""
+    found: dict[int, tuple[int, str | None]] = {}
+    numerals = []
+    for n, line in enumerate(text.split("\n")):
+        c = re.sub(r"\s+", "", line)
+        if not c or len(c) > 40:
+            continue
+        m = _NUMERAL.match(c)
+        if m:
+            numerals.append(m.group(1))
+        for k, phrase in enumerate(_SECTIONS):
+            if phrase in c and k not in found and (m or len(c) <= len(phrase) + 12):
+                found[k] = (n, m.group(1) if m else None)
+                break
+    return found, numerals
+
+
+def six_sections(rule: Rule, report: ReportData) -> list[Row]:
+    if report.doc_type != "annual_report" or not report.text:
+        return []
+    found, numerals = _section_headings(report.text)
+    problems = []
+    missing = [_SECTIONS[k] for k in range(6) if k not in found]
+    if missing:
+        problems.append(f"missing {', '.join(missing)}")
+    lines = [found[k][0] for k in sorted(found)]
+    if lines != sorted(lines):
+        problems.append("out of order")
+    misnumbered = [f"{_SECTIONS[k]} as {num or 'unnumbered'}" for k, (_, num) in sorted(found.items())
+                   if num != _NUMERALS[k]]
+    if misnumbered:
+        problems.append("numbering: " + "; ".join(misnumbered))
+    extra = sorted({n for n in numerals if n in _NUMERALS[6:]})
+    if extra:
+        problems.append(f"extra sections {'、'.join(extra)}")
+    return _row(rule, report, "outline", float(len(problems)), "; ".join(problems) or "six sections in order")
+
+
+def fee_statement(rule: Rule, report: ReportData) -> list[Row]:
+    if report.template != "v2021" or report.doc_type != "annual_report" or report.text is None:
+        return []
+    unpaid = _total(report, "other_fee_unpaid") or 0.0
+    mentions = bool(re.search(r"处理费|收费通知", report.text))
+    if mentions:
+        return _row(rule, report, "s6_other", 0.0, "信息处理费 stated")
+    why = f"{unpaid:g} applications ended for unpaid fees, and" if unpaid else "the report"
+    return _row(rule, report, "s6_other", 1.0, f"{why} says nothing of the 信息处理费")
+
+
+def problems_section(rule: Rule, report: ReportData) -> list[Row]:
+    if report.doc_type != "annual_report" or not report.text:
+        return []
+    found, _ = _section_headings(report.text)
+    if 4 not in found:
+        return _row(rule, report, "s5_problems", None, "no section 五 heading found")
+    lines = report.text.split("\n")
+    start = found[4][0] + 1
+    end = min([n for n, _ in found.values() if n > found[4][0]] or [len(lines)])
+    body = re.sub(r"\s+", "", "".join(lines[start:end]))
+    empty = len(body) <= 10 or body.strip("。.") in ("无", "")
+    return _row(rule, report, "s5_problems", float(empty), f"{len(body)} characters" if not empty else "empty or 无")
+
+
+def narrative_sums(rule: Rule, report: ReportData) -> list[Row]:
+    sums = [c for c in report.claims if c["claim"] == "active_disclosure_parts_sum"]
+    totals = [c for c in report.claims if c["claim"] == "active_disclosure_total"]
+    if not sums or not totals:
+        return []
+    rows = []
+    for s in sums:
+        total = min(totals, key=lambda t: abs((t.get("offset") or 0) - (s.get("offset") or 0)))
+        if "overlapping_channels" in (s.get("qualifier") or "") + (total.get("qualifier") or ""):
+            rows.append(Row(report.report_id, rule.id, "active_disclosure", s["value"], total["value"], None, False,
+                            "the text says the same item is counted once across channels"))
+            continue
+        diff = (s["value"] or 0) - (total["value"] or 0)
+        rows.append(Row(report.report_id, rule.id, "active_disclosure", s["value"], total["value"], float(diff != 0),
+                        True, f"listed parts add up to {s['value']:g}, the stated total is {total['value']:g}"))
+    return rows
+
+
+def applications_jump(rule: Rule, report: ReportData) -> list[Row]:
+    prev = report.previous
+    now, before = _total(report, "new_received"), _total(prev, "new_received") if prev else None
+    if now is None or before is None:
+        return []
+    if before < 10:
+        return _row(rule, report, "new_received.total", None, f"last year's base {before:g} < 10")
+    ratio = now / before
+    return _row(rule, report, "new_received.total", float(ratio > 5 or ratio < 0.2),
+                f"{before:g} → {now:g} (×{ratio:.2f})", now, before)
+
+
+def review_without_workload(rule: Rule, report: ReportData) -> list[Row]:
+    prev = report.previous
+    if prev is None:
+        return []
+    t4 = {b: _total(report, b, "t4_review_litigation") for b in ("admin_review", "litigation_direct",
+                                                                 "litigation_after_review")}
+    if any(v is None for v in t4.values()):
+        return []
+    workload = [(_total(r, "new_received") or 0) + (_total(r, "carried_over_in") or 0) for r in (report, prev)]
+    problems = []
+    if sum(t4.values()) > 0 and not any(workload):
+        problems.append("review or litigation with no applications this year or last")
+    prev_review = _total(prev, "admin_review", "t4_review_litigation") or 0
+    if t4["litigation_after_review"] > t4["admin_review"] + prev_review:
+        problems.append(f"{t4['litigation_after_review']:g} suits after review > {t4['admin_review'] + prev_review:g} "
+                        "reviews in two years")
+    return _row(rule, report, "t4_review_litigation", float(len(problems)), "; ".join(problems) or "plausible")
+
+
+def _prose(text: str) -> str:
+    return "\n".join(line for line in text.split("\n") if len(re.findall(r"\d", line)) < len(line) / 4)
+
+
+def copy_paste(rule: Rule, report: ReportData) -> list[Row]:
+    if report.previous is None or not report.text or not report.previous.text:
+        return []
+    similarity = fuzz.ratio(_prose(report.text), _prose(report.previous.text)) / 100
+    return _row(rule, report, "narrative", float(similarity > rule.tolerance),
+                f"similarity to last year's report {similarity:.3f}", similarity, rule.tolerance)
+
+
+def summary_covers_own(rule: Rule, report: ReportData) -> list[Row]:
+    own = report.own
+    if own is None:
+        return []
+    smaller = [k for k, c in report.cells.items() if k in own.cells and (c.value or 0) < (own.cells[k].value or 0)]
+    return _row(rule, report, "jurisdiction_summary", float(len(smaller)),
+                f"{len(smaller)} counts below the government's own report" if smaller else "covers its own report")
+
+
+def placeholders_consistent(rule: Rule, report: ReportData) -> list[Row]:
+    t3 = {k: c for k, c in report.cells.items() if k[0] == "t3_applications"}
+    if not t3:
+        return []
+    placeholders = sum(c.semantic == "NA" for c in t3.values())
+    zeros = sum(c.semantic == "ZERO" for c in t3.values())
+    blank_totals = [k for k, c in t3.items() if k[2] == "total" and c.semantic == "EMPTY"
+                    and any(t3.get((k[0], k[1], col)) and t3[(k[0], k[1], col)].value for col in
+                            ("natural_person", "commercial_enterprise", "research_institution", "public_welfare_org",
+                             "legal_service_org", "other_org"))]
+    problems = ([f"{placeholders} placeholders and {zeros} zeros"] if placeholders and zeros else []) + (
+        [f"{len(blank_totals)} totals blank with numeric parts"] if blank_totals else [])
+    return _row(rule, report, "t3_applications", float(len(problems)), "; ".join(problems) or "consistent")
+
+
+CHECKS = {
+    "structure_complete": structure_complete,
+    "title_year_matches_period": title_year_matches_period,
+    "rules_by_level": rules_by_level,
+    "amount_magnitude": amount_magnitude,
+    "template_matches_year": template_matches_year,
+    "published_on_time": published_on_time,
+    "six_sections": six_sections,
+    "fee_statement": fee_statement,
+    "problems_section": problems_section,
+    "narrative_sums": narrative_sums,
+    "applications_jump": applications_jump,
+    "review_without_workload": review_without_workload,
+    "copy_paste": copy_paste,
+    "summary_covers_own": summary_covers_own,
+}

@@ -1,0 +1,67 @@
+"""The expectation suites of expectations/*.yml as rules: id, severity, descriptions, tolerance, how to evaluate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
+KINDS = ("sum", "cells", "claim", "flag")
+SEVERITIES = ("hard", "soft")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    zh: str
+    en: str
+    tolerance: float
+    kind: str
+    suite: str
+    target: tuple[str, ...]
+    params: dict = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def hard(self) -> bool:
+        return self.severity == "hard"
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    target: tuple[str, ...]
+    path: Path
+    rules: tuple[Rule, ...]
+
+
+_COMMON = {"id", "severity", "zh", "en", "tolerance", "kind"}
+
+
+def load_suite(path: Path) -> Suite:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    target = tuple(data["target"])
+    rules = []
+    for entry in data["rules"]:
+        missing = _COMMON - set(entry)
+        if missing:
+            raise ValueError(f"{path.name}: rule {entry.get('id')} lacks {sorted(missing)}")
+        if entry["kind"] not in KINDS or entry["severity"] not in SEVERITIES:
+            raise ValueError(f"{path.name}: rule {entry['id']} has kind {entry['kind']!r} / severity {entry['severity']!r}")
+        rules.append(Rule(id=entry["id"], severity=entry["severity"], zh=entry["zh"], en=entry["en"],
+                          tolerance=float(entry["tolerance"]), kind=entry["kind"], suite=data["suite"], target=target,
+                          params={k: v for k, v in entry.items() if k not in _COMMON}))
+    return Suite(name=data["suite"], target=target, path=path, rules=tuple(rules))
+
+
+@cache
+def suites() -> tuple[Suite, ...]:
+    """Every suite file under expectations/, in name order."""
+    return tuple(load_suite(p) for p in sorted(EXPECTATIONS_DIR.rglob("*.yml")))
+
+
+def rules() -> tuple[Rule, ...]:
+    return tuple(r for s in suites() for r in s.rules)
