@@ -161,6 +161,54 @@ def extract(files: Annotated[list[Path], typer.Argument(help="Documents to extra
 
 
 @app.command()
+def check(files: Annotated[list[Path], typer.Argument(help="Reports to check (any supported format).")]) -> None:
+    """Extract each report and check it against every rule of expectations/ (the same agency's reports of
+    consecutive years, given together, are also checked against each other). Prints a verdict per report:
+    each failing rule with its numbers and the suspect cell. Exit 1 when a hard rule fails (or a file is
+    rejected) — for an auditor checking a report before it is published."""
+    from pipelines.decode.dispatch import decode_document
+    from pipelines.decode.model import DecodeError, Limits
+    from pipelines.extract.files import Rejected, extract_file
+    from pipelines.ingest.sniff import sniff
+    from pipelines.quality.data import from_record, link_years
+    from pipelines.quality.run import check_reports
+
+    reports, names, bad = [], {}, 0
+    for path in files:
+        try:
+            record = extract_file(path)
+            data = path.read_bytes()
+            found = sniff(data)
+            text = None if found.format == "json_record" else \
+                decode_document(data, found.format, found.encoding, Limits()).text
+        except (Rejected, DecodeError, OSError) as e:
+            console.print(f"[red]{path}: rejected — {e}[/red]")
+            bad += 1
+            continue
+        reports.append(from_record(record, text))
+        names[record.report_id] = str(path)
+    link_years(reports)
+    outcome = check_reports(reports) if reports else None
+    for verdict in outcome.verdicts if outcome else []:
+        colour = "green" if verdict.status == "accepted" else "red"
+        console.print(f"[bold]{names[verdict.report_id]}[/bold]: [{colour}]{verdict.status}[/{colour}] — "
+                      f"{verdict.reason}; {verdict.soft_warnings} soft warnings")
+        for r in outcome.results:
+            if r.report_id == verdict.report_id and r.status == "FAIL":
+                style = "red" if r.severity == "hard" else "yellow"
+                console.print(f"  [{style}]{r.rule_id} ({r.severity})[/{style}] {r.scope}: {r.message}")
+        for s in outcome.suspects:
+            if s.report_id == verdict.report_id:
+                console.print(f"  suspect cell{'' if s.unique else ' (one of several)'}: "
+                              f"{s.table_key}.{s.row_key}.{s.col_key} printed {s.reported:g}, "
+                              f"{s.suggested:g} would make {', '.join(s.rules_explained)} hold")
+        for note in verdict.notes:
+            console.print(f"  [dim]{note}[/dim]")
+    if bad or (outcome and any(v.hard_failures for v in outcome.verdicts)):
+        raise typer.Exit(1)
+
+
+@app.command()
 def synth(count: Annotated[int, typer.Option("--count", "-n", help="How many documents.")] = 100,
           out: Annotated[Path, typer.Option(help="Output folder: documents in OUT/docs, gold records in OUT/gold.")]
           = Path("synth"),

@@ -2,12 +2,12 @@
 
 import dagster as dg
 
-from assets import extracted, raw, text
+from assets import checks, extracted, raw, text
 from pipelines.jobs import annual_reports_job
 from pipelines.resources import build_resources
 from pipelines.sensors import inbox_sensor
 
-LAYERS = [raw, text, extracted]
+LAYERS = [raw, text, extracted, checks]
 
 
 @dg.definitions

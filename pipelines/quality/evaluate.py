@@ -93,14 +93,18 @@ def evaluate_sum(rule: Rule, report: ReportData) -> list[Row]:
             continue
         residual = sums["lhs"] - sums["rhs"]
         rows.append(Row(report.report_id, rule.id, scope, sums["lhs"], sums["rhs"], residual, True,
-                        _sum_message(p, residual), tuple(used)))
+                        _sum_message(p, sums["lhs"], sums["rhs"]), tuple(used)))
     return rows
 
 
-def _sum_message(p: dict, residual: float) -> str:
-    lhs, rhs = " + ".join(p["lhs"]), " + ".join(p["rhs"][:4]) + (" + …" if len(p["rhs"]) > 4 else "")
+def _side(refs: list[str]) -> str:
+    names = [r.split(".")[-1] for r in refs]
+    return " + ".join(names[:4]) + (f" + … ({len(names)} items)" if len(names) > 4 else "")
+
+
+def _sum_message(p: dict, lhs: float, rhs: float) -> str:
     op = "≤" if p.get("compare") == "le" else "="
-    return f"{lhs} {op} {rhs} (difference {residual:g})"
+    return f"{_side(p['lhs'])} = {lhs:g} should {op} {_side(p['rhs'])} = {rhs:g} (difference {lhs - rhs:g})"
 
 
 _NONNEG = ("int", "amt")
@@ -181,7 +185,10 @@ def evaluate_claim(rule: Rule, report: ReportData) -> list[Row]:
 
 
 def evaluate(rule: Rule, report: ReportData) -> list[Row]:
-    """Every instance of one rule on one report."""
+    """Every instance of one rule on one report (a document that is not an annual report has no rules to
+    meet: it is quarantined as such)."""
+    if report.doc_type != "annual_report":
+        return []
     if rule.kind == "sum":
         return evaluate_sum(rule, report)
     if rule.kind == "cells":

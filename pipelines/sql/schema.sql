@@ -90,3 +90,44 @@ create table if not exists narrative_claims (
     text      varchar,
     "offset"  integer
 );
+
+-- The checks layer: every rule of spec §3 on every report, with a verdict per report.
+create table if not exists check_results (
+    report_id  varchar,
+    rule_id    varchar,
+    severity   varchar,                 -- hard | soft
+    status     varchar,                 -- PASS | FAIL | NOT_ASSESSABLE
+    scope      varchar,                 -- the column, row, claim or section the instance is about
+    expected   double,
+    observed   double,
+    difference double,
+    message    varchar
+);
+
+create table if not exists suspect_cells (
+    report_id       varchar,
+    table_key       varchar,
+    row_key         varchar,
+    col_key         varchar,
+    reported        double,             -- as printed; never overwritten
+    suggested       double,             -- the value that would make the failing identities hold
+    rules_explained varchar[],
+    is_unique       boolean             -- the only cell that explains them
+);
+
+create table if not exists report_quality (
+    report_id      varchar primary key,
+    status         varchar,             -- accepted | quarantined
+    hard_failures  integer,
+    soft_warnings  integer,
+    not_assessable integer,
+    reason         varchar,
+    notes          varchar[],
+    checked_at     timestamptz
+);
+
+-- Renames and mergers after 机构改革: an old agency key read as the new one by the cross-year rules.
+create table if not exists agency_aliases (
+    alias_key     varchar primary key,
+    canonical_key varchar not null
+);

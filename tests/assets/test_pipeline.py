@@ -229,3 +229,20 @@ def test_rerun_adds_nothing_changed_file_is_new_deleted_loses_nothing(run_once, 
     names = [n for (n,) in query(warehouse, "select original_name from documents where original_name like '00%'")]
     assert names.count("000_2f7257501bd8445e.txt") == 2 and "004_cb93c0191c209947.txt" in names
     assert query(warehouse, "select count(*) from document_text where document_id = ?", [old_id]) == [(1,)]
+
+
+def test_checks_layer_quarantines_and_localises(run_once):
+    _, warehouse, _ = run_once
+    quality = dict(query(warehouse, """select d.original_name, q.status from report_quality q
+                                        join documents d on d.id = q.report_id"""))
+    assert quality["hongze-district-2023.pdf"] == "quarantined"
+    assert quality["001_2f212ad4ee3ae2a4.txt"] == "quarantined"
+    assert quality["huaian-city-2024.pdf"] == "accepted" and quality["000_2f7257501bd8445e.txt"] == "accepted"
+    failing = {(n, r) for n, r in query(warehouse, """select d.original_name, c.rule_id from check_results c
+        join documents d on d.id = c.report_id where c.status = 'FAIL'""")}
+    assert {("hongze-district-2023.pdf", "T4-01"), ("hongze-district-2023.pdf", "T4-03"),
+            ("000_2f7257501bd8445e.txt", "NT-01")} <= failing
+    assert query(warehouse, """select s.row_key, s.col_key, s.reported, s.suggested, s.is_unique from suspect_cells s
+        join documents d on d.id = s.report_id where d.original_name = 'hongze-district-2023.pdf'
+        and s.row_key = 'admin_review'""") == [("admin_review", "total", 0.0, 11.0, True)]
+    assert (warehouse.parent / "quality_report.html").read_text(encoding="utf-8").count("T4-01") >= 2
