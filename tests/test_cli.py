@@ -101,3 +101,17 @@ def test_synth_writes_an_inbox_and_gold_records(tmp_path):
     assert {d.rsplit(".", 1)[1] for d in docs} == {"html", "docx"}
     bad = nianbao("synth", "--count", "1", "--out", str(tmp_path / "x"), "--layouts", "fax", tmp=tmp_path)
     assert bad.returncode == 2 and "unknown layout" in bad.stderr
+
+
+def test_check_names_the_failing_rules_and_the_suspect_cell(tmp_path, corpus_dir):
+    proc = nianbao("check", str(corpus_dir / "pdf" / "hongze-district-2023.pdf"), tmp=tmp_path)
+    assert proc.returncode == 1
+    out = " ".join(proc.stdout.split())
+    assert "quarantined" in out and "T4-01 (hard)" in out and "T4-03 (hard)" in out
+    assert "suspect cell: t4_review_litigation.admin_review.total printed 0, 11 would make T4-01 hold" in out
+
+
+def test_check_passes_a_correct_report_with_its_warnings(tmp_path, corpus_dir):
+    proc = nianbao("check", str(corpus_dir / "samples" / "000_2f7257501bd8445e.txt"), tmp=tmp_path)
+    assert proc.returncode == 0, proc.stdout
+    assert "accepted" in proc.stdout and "NT-01 (soft)" in proc.stdout

@@ -1,0 +1,44 @@
+"""Every suite file parses, targets an existing asset, uses known kinds and checks, and together they
+cover every rule of spec §3 exactly once."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import SHARED
+from pipelines.definitions import defs
+from pipelines.quality import flags
+from pipelines.quality.gx import build_suite
+from pipelines.quality.suites import rules, suites
+
+
+def test_suites_target_existing_assets_and_known_checks():
+    keys = {tuple(k.path) for a in defs().assets for k in a.keys}
+    for suite in suites():
+        assert suite.target in keys, suite.path
+        for rule in suite.rules:
+            assert rule.zh and rule.en and rule.tolerance >= 0
+            if rule.kind == "flag":
+                assert rule.params["check"] in flags.CHECKS, rule.id
+
+
+def test_every_rule_of_the_spec_is_in_a_suite_once():
+    spec = (SHARED / "spec" / "annual-reports.md").read_text(encoding="utf-8")
+    section = spec[spec.index("## 3. Identities"):spec.index("## 4.")]
+    spec_ids = set(re.findall(r"^\| ((?:T3|T4|T2|ST|XY|NT|MD|HX)-\d\d) \|", section, re.MULTILINE))
+    ids = [r.id for r in rules()]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == spec_ids
+
+
+def test_severity_follows_the_spec():
+    spec = (SHARED / "spec" / "annual-reports.md").read_text(encoding="utf-8")
+    severities = dict(re.findall(r"^\| ((?:T3|T4|T2|ST|XY|NT|MD|HX)-\d\d) \|.*\| (H|S)[^|]*\|$", spec, re.MULTILINE))
+    for rule in rules():
+        assert rule.severity == {"H": "hard", "S": "soft"}[severities[rule.id]], rule.id
+
+
+def test_suites_become_gx_expectation_suites():
+    suite = build_suite("all", list(rules()))
+    assert len(suite.expectations) == len(rules())
+    assert {e.meta["rule_id"] for e in suite.expectations} == {r.id for r in rules()}
