@@ -31,19 +31,22 @@ def from_record(record: Record, text: str | None = None) -> ReportData:
 
 
 def link_years(reports: list[ReportData], aliases: dict[str, str] | None = None) -> None:
-    """Give each report the same agency's report of the year before, and a jurisdiction summary its own
+    """Give each report the same agency's report of the year before (of the same scope when the agency
+    published both a jurisdiction summary and its own report that year), and a jurisdiction summary its own
     government's report of the same year (by agency key, through the alias table)."""
     aliases = aliases or {}
-    index: dict[tuple[str, int, str], ReportData] = {}
+    index: dict[tuple[str, int], list[ReportData]] = {}
     for r in reports:
-        if r.agency_key and r.year:
-            key = aliases.get(r.agency_key, r.agency_key)
-            index[(key, r.year, r.metadata.get("report_scope") or "")] = r
-    for r in reports:
-        if not (r.agency_key and r.year):
-            continue
-        key = aliases.get(r.agency_key, r.agency_key)
-        scope = r.metadata.get("report_scope") or ""
-        r.previous = index.get((key, r.year - 1, scope))
-        if scope == "jurisdiction_summary":
-            r.own = index.get((key, r.year, "government_own"))
+        if r.agency_key and r.year and r.doc_type == "annual_report":
+            index.setdefault((aliases.get(r.agency_key, r.agency_key), r.year), []).append(r)
+
+    def scope(r: ReportData) -> str:
+        return r.metadata.get("report_scope") or ""
+
+    for (key, year), group in index.items():
+        before = index.get((key, year - 1), [])
+        for r in group:
+            same = [p for p in before if scope(p) == scope(r)]
+            r.previous = same[0] if same else before[0] if len(before) == 1 else None
+            if scope(r) == "jurisdiction_summary":
+                r.own = next((o for o in group if scope(o) == "government_own"), None)
