@@ -66,6 +66,7 @@ def evaluate_sum(rule: Rule, report: ReportData) -> list[Row]:
     rows = []
     for table, scope, refs in _instances(rule, report):
         sums, problem, used, blanks, numbers = {"lhs": 0.0, "rhs": 0.0}, None, [], {"lhs": 0, "rhs": 0}, 0
+        placeholders = 0
         for side, ref, key in refs:
             prev, sign = _ref(ref)
             source = report.previous if prev else report
@@ -80,21 +81,27 @@ def evaluate_sum(rule: Rule, report: ReportData) -> list[Row]:
                 problem = f"{'.'.join(key)} is text ({cell.raw!r})"
                 break
             if cell.value is None:
-                blanks[side] += cell.semantic == "EMPTY"
+                blanks[side] += cell.semantic == "EMPTY" and _is_total(key)
+                placeholders += 1
             else:
-                numbers += 1
+                numbers += cell.value != 0
             sums[side] += sign * (cell.value or 0.0)
             used.append(key)
-        total_side = p.get("total")
-        if problem is None and total_side and blanks[total_side] and numbers:
+        if problem is None and (blanks["lhs"] or blanks["rhs"]) and numbers:
             problem = "a total left blank while its parts are numbers"
         if problem:
             rows.append(Row(report.report_id, rule.id, scope, None, None, None, False, problem, tuple(used)))
             continue
         residual = sums["lhs"] - sums["rhs"]
+        note = "; placeholders read as 0 (placeholder_as_zero)" if placeholders else ""
         rows.append(Row(report.report_id, rule.id, scope, sums["lhs"], sums["rhs"], residual, True,
-                        _sum_message(p, sums["lhs"], sums["rhs"]), tuple(used)))
+                        _sum_message(p, sums["lhs"], sums["rhs"]) + note, tuple(used)))
     return rows
+
+
+def _is_total(key: Key) -> bool:
+    """A cell that is the total of others: the 总计 column, the (七)总计 row, a T4 block's 总计."""
+    return key[2] == "total" or key[1] == "results_total"
 
 
 def _side(refs: list[str]) -> str:
@@ -169,9 +176,10 @@ def evaluate_claim(rule: Rule, report: ReportData) -> list[Row]:
         wanted = {k: expected_rows(report, k[0]) for k in keys}
         keys = [k for k in keys if not wanted[k] or k[1] in wanted[k]]
         cells = [report.cells.get(k) for k in keys]
-        if any(c is None or c.semantic == "TEXT" for c in cells):
+        if any(c is None or c.semantic == "TEXT" for c in cells) or (
+                claim["value"] and any(c.semantic == "EMPTY" for c in cells)):
             rows.append(Row(report.report_id, rule.id, scope, claim["value"], None, None, False,
-                            "the table cells the claim names are missing", tuple(keys)))
+                            "the table cells the claim names are missing, text or blank", tuple(keys)))
             continue
         table = sum(c.value or 0.0 for c in cells)
         if "expect_zero" in spec:
