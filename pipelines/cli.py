@@ -97,15 +97,19 @@ def _print_summary(db_path: str, inbox_dir: str) -> None:
         has_reports = conn.execute(
             "select count(*) from information_schema.tables where table_name = 'reports'").fetchone()[0]
         extracted = conn.execute(
-            "select doc_type, status, count(*), sum(n_cells) from reports group by all order by all"
+            "select r.doc_type, r.status, q.status, count(*), sum(r.n_cells) from reports r "
+            "left join report_quality q using (report_id) group by all order by all"
         ).fetchall() if has_reports else []
     if extracted:
-        reports = Table(title="Reports extracted")
-        for col in ("doc_type", "status", "reports", "cells"):
-            reports.add_column(col, justify="left" if col in ("doc_type", "status") else "right")
+        reports = Table(title="Reports extracted and checked")
+        for col in ("doc_type", "extraction", "quality", "reports", "cells"):
+            reports.add_column(col, justify="right" if col in ("reports", "cells") else "left")
         for row in extracted:
-            reports.add_row(*map(str, row))
+            reports.add_row(*("-" if v is None else str(v) for v in row))
         console.print(reports)
+        html = Path(db_path).with_name("quality_report.html")
+        if html.exists():
+            console.print(f"Quality report: [bold]{html}[/bold]")
     console.print(f"DuckDB warehouse: [bold]{db_path}[/bold]  (open it read-only: "
                   f"duckdb.connect({db_path!r}, read_only=True), or the DuckDB CLI with -readonly)")
     console.print("Dagster UI: [bold]make ui[/bold] (or .venv/bin/nianbao ui), then open http://127.0.0.1:3000")
