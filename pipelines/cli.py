@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pipelines.settings import REPO_ROOT, default_inbox, default_warehouse
+from pipelines.settings import REPO_ROOT, default_inbox
 
 app = typer.Typer(help="nianbao: annual reports on government information disclosure → trustworthy data.",
                   no_args_is_help=True, add_completion=False)

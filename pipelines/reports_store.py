@@ -12,9 +12,9 @@ import duckdb
 import polars as pl
 
 from pipelines.extract.record import EXTRACTOR_VERSION, Record
+from pipelines.warehouse import replace_rows
 
 _CLAIM_FIELDS = ("claim", "value", "unit", "qualifier", "text", "offset")
-TABLES = ("reports", "report_cells", "extraction_issues", "narrative_claims")
 
 
 def _date(text: str | None) -> date | None:
@@ -68,24 +68,7 @@ def write_records(conn: duckdb.DuckDBPyConnection, records: list[Record], at: da
     """Replace the rows of each record's report in the four tables."""
     if not records:
         return
-    batch = frames(records, at)
-    ids = pl.DataFrame({"report_id": [r.report_id for r in records]}).to_arrow()
-    conn.register("batch_ids", ids)
-    for name, frame in batch.items():
-        conn.register(f"batch_{name}", frame.to_arrow())
-    try:
-        conn.execute("begin")
-        for name in TABLES:  # identifiers from code constants, never from input
-            conn.execute(f"delete from {name} where report_id in (select report_id from batch_ids)")
-            conn.execute(f"insert into {name} by name select * from batch_{name}")
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
-    finally:
-        conn.unregister("batch_ids")
-        for name in batch:
-            conn.unregister(f"batch_{name}")
+    replace_rows(conn, frames(records, at), [r.report_id for r in records])
 
 
 def pending_extraction(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:

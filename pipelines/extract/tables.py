@@ -10,7 +10,6 @@ page break), by splitting run-together digits with the identities, or reported.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
@@ -19,7 +18,7 @@ from pipelines.contract import TEMPLATE_TABLES, T4_BLOCKS, T4_OUTCOMES
 from pipelines.extract import labels as L
 from pipelines.extract.solver import solve, sums_hold
 from pipelines.extract.template import detect_template as template_of
-from pipelines.extract.tokens import EMPTY, LABEL, VALUE, Token, tokenize
+from pipelines.extract.tokens import LABEL, VALUE, Token, tokenize
 from pipelines.extract.values import PLACEHOLDERS, Cell, parse_cell
 
 MAX_SUFFIX = 8
@@ -386,8 +385,6 @@ def _cell_keys(exp: Expected) -> list[tuple[str, str, str]]:
 
 
 def _agrees(exp: Expected, split: list[str], hints: Hints) -> bool:
-    from pipelines.extract.solver import number
-
     for key, typ, text in zip(_cell_keys(exp), exp.types, split):
         if key in hints:
             cell = parse_cell(text, typ, "万元" if typ == "amt" else None)

@@ -12,8 +12,8 @@ import polars as pl
 from pipelines.quality.data import agency_key
 from pipelines.quality.model import CellV, ReportData
 from pipelines.quality.run import Outcome
+from pipelines.warehouse import replace_rows
 
-TABLES = ("check_results", "suspect_cells", "report_quality")
 
 
 def load_reports(conn: duckdb.DuckDBPyConnection) -> list[ReportData]:
@@ -75,17 +75,4 @@ def write_outcome(conn: duckdb.DuckDBPyConnection, outcome: Outcome, at: datetim
                     "soft_warnings": pl.Int32, "not_assessable": pl.Int32, "reason": pl.String,
                     "notes": pl.List(pl.String), "checked_at": pl.Datetime("us", "UTC")}),
     }
-    for name, frame in frames.items():
-        conn.register(f"new_{name}", frame.to_arrow())
-    try:
-        conn.execute("begin")
-        for name in TABLES:  # identifiers from code constants, never from input
-            conn.execute(f"delete from {name}")
-            conn.execute(f"insert into {name} by name select * from new_{name}")
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
-    finally:
-        for name in frames:
-            conn.unregister(f"new_{name}")
+    replace_rows(conn, frames)
