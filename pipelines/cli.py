@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pipelines.settings import REPO_ROOT, default_inbox
+from pipelines.settings import REPO_ROOT, default_data_dir, default_inbox
 
 app = typer.Typer(help="nianbao: annual reports on government information disclosure → trustworthy data.",
                   no_args_is_help=True, add_completion=False)
@@ -110,6 +110,10 @@ def _print_summary(db_path: str, inbox_dir: str) -> None:
         html = Path(db_path).with_name("quality_report.html")
         if html.exists():
             console.print(f"Quality report: [bold]{html}[/bold]")
+        snapshot = Path(db_path).with_name("published") / "nianbao.duckdb"
+        if snapshot.exists():
+            console.print(f"Published marts: [bold]{snapshot}[/bold] (nianbao sql \"select * from mart_agency_year\"); "
+                          f"exports in {Path(db_path).with_name('exports')}")
     console.print(f"DuckDB warehouse: [bold]{db_path}[/bold]  (open it read-only: "
                   f"duckdb.connect({db_path!r}, read_only=True), or the DuckDB CLI with -readonly)")
     console.print("Dagster UI: [bold]make ui[/bold] (or .venv/bin/nianbao ui), then open http://127.0.0.1:3000")
@@ -210,6 +214,52 @@ def check(files: Annotated[list[Path], typer.Argument(help="Reports to check (an
             console.print(f"  [dim]{note}[/dim]")
     if bad or (outcome and any(v.hard_failures for v in outcome.verdicts)):
         raise typer.Exit(1)
+
+
+@app.command("sql")
+def sql_command(
+    query: Annotated[str, typer.Argument(help="The SQL to run, e.g. \"select * from mart_agency_year\".")],
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    db: Annotated[Optional[Path], typer.Option(help="DuckDB file [default: the published snapshot, "
+                                                    "data/published/nianbao.duckdb].")] = None,
+) -> None:
+    """Query the published snapshot, read-only (marts, reports, their cells and quality verdicts)."""
+    import csv
+    import io
+    import json
+
+    import duckdb
+
+    path = db or Path(default_data_dir()) / "published" / "nianbao.duckdb"
+    if not path.exists():
+        console.print(f"[red]{path} does not exist: run `nianbao run` first[/red]")
+        raise typer.Exit(2)
+    if fmt not in ("table", "csv", "json"):
+        raise typer.BadParameter("choose table, csv or json", param_hint="--format")
+    try:
+        with duckdb.connect(str(path), read_only=True) as conn:
+            cursor = conn.execute(query)
+            columns = [d[0] for d in cursor.description or []]
+            rows = cursor.fetchall() if columns else []
+    except duckdb.Error as e:
+        console.print(f"[red]{type(e).__name__}: {e}[/red]")
+        raise typer.Exit(1) from e
+    if fmt == "json":
+        print(json.dumps([dict(zip(columns, r)) for r in rows], ensure_ascii=False, default=str, indent=1))
+    elif fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        writer.writerows(rows)
+        print(out.getvalue(), end="")
+    else:
+        table = Table(show_lines=False)
+        for c in columns:
+            table.add_column(c)
+        for r in rows:
+            table.add_row(*("NULL" if v is None else f"{v:.4g}" if isinstance(v, float) else str(v) for v in r))
+        console.print(table)
+        console.print(f"[dim]{len(rows)} rows[/dim]")
 
 
 @app.command()

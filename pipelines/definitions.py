@@ -2,12 +2,13 @@
 
 import dagster as dg
 
-from assets import checks, extracted, raw, text
+from assets import checks, extracted, marts, raw, text
 from pipelines.jobs import annual_reports_job
 from pipelines.resources import build_resources
+from pipelines.schedules import daily_refresh
 from pipelines.sensors import inbox_sensor
 
-LAYERS = [raw, text, extracted, checks]
+LAYERS = [raw, text, extracted, checks, marts]
 
 
 @dg.definitions
@@ -17,6 +18,7 @@ def defs() -> dg.Definitions:
         asset_checks=dg.load_asset_checks_from_modules(LAYERS),
         jobs=[annual_reports_job],
         sensors=[inbox_sensor],
+        schedules=[daily_refresh],
         resources=build_resources(),
         # In-process: one import of the stack per run (not per step) and DuckDB's single writer
         # stays in one process (stack-notes gotcha 3).

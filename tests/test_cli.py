@@ -115,3 +115,22 @@ def test_check_passes_a_correct_report_with_its_warnings(tmp_path, corpus_dir):
     proc = nianbao("check", str(corpus_dir / "samples" / "000_2f7257501bd8445e.txt"), tmp=tmp_path)
     assert proc.returncode == 0, proc.stdout
     assert "accepted" in proc.stdout and "NT-01 (soft)" in proc.stdout
+
+
+def test_sql_is_read_only_and_formats(tmp_path, corpus_dir):
+    import json
+
+    data = tmp_path / "data"
+    run = nianbao("run", "--inbox", str(corpus_dir / "samples"), tmp=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Published marts" in run.stdout
+    table = nianbao("sql", "select agency, year from mart_agency_year order by year", tmp=tmp_path)
+    assert table.returncode == 0 and "马渚镇人民政府" in table.stdout and "4 rows" in table.stdout
+    as_json = json.loads(nianbao("sql", "select count(*) as n from report_quality", "--format", "json",
+                                 tmp=tmp_path).stdout)
+    assert as_json == [{"n": 5}]
+    as_csv = nianbao("sql", "select 1 as a, 'x' as b", "--format", "csv", tmp=tmp_path).stdout
+    assert as_csv.splitlines() == ["a,b", "1,x"]
+    refused = nianbao("sql", "drop table reports", tmp=tmp_path)
+    assert refused.returncode == 1 and "read-only" in refused.stdout
+    assert (data / "published" / "nianbao.duckdb").exists()

@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from pipelines.definitions import defs
+from pipelines.publish import MARTS
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -17,7 +18,8 @@ REPO = Path(__file__).resolve().parents[1]
 def test_assets_jobs_sensors_and_executor():
     d = defs()
     keys = {k.to_user_string() for a in d.assets for k in a.keys}
-    assert keys == {"raw/documents", "text/document_text", "extracted/reports", "checks/check_results"}
+    assert keys == {"raw/documents", "text/document_text", "extracted/reports", "checks/check_results",
+                    "publish/snapshot"} | {f"marts/{m}" for m in MARTS}
     assert d.resolve_job_def("annual_reports_job") is not None
     assert d.resolve_sensor_def("inbox_sensor").job_name == "annual_reports_job"
     assert d.executor.name == "in_process"
@@ -40,3 +42,11 @@ def test_dagster_definitions_validate(tmp_path):
                           env={"PATH": "/usr/bin:/bin", "DAGSTER_HOME": str(tmp_path), "HOME": str(tmp_path)})
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Validation successful" in proc.stdout + proc.stderr
+
+
+def test_schedule_and_sensor_run_the_whole_job():
+    d = defs()
+    schedule = d.resolve_schedule_def("daily_refresh")
+    assert schedule.cron_schedule == "0 6 * * *" and schedule.job_name == "annual_reports_job"
+    job = d.resolve_job_def("annual_reports_job")
+    assert {k.to_user_string() for k in job.asset_layer.executable_asset_keys} >= {"publish/snapshot", "raw/documents"}

@@ -1,0 +1,55 @@
+"""Marts layer: indicators of accepted reports (spec §5), and their safe publication and export."""
+
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from assets.checks import CHECK_RESULTS
+from assets.metadata import md_table
+from pipelines.publish import MARTS, build_marts, export, publish
+
+_DESCRIPTIONS = {
+    "mart_agency_year": "One row per accepted report: agency, level, region, year, template and every indicator.",
+    "mart_region_level_year": "Per region, level and year: sums, agency counts, rates from summed numerators and "
+                              "denominators, P25/P50/P75 of agency rates.",
+    "mart_outcome_breakdown": "Long: region/level/year × outcome row × applicant column.",
+    "mart_review_litigation": "Administrative review and litigation per region/level/year and block.",
+    "mart_active_disclosure_v2019": "T2 cells of accepted 2019-template reports (never unioned with v2021).",
+    "mart_active_disclosure_v2021": "T2 cells of accepted 2021-template reports (never unioned with v2019).",
+    "mart_quality": "Per region/level/year, all reports: accepted, quarantined, failures per rule, most common errors.",
+    "mart_agency_yoy": "Year-over-year changes per agency (agency identity key, renames through agency_aliases).",
+}
+
+
+@dg.multi_asset(
+    specs=[dg.AssetSpec(["marts", m], group_name="marts", deps=[CHECK_RESULTS], kinds={"duckdb"},
+                        description=_DESCRIPTIONS[m]) for m in MARTS],
+    pool="duckdb", can_subset=False,
+)
+def marts(warehouse: DuckDBResource):
+    """Build every mart from the accepted reports, in the warehouse."""
+    with warehouse.get_connection() as conn:
+        counts = build_marts(conn)
+        previews = {m: (conn.execute(f"select * from {m} limit 10").fetchall(),
+                        [d[0] for d in conn.execute(f"select * from {m} limit 0").description]) for m in MARTS}
+    for mart in MARTS:
+        rows, cols = previews[mart]
+        yield dg.MaterializeResult(asset_key=["marts", mart], metadata={
+            "dagster/row_count": counts[mart], "preview": md_table(cols[:10], [r[:10] for r in rows])})
+
+
+@dg.asset(key=["publish", "snapshot"], group_name="publish", deps=[["marts", m] for m in MARTS], kinds={"duckdb"},
+          pool="duckdb")
+def snapshot(warehouse: DuckDBResource):
+    """The published snapshot users query (data/published/nianbao.duckdb, replaced atomically), and every mart
+    as Parquet and CSV in data/exports/."""
+    data_dir = Path(warehouse.database).parent
+    with warehouse.get_connection() as conn:
+        path = publish(conn, data_dir / "published")
+    files = export(path, data_dir / "exports")
+    return dg.MaterializeResult(metadata={
+        "snapshot": dg.MetadataValue.path(str(path)),
+        "exports": md_table(["file", "bytes"], [(f.name, f.stat().st_size) for f in files], limit=40),
+        "query_with": f"nianbao sql \"select * from mart_agency_year\"  (or duckdb -readonly {path})",
+    })

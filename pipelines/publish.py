@@ -1,0 +1,75 @@
+"""Marts and safe publishing.
+
+Marts are built inside the warehouse from accepted reports, then published as a *snapshot*: a new DuckDB
+file written under a temporary name and renamed over `published/nianbao.duckdb` in one atomic step.
+Users query the snapshot (`nianbao sql`, the DuckDB CLI, Python, DBeaver) read-only; the pipeline never
+opens it for writing, so a reader meets no lock and never a half-built mart, and a failed run leaves the
+last snapshot as it was. Every mart is also exported as Parquet and CSV, each file renamed into place.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import duckdb
+
+from pipelines.warehouse import sql
+
+MART_SQL = ("agency_year", "region_level_year", "outcome_breakdown", "review_litigation", "active_disclosure",
+            "quality", "agency_yoy")
+MARTS = ("mart_agency_year", "mart_region_level_year", "mart_outcome_breakdown", "mart_review_litigation",
+         "mart_active_disclosure_v2019", "mart_active_disclosure_v2021", "mart_quality", "mart_agency_yoy")
+# What people query besides the marts: the reports, their cells and why a report is quarantined.
+PUBLISHED = MARTS + ("reports", "report_cells", "report_quality", "check_results", "suspect_cells",
+                     "narrative_claims", "extraction_issues", "documents")
+SNAPSHOT = "nianbao.duckdb"
+
+
+def build_marts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """(Re)build every mart in the warehouse; row count per mart."""
+    for name in MART_SQL:
+        conn.execute(sql(f"marts/{name}"))
+    return {m: conn.execute(f"select count(*) from {m}").fetchone()[0] for m in MARTS}
+
+
+def _literal(path: Path) -> str:
+    # ATTACH and COPY take no bound parameters for the file name; the path comes from the settings, never
+    # from a document, and is quoted.
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def publish(conn: duckdb.DuckDBPyConnection, published_dir: Path) -> Path:
+    """Write a snapshot of the marts and published tables, then rename it over the current one."""
+    published_dir.mkdir(parents=True, exist_ok=True)
+    tmp = published_dir / f".{SNAPSHOT}.{uuid.uuid4().hex}.tmp"
+    try:
+        conn.execute(f"attach {_literal(tmp)} as snapshot")
+        try:
+            for table in PUBLISHED:
+                conn.execute(f"create table snapshot.{table} as select * from main.{table}")
+        finally:
+            conn.execute("detach snapshot")
+        target = published_dir / SNAPSHOT
+        os.replace(tmp, target)
+        return target
+    finally:
+        for leftover in (tmp, Path(f"{tmp}.wal")):
+            if leftover.exists():
+                leftover.unlink()
+
+
+def export(snapshot: Path, exports_dir: Path) -> list[Path]:
+    """Every mart of the snapshot as Parquet and CSV in `exports_dir`."""
+    exports_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    with duckdb.connect(str(snapshot), read_only=True) as conn:
+        for mart in MARTS:
+            for fmt, options in (("parquet", "(format parquet)"), ("csv", "(format csv, header)")):
+                final = exports_dir / f"{mart}.{fmt}"
+                tmp = exports_dir / f".{mart}.{fmt}.tmp"
+                conn.execute(f"copy (select * from {mart}) to {_literal(tmp)} {options}")
+                os.replace(tmp, final)
+                written.append(final)
+    return written
