@@ -52,3 +52,18 @@ def reports(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
             "dagster/row_count": total,
         }
     )
+
+
+@dg.asset_check(asset=["extracted", "reports"], blocking=True)
+def one_report_per_document_no_duplicate_cells(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    """Every decoded document has exactly one report, and no cell is stored twice."""
+    with warehouse.get_connection() as conn:
+        missing = conn.execute(
+            "select count(*) from document_text t join documents d on d.id = t.document_id "
+            "where d.status = 'accepted' and not exists (select 1 from reports r where r.report_id = t.document_id)"
+        ).fetchone()[0]
+        duplicates = conn.execute(
+            "select count(*) from (select 1 from report_cells group by report_id, table_key, row_key, col_key "
+            "having count(*) > 1)").fetchone()[0]
+    return dg.AssetCheckResult(passed=missing == 0 and duplicates == 0,
+                               metadata={"documents_without_report": missing, "duplicate_cells": duplicates})

@@ -53,3 +53,21 @@ def snapshot(warehouse: DuckDBResource):
         "exports": md_table(["file", "bytes"], [(f.name, f.stat().st_size) for f in files], limit=40),
         "query_with": f"nianbao sql \"select * from mart_agency_year\"  (or duckdb -readonly {path})",
     })
+
+
+@dg.asset_check(asset=["marts", "mart_agency_year"], blocking=True)
+def only_accepted_reports_and_rates_in_range(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    """The mart holds accepted reports only, once each, and every rate lies in [0, 1]."""
+    rates = ("closure_rate", "grant_rate", "substantive_disclosure_rate", "denial_rate", "unable_rate",
+             "not_processed_rate", "other_handling_rate", "not_held_rate")
+    with warehouse.get_connection() as conn:
+        not_accepted = conn.execute(
+            "select count(*) from mart_agency_year m left join report_quality q using (report_id) "
+            "where q.status is distinct from 'accepted'").fetchone()[0]
+        duplicated = conn.execute(
+            "select count(*) - count(distinct report_id) from mart_agency_year").fetchone()[0]
+        out_of_range = conn.execute(
+            "select count(*) from mart_agency_year where " + " or ".join(f"{r} not between 0 and 1" for r in rates)
+        ).fetchone()[0]
+    return dg.AssetCheckResult(passed=not (not_accepted or duplicated or out_of_range), metadata={
+        "not_accepted": not_accepted, "duplicated": duplicated, "rates_out_of_range": out_of_range})

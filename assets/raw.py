@@ -42,3 +42,17 @@ def documents(context: dg.AssetExecutionContext, warehouse: DuckDBResource, sett
             "dagster/row_count": sum(n for _, _, n in summary),
         }
     )
+
+
+@dg.asset_check(asset=["raw", "documents"], blocking=True)
+def no_file_lost(warehouse: DuckDBResource, settings: IngestSettings) -> dg.AssetCheckResult:
+    """Every entry of the inbox (a file, a link, a pipe) has its row in `documents`, accepted or rejected."""
+    from pipelines.ingest.inbox import printable, scan_inbox
+
+    found = {printable(path) for path, _ in scan_inbox(settings.inbox)}
+    with warehouse.get_connection() as conn:
+        known = {p for (p,) in conn.execute("select path from document_sources").fetchall()}
+        known |= {p for (p,) in conn.execute("select original_path from documents").fetchall()}
+    lost = sorted(found - known)
+    return dg.AssetCheckResult(passed=not lost, metadata={"inbox_entries": len(found), "lost": len(lost),
+                                                          "examples": md_table(["path"], [(p,) for p in lost])})

@@ -59,3 +59,14 @@ def document_text(context: dg.AssetExecutionContext, warehouse: DuckDBResource, 
             "dagster/row_count": total,
         }
     )
+
+
+@dg.asset_check(asset=["text", "document_text"], blocking=True)
+def every_accepted_document_decoded(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    """No accepted document is left without its text: each is decoded or rejected with a reason."""
+    with warehouse.get_connection() as conn:
+        missing = conn.execute(
+            "select original_name from documents d where status = 'accepted' "
+            "and not exists (select 1 from document_text t where t.document_id = d.id)").fetchall()
+    return dg.AssetCheckResult(passed=not missing, metadata={"undecoded": len(missing),
+                                                             "examples": md_table(["name"], missing)})
