@@ -42,7 +42,7 @@ def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
     """
     import dagster as dg
 
-    from pipelines.definitions import defs
+    from pipelines.definitions import runnable
     from pipelines.resources import build_resources
 
     inbox_dir = str(inbox.resolve()) if inbox else default_inbox()
@@ -54,8 +54,7 @@ def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
         raise typer.Exit(2)
     _dagster_home()
     resources = build_resources(inbox=inbox_dir, warehouse=str(warehouse) if warehouse else None)
-    definitions = defs()
-    assets = list(definitions.assets or [])
+    assets = runnable()
     with dg.DagsterInstance.get() as instance:
         log_level = "DEBUG" if verbose else "WARNING"
         result = dg.materialize(assets, resources=resources, instance=instance, raise_on_error=False,

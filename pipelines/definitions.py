@@ -11,6 +11,11 @@ from pipelines.sensors import inbox_sensor
 LAYERS = [raw, text, extracted, checks, marts]
 
 
+def runnable() -> list:
+    """Every asset and asset check, as `dg.materialize` takes them (the CLI and the tests run these)."""
+    return [*dg.load_assets_from_modules(LAYERS), *dg.load_asset_checks_from_modules(LAYERS)]
+
+
 @dg.definitions
 def defs() -> dg.Definitions:
     return dg.Definitions(

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 import badfiles
-from pipelines.definitions import defs
+from pipelines.definitions import runnable
 from pipelines.resources import build_resources
 
 BAD = {  # file name -> expected reason code
@@ -73,7 +73,7 @@ def build_inbox(inbox: Path, corpus: Path) -> None:
 
 
 def materialise(inbox: Path, warehouse: Path) -> dg.ExecuteInProcessResult:
-    return dg.materialize(list(defs().assets), resources=build_resources(inbox=str(inbox), warehouse=str(warehouse)))
+    return dg.materialize(runnable(), resources=build_resources(inbox=str(inbox), warehouse=str(warehouse)))
 
 
 @pytest.fixture(scope="module")
