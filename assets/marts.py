@@ -8,6 +8,7 @@ from dagster_duckdb import DuckDBResource
 from assets.checks import CHECK_RESULTS
 from assets.metadata import md_table
 from pipelines.publish import MARTS, build_marts, export, publish
+from pipelines.report import write_report
 
 _DESCRIPTIONS = {
     "mart_agency_year": "One row per accepted report: agency, level, region, year, template and every indicator.",
@@ -42,14 +43,16 @@ def marts(warehouse: DuckDBResource):
 @dg.asset(key=["publish", "snapshot"], group_name="publish", deps=[["marts", m] for m in MARTS], kinds={"duckdb"},
           pool="duckdb")
 def snapshot(warehouse: DuckDBResource):
-    """The published snapshot users query (data/published/nianbao.duckdb, replaced atomically), and every mart
-    as Parquet and CSV in data/exports/."""
+    """The published snapshot users query (data/published/nianbao.duckdb, replaced atomically), every mart
+    as Parquet and CSV in data/exports/, and the charts page data/report.html."""
     data_dir = Path(warehouse.database).parent
     with warehouse.get_connection() as conn:
         path = publish(conn, data_dir / "published")
     files = export(path, data_dir / "exports")
+    page = write_report(path, data_dir / "report.html")
     return dg.MaterializeResult(metadata={
         "snapshot": dg.MetadataValue.path(str(path)),
+        "report": dg.MetadataValue.path(str(page)),
         "exports": md_table(["file", "bytes"], [(f.name, f.stat().st_size) for f in files], limit=40),
         "query_with": f"nianbao sql \"select * from mart_agency_year\"  (or duckdb -readonly {path})",
     })

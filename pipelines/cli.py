@@ -262,6 +262,23 @@ def sql_command(
 
 
 @app.command()
+def report(out: Annotated[Optional[Path], typer.Option(help="Where to write the page [default: data/report.html].")]
+           = None,
+           db: Annotated[Optional[Path], typer.Option(help="Published snapshot [default: "
+                                                           "data/published/nianbao.duckdb].")] = None) -> None:
+    """Write a static HTML page with charts of the key indicators and of data quality (by year, level, region)."""
+    from pipelines.report import write_report
+
+    data = Path(default_data_dir())
+    snapshot = db or data / "published" / "nianbao.duckdb"
+    if not snapshot.exists():
+        console.print(f"[red]{snapshot} does not exist: run `nianbao run` first[/red]")
+        raise typer.Exit(2)
+    path = write_report(snapshot, out or data / "report.html")
+    console.print(f"report: [bold]{path}[/bold]")
+
+
+@app.command()
 def synth(count: Annotated[int, typer.Option("--count", "-n", help="How many documents.")] = 100,
           out: Annotated[Path, typer.Option(help="Output folder: documents in OUT/docs, gold records in OUT/gold.")]
           = Path("synth"),

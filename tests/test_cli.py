@@ -134,3 +134,8 @@ def test_sql_is_read_only_and_formats(tmp_path, corpus_dir):
     refused = nianbao("sql", "drop table reports", tmp=tmp_path)
     assert refused.returncode == 1 and "read-only" in refused.stdout
     assert (data / "published" / "nianbao.duckdb").exists()
+    page = nianbao("report", "--out", str(tmp_path / "r.html"), tmp=tmp_path)
+    assert page.returncode == 0, page.stdout + page.stderr
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "Outcome mix by administrative level" in html and "Reports failing each rule" in html
+    assert "plotly" in html.lower() and (data / "report.html").exists()
