@@ -7,7 +7,7 @@ UV := .tools/bin/uv
 export UV_COMPILE_BYTECODE := 1
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: run test ui install install-dev clean
+.PHONY: run test ui install install-dev clean chromium
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -22,7 +22,15 @@ install-dev: $(UV)
 run: install
 	.venv/bin/nianbao run
 
-test: install-dev
+# Debian's Chromium, for the UI screenshot test: installed when missing and we may (root with apt-get);
+# otherwise that one test is skipped outside CI, with its reason.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation \
+	  fonts-noto-cjk >/dev/null; } || echo "chromium not installed: the UI screenshot test will be skipped"
+
+test: install-dev chromium
 	.venv/bin/python -m pytest
 
 ui: install
