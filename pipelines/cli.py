@@ -113,8 +113,8 @@ def _print_summary(db_path: str, inbox_dir: str) -> None:
         if snapshot.exists():
             console.print(f"Published marts: [bold]{snapshot}[/bold] (nianbao sql \"select * from mart_agency_year\"); "
                           f"exports in {Path(db_path).with_name('exports')}")
-    console.print(f"DuckDB warehouse: [bold]{db_path}[/bold]  (open it read-only: "
-                  f"duckdb.connect({db_path!r}, read_only=True), or the DuckDB CLI with -readonly)")
+    console.print(f"DuckDB warehouse: [bold]{db_path}[/bold] (the pipeline's own; query the published snapshot "
+                  "above, which no run ever locks)")
     console.print("Dagster UI: [bold]make ui[/bold] (or .venv/bin/nianbao ui), then open http://127.0.0.1:3000")
 
 
