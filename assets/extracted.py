@@ -6,7 +6,8 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from assets.metadata import md_table
-from pipelines.extract.record import extract_safely
+from pipelines.extract.parallel import extract_all
+from pipelines.settings import IngestSettings
 from pipelines.progress import progress
 from pipelines.reports_store import pending_extraction, write_records
 from pipelines.warehouse import ensure_schema, load_decoded
@@ -16,7 +17,7 @@ BATCH = 500
 
 @dg.asset(key=["extracted", "reports"], group_name="extracted", deps=[["text", "document_text"]],
           kinds={"duckdb", "polars"}, pool="duckdb")
-def reports(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
+def reports(context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: IngestSettings):
     """One row per document (report_id = its sha256): doc_type, agency, level, region, year, template, status.
 
     Its cells are in `report_cells` (one row per table/row/column, value NULL for placeholders), with
@@ -27,10 +28,16 @@ def reports(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
     with warehouse.get_connection() as conn:
         ensure_schema(conn)
         pending = pending_extraction(conn)
-        for start in progress(range(0, len(pending), BATCH), "extract", total=-(-len(pending) // BATCH)):
-            batch = pending[start:start + BATCH]
-            decoded = load_decoded(conn, [doc_id for doc_id, _ in batch])
-            records = [extract_safely(doc_id, decoded[doc_id], fmt) for doc_id, fmt in batch]
+
+        def batches():
+            for start in range(0, len(pending), BATCH):
+                batch = pending[start:start + BATCH]
+                decoded = load_decoded(conn, [doc_id for doc_id, _ in batch])
+                yield [(doc_id, decoded[doc_id], fmt) for doc_id, fmt in batch]
+
+        # small runs stay in-process: starting workers costs more than it saves
+        workers = settings.worker_count if len(pending) >= 200 else 1
+        for records in progress(extract_all(batches(), workers), "extract", total=-(-len(pending) // BATCH)):
             write_records(conn, records, at)
         by_type = conn.execute("select doc_type, status, count(*) from reports group by all order by all").fetchall()
         preview = conn.execute(
