@@ -18,47 +18,48 @@ _NUMBER = re.compile(r"^(?:[+\-]?(?:0|[1-9]\d*)(?:\.\d{1,2})?(?:万元|元|件|�
 _NO_CUT_BEFORE = ".元万件项"
 
 
-def _cuts(text: str, parts: int) -> Iterator[list[str]]:
-    """Every way of cutting `text` into `parts` valid numbers."""
-    if parts == 1:
-        if _NUMBER.match(text):
-            yield [text]
-        return
-    for i in range(1, len(text)):
-        head = text[:i]
-        if not _NUMBER.match(head) or text[i] in _NO_CUT_BEFORE:
-            continue
-        for rest in _cuts(text[i:], parts - 1):
-            yield [head, *rest]
-
-
-def _splits(tokens: list[str], cells: int) -> Iterator[list[str]]:
-    if not tokens:
-        if cells == 0:
-            yield []
-        return
-    first, rest = tokens[0], tokens[1:]
-    if first in PLACEHOLDERS and len(first) == 1:
-        for tail in _splits(rest, cells - 1):
-            yield [first, *tail]
-        return
-    room = cells - len(rest)  # every later token takes at least one cell
-    for k in range(1, max(0, min(room, len(first))) + 1):
-        for head in _cuts(first, k):
-            for tail in _splits(rest, cells - k):
-                yield [*head, *tail]
+BUDGET = 200_000  # search steps per row: past it, the row is reported, not guessed
 
 
 def solve(tokens: list[str], cells: int, holds: Callable[[list[str]], bool], limit: int = 4) -> list[list[str]]:
-    """The splits of `tokens` into `cells` cells for which `holds` is true (at most `limit` of them)."""
+    """The splits of `tokens` into `cells` cells for which `holds` is true (at most `limit` of them).
+
+    A depth-first search over cut positions; a check with a `prefix` method (see `sums_hold`) prunes a
+    partial split as soon as a complete group of it fails, and the search stops after BUDGET steps."""
     if sum(len(t) for t in tokens) > MAX_DIGITS:
         return []
-    found = []
-    for split in _splits(tokens, cells):
-        if holds(split):
-            found.append(split)
-            if len(found) >= limit:
+    prefix_ok = getattr(holds, "prefix", None)
+    found: list[list[str]] = []
+    steps = 0
+
+    def search(ti: int, pos: int, split: list[str]) -> None:
+        nonlocal steps
+        steps += 1
+        if steps > BUDGET or len(found) >= limit:
+            return
+        if ti == len(tokens):
+            if len(split) == cells and holds(split):
+                found.append(list(split))
+            return
+        token = tokens[ti]
+        if pos == len(token):
+            search(ti + 1, 0, split)
+            return
+        later = len(tokens) - ti - 1  # every later token takes at least one cell
+        if token in PLACEHOLDERS and len(token) == 1:
+            pieces = [token]
+        else:
+            pieces = [token[pos:end] for end in range(pos + 1, len(token) + 1)
+                      if _NUMBER.match(token[pos:end]) and (end == len(token) or token[end] not in _NO_CUT_BEFORE)]
+        for piece in pieces:
+            if len(split) + 1 + later > cells:
                 break
+            split.append(piece)
+            if prefix_ok is None or prefix_ok(split):
+                search(ti, pos + len(piece), split)
+            split.pop()
+
+    search(0, 0, [])
     return found
 
 
@@ -71,9 +72,17 @@ def number(text: str) -> float:
 
 
 def sums_hold(groups: list[tuple[list[int], int]]) -> Callable[[list[str]], bool]:
-    """A check that each (parts, total) group of cell positions adds up."""
-    def holds(split: list[str]) -> bool:
-        values = [number(t) for t in split]
-        return all(abs(sum(values[i] for i in parts) - values[total]) < 1e-9 for parts, total in groups)
+    """A check that each (parts, total) group of cell positions adds up; its `prefix` method checks the
+    groups a partial split already completes."""
+    def group_holds(split: list[str], parts: list[int], total: int) -> bool:
+        return abs(sum(number(split[i]) for i in parts) - number(split[total])) < 1e-9
 
+    def holds(split: list[str]) -> bool:
+        return all(group_holds(split, parts, total) for parts, total in groups)
+
+    def prefix(split: list[str]) -> bool:
+        n = len(split)
+        return all(group_holds(split, parts, total) for parts, total in groups if max(*parts, total) == n - 1)
+
+    holds.prefix = prefix
     return holds

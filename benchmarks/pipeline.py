@@ -1,0 +1,66 @@
+"""End-to-end benchmark: generate N mixed text/HTML reports, run the whole pipeline, then add 1% new
+documents and run again. Prints per stage the wall time and docs/s, plus peak RSS and warehouse size.
+
+    .venv/bin/python benchmarks/pipeline.py --count 10000 [--workdir /tmp/nianbao-bench]
+
+A script that prints numbers, not a timed test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pipelines.synth import generate
+
+LAYOUTS = ["one_cell_per_line", "tab_indented", "pipe_table", "html", "pdf_layout_text", "run_together"]
+STEP = re.compile(r'Finished execution of step "([a-z_]+)" in ([\d.]+)(ms|s)\.')
+NIANBAO = str(Path(sys.executable).with_name("nianbao"))
+
+
+def run(inbox: Path, data: Path) -> tuple[dict[str, float], float]:
+    env = {**os.environ, "NIANBAO_DATA_DIR": str(data), "DAGSTER_HOME": str(data / "dagster_home")}
+    started = time.perf_counter()
+    proc = subprocess.run([NIANBAO, "run", "--inbox", str(inbox), "--verbose"], env=env, capture_output=True,
+                          text=True)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(proc.stdout[-3000:] + proc.stderr[-3000:])
+    steps = {name: float(v) / (1000 if unit == "ms" else 1) for name, v, unit in STEP.findall(proc.stderr)}
+    return steps, wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/nianbao-bench"))
+    args = parser.parse_args()
+    shutil.rmtree(args.workdir, ignore_errors=True)
+    corpus, extra, data = args.workdir / "corpus", args.workdir / "extra", args.workdir / "data"
+    t = time.perf_counter()
+    generate(args.count, corpus, LAYOUTS, seed=1)
+    print(f"machine: {os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB;"
+          f" generated {args.count} reports in {time.perf_counter() - t:.1f} s")
+    first, wall = run(corpus / "docs", data)
+    generate(max(1, args.count // 100), extra, LAYOUTS, seed=2)
+    for p in (extra / "docs").iterdir():
+        shutil.copy(p, corpus / "docs" / f"new_{p.name}")
+    second, wall2 = run(corpus / "docs", data)
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"{'stage':<50}{'full s':>9}{'docs/s':>9}{'+1% s':>9}")
+    for step, seconds in first.items():
+        print(f"{step:<50}{seconds:>9.2f}{args.count / seconds if seconds else 0:>9.0f}{second.get(step, 0):>9.2f}")
+    size = (data / "warehouse.duckdb").stat().st_size / 2**20
+    print(f"{'whole run (wall, incl. start-up)':<50}{wall:>9.1f}{args.count / wall:>9.0f}{wall2:>9.1f}")
+    print(f"peak RSS {rss:.0f} MiB; warehouse {size:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
