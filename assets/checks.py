@@ -1,10 +1,10 @@
 """Checks layer: every reporting identity and plausibility rule (expectations/*.yml) on every report."""
 
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
 import dagster as dg
-import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from assets.metadata import md_table
@@ -39,7 +39,7 @@ def check_results(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         ).fetchall()
     html = write_report(Path(warehouse.database).with_name("quality_report.html"), outcome, list(rules()), names,
                         at.isoformat(timespec="seconds"))
-    verdicts = pd.Series([v.status for v in outcome.verdicts]).value_counts().to_dict()
+    verdicts = Counter(v.status for v in outcome.verdicts)
     return dg.MaterializeResult(metadata={
         "reports_checked": len(reports),
         "accepted": int(verdicts.get("accepted", 0)),

@@ -71,23 +71,24 @@ def _error_count(tables: Tables) -> int:
 
 
 # Narrative figures that name one cell, per template: they may settle a run-together split.
+_DECISIONS = {
+    "licensing_count": ("t2_art20_5", "administrative_licensing", "decision_count"),
+    "penalty_count": ("t2_art20_6", "administrative_penalty", "decision_count"),
+    "coercion_count": ("t2_art20_6", "administrative_coercion", "decision_count"),
+}
 _CLAIM_CELLS = {
     "v2021": {
+        **_DECISIONS,
         "regulations_count": ("t2_art20_1", "regulations", "issued_count"),
         "regulations_repealed": ("t2_art20_1", "regulations", "repealed_count"),
         "regulations_in_force": ("t2_art20_1", "regulations", "in_force_count"),
         "normative_documents_count": ("t2_art20_1", "normative_documents", "issued_count"),
         "normative_documents_repealed": ("t2_art20_1", "normative_documents", "repealed_count"),
         "normative_documents_in_force": ("t2_art20_1", "normative_documents", "in_force_count"),
-        "licensing_count": ("t2_art20_5", "administrative_licensing", "decision_count"),
-        "penalty_count": ("t2_art20_6", "administrative_penalty", "decision_count"),
-        "coercion_count": ("t2_art20_6", "administrative_coercion", "decision_count"),
         "fee_amount": ("t2_art20_8", "administrative_fees", "fee_amount_wan_yuan"),
     },
     "v2019": {
-        "licensing_count": ("t2_art20_5", "administrative_licensing", "decision_count"),
-        "penalty_count": ("t2_art20_6", "administrative_penalty", "decision_count"),
-        "coercion_count": ("t2_art20_6", "administrative_coercion", "decision_count"),
+        **_DECISIONS,
         "procurement_count": ("t2_art20_9", "centralized_procurement", "procurement_project_count"),
         "procurement_amount": ("t2_art20_9", "centralized_procurement", "procurement_amount_wan_yuan"),
     },
