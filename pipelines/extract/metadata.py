@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from pipelines.extract.region import RegionResult, gazetteer, resolve_region
+from pipelines.extract.lines import compact, nonempty_compact_lines
 from pipelines.extract.template import detect_template
 
 _HAN = r"\u4e00-\u9fff"
@@ -119,9 +120,9 @@ def _compact(s: str) -> str:
     return _WS.sub("", s)
 
 
-def _nonempty_lines(text: str) -> list[str]:
+def _nonempty_lines(text: str) -> tuple[str, ...]:
     """Non-empty lines, whitespace-free."""
-    return [c for c in (_compact(line) for line in text.splitlines()) if c]
+    return nonempty_compact_lines(text)
 
 
 # --- title and agency ---------------------------------------------------------------------------------------
@@ -356,7 +357,7 @@ def _contact(text: str) -> str | None:
 def extract_metadata(text: str, has_tables: bool) -> Metadata:
     """Metadata of one normalised document. `has_tables`: the caller found at least one standard table."""
     issues: list[dict] = []
-    compact_text = _compact(text)
+    compact_text = compact(text)
     title = find_title(text)
 
     # doc_type
@@ -412,7 +413,8 @@ def extract_metadata(text: str, has_tables: bool) -> Metadata:
     year = _year(title, compact_text, pub_date, issues)
 
     # template
-    template, labels = detect_template(text)
+    template, found_labels = detect_template(text)
+    labels = list(found_labels)
     if doc_type != "annual_report":
         if template:
             issues.append(_issue("template_labels_in_non_report", f"template labels {labels} in a {doc_type}", "info",

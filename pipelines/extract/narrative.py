@@ -38,6 +38,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pipelines.extract.lines import compact_lines
+
 _NUM = r"(?P<n>\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?|[零〇两一二三四五六七八九十百千]+)"
 _COUNT_UNIT = r"(?P<u>件|项|条|起|宗|个|次|份|篇|部)"
 _MONEY_UNIT = r"(?P<u>万元|元)"
@@ -101,6 +103,13 @@ def _is_section_heading(compact: str) -> bool:
     return bool(m and len(rest) >= 2 and not re.search(r"\d", rest) and not _T3_ROW_WORDS.search(compact))
 
 
+_WS = re.compile(r"\s")
+
+
+def _ascii_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
 def _prose_stream(text: str) -> tuple[str, list[int]]:
     """The prose of the text as one whitespace-free stream, '\\n' at paragraph and table breaks, and the
     original offset of every stream character."""
@@ -115,7 +124,7 @@ def _prose_stream(text: str) -> tuple[str, list[int]]:
             offsets.append(at)
 
     lines = text.splitlines(keepends=True)
-    compacts = ["".join(line.split()) for line in lines]
+    compacts = compact_lines(text)
     following = [""] * len(lines)  # the next non-empty line's compact form
     for i in range(len(lines) - 2, -1, -1):
         following[i] = compacts[i + 1] or following[i + 1]
@@ -133,6 +142,18 @@ def _prose_stream(text: str) -> tuple[str, list[int]]:
             continue
         if _NUMBERING.match(compact):
             brk(start)  # a numbered heading or item starts a paragraph
+        body = line.strip()
+        if not _WS.search(body):  # most prose lines: no inner whitespace, copy them whole
+            lead = line.index(body[0])
+            if lead and out and _ascii_alnum(out[-1]) and _ascii_alnum(body[0]):
+                out.append(" ")
+                offsets.append(start + lead - 1)
+            out.extend(body)
+            offsets.extend(range(start + lead, start + lead + len(body)))
+            if (compact[-1] in "。;!?:" or _is_section_heading(compact)
+                    or (_NUMBERING.match(compact) and len(compact) <= 30 and not re.search(r"[。,;]", compact))):
+                brk(pos)
+            continue
         prev = ""
         for i, ch in enumerate(line):
             if ch.isspace():
@@ -308,8 +329,12 @@ def _document_count_key(key: str, before: str) -> str:
     return key
 
 
+# every pattern of _RULES has a figure directly followed by its unit: a sentence without one has no claim
+_FIGURE_WITH_UNIT = re.compile(r"[\d零〇两一二三四五六七八九十百千][件个宗条起项部份万元]")
+
+
 def _sentence_claims(sentence: str, s0: int, add) -> None:
-    for rule_key, pat in _RULES:
+    for rule_key, pat in _RULES if _FIGURE_WITH_UNIT.search(sentence) else ():
         for m in pat.finditer(sentence):
             key = rule_key
             if key == "apps_received" and re.search(r"复议|诉讼|投诉|咨询|举报", (m.groupdict().get("g") or "")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from pipelines.contract import TEMPLATE_TABLES
 from pipelines.decode.model import Decoded
@@ -121,6 +121,14 @@ def _best_tables(decoded: Decoded, template: str | None, fmt: str, hints: dict) 
     return tables
 
 
+_NUMERIC_LINE = re.compile(r"[\s\d.,+\-/—]+")
+
+
+def _flat(obj) -> dict:
+    """A dataclass of plain values as a dict (`asdict` deep-copies every value: slow for many small ones)."""
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+
+
 def source_format(decoded: Decoded, fmt: str, tables: Tables) -> str:
     """The layout family the tables were read from (spec §6 source_format)."""
     if fmt in ("pdf", "docx"):
@@ -132,7 +140,7 @@ def source_format(decoded: Decoded, fmt: str, tables: Tables) -> str:
     lines = [ln for ln in decoded.text.split("\n") if ln.strip()]
     pipes = sum(ln.count("|") >= 2 for ln in lines)
     tabs = sum(ln.startswith("\t") for ln in lines)
-    numeric_lines = [ln for ln in lines if re.fullmatch(r"[\s\d.,+\-/—]+", ln)]
+    numeric_lines = [ln for ln in lines if _NUMERIC_LINE.fullmatch(ln)]
     multi = sum(len(ln.split()) > 1 for ln in numeric_lines)
     if pipes > 10:
         return "markdown_table" if fmt == "markdown" else "pipe_table"
@@ -166,9 +174,9 @@ def extract_decoded(report_id: str, decoded: Decoded, fmt: str) -> Record:
         template=tables.template if cells else None,
         publication_date=meta.publication_date,
         source_format=source_format(decoded, fmt, tables),
-        metadata={k: v for k, v in asdict(meta).items() if k not in ("issues",) and v is not None},
+        metadata={k: v for k, v in _flat(meta).items() if k not in ("issues",) and v is not None},
         cells=cells,
-        claims=[asdict(c) for c in claims] if meta.doc_type == "annual_report" else [],
+        claims=[_flat(c) for c in claims] if meta.doc_type == "annual_report" else [],
         issues=issues,
     )
     return record

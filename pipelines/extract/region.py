@@ -221,10 +221,14 @@ def resolve_region(agency: str | None, strong_texts: list[str], body: str) -> Re
         township, core = None, None
     result = RegionResult()
 
+    own = gaz.mentions(agency, core) if agency else []
+    if own and len({c for m in own for c in m.codes}) == 1:
+        # the agency name names one place: other mentions could only weigh between candidates it has not
+        return _result(gaz, own[0].codes[0], 0.7 if any(m.short for m in own) else 0.95)
     strong = [m for t in strong_texts for m in gaz.mentions(t, core)]
     body_mentions = gaz.mentions(body, core)
     adjacent = [m for m in body_mentions if core and body[m.start + len(m.name):].startswith(core)]
-    if agency and (own := gaz.mentions(agency, core)):
+    if own:
         # Only places the agency name itself names are candidates; other mentions merely disambiguate.
         code, _, ambiguous = _best([(m, 1.0) for m in own] + [(m, 0.3) for m in strong + body_mentions], among=own)
         if code and not ambiguous:

@@ -9,13 +9,15 @@ answer; several are an `ambiguous_split`, never a silent guess.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from functools import lru_cache
 
 from pipelines.extract.values import PLACEHOLDERS
 
 MAX_DIGITS = 40  # beyond this the number of cuts explodes and no identity pins them down
 _NUMBER = re.compile(r"^(?:[+\-]?(?:0|[1-9]\d*)(?:\.\d{1,2})?(?:万元|元|件|项)?|[/—\-无])$")
 _NO_CUT_BEFORE = ".元万件项"
+_UNIT = re.compile(r"万元|元|件|项")
 
 
 BUDGET = 200_000  # search steps per row: past it, the row is reported, not guessed
@@ -46,12 +48,7 @@ def solve(tokens: list[str], cells: int, holds: Callable[[list[str]], bool], lim
             search(ti + 1, 0, split)
             return
         later = len(tokens) - ti - 1  # every later token takes at least one cell
-        if token in PLACEHOLDERS and len(token) == 1:
-            pieces = [token]
-        else:
-            pieces = [token[pos:end] for end in range(pos + 1, len(token) + 1)
-                      if _NUMBER.match(token[pos:end]) and (end == len(token) or token[end] not in _NO_CUT_BEFORE)]
-        for piece in pieces:
+        for piece in _pieces(token, pos):
             if len(split) + 1 + later > cells:
                 break
             split.append(piece)
@@ -63,26 +60,42 @@ def solve(tokens: list[str], cells: int, holds: Callable[[list[str]], bool], lim
     return found
 
 
+@lru_cache(maxsize=65536)
+def _pieces(token: str, pos: int) -> tuple[str, ...]:
+    """The numbers a cell can be when it starts at `pos` of `token` (the search asks this many times)."""
+    if token in PLACEHOLDERS and len(token) == 1:
+        return (token,)
+    return tuple(token[pos:end] for end in range(pos + 1, len(token) + 1)
+                 if _NUMBER.match(token[pos:end]) and (end == len(token) or token[end] not in _NO_CUT_BEFORE))
+
+
+@lru_cache(maxsize=65536)
 def number(text: str) -> float:
     """The value of a split cell; placeholders count as 0, as in the identities."""
     if text in PLACEHOLDERS:
         return 0.0
-    text = re.sub(r"万元|元|件|项", "", text)
-    return float(text)
+    return float(_UNIT.sub("", text))
 
 
 def sums_hold(groups: list[tuple[list[int], int]]) -> Callable[[list[str]], bool]:
     """A check that each (parts, total) group of cell positions adds up; its `prefix` method checks the
     groups a partial split already completes."""
     def group_holds(split: list[str], parts: list[int], total: int) -> bool:
-        return abs(sum(number(split[i]) for i in parts) - number(split[total])) < 1e-9
+        return abs(sum([number(split[i]) for i in parts]) - number(split[total])) < 1e-9
+
+    # the groups a split of n cells completes: its last cell is the group's last position
+    ending: dict[int, list[tuple[list[int], int]]] = {}
+    for parts, total in groups:
+        ending.setdefault(max(*parts, total) + 1, []).append((parts, total))
 
     def holds(split: list[str]) -> bool:
         return all(group_holds(split, parts, total) for parts, total in groups)
 
     def prefix(split: list[str]) -> bool:
-        n = len(split)
-        return all(group_holds(split, parts, total) for parts, total in groups if max(*parts, total) == n - 1)
+        for parts, total in ending.get(len(split), ()):
+            if not group_holds(split, parts, total):
+                return False
+        return True
 
     holds.prefix = prefix
     return holds

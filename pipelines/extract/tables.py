@@ -42,6 +42,10 @@ class Expected:
     types: list[str]
     pattern: L.RowPattern | None  # None for the T4 row, recognised by its header words
 
+    def __post_init__(self) -> None:
+        # which table's gate applies; asked for every (row, expected row) pair the matcher tries
+        self.gate = "t4" if self.table.startswith("t4") else "t3" if self.table.startswith("t3") else "t2"
+
 
 @dataclass
 class Tables:
@@ -128,10 +132,6 @@ def _region(index: int, gates: dict[str, int]) -> str:
     return "t4" if index >= gates["t4"] else "t3" if index >= gates["t3"] else "t2"
 
 
-def _gate_of(exp: Expected) -> str:
-    return "t4" if exp.table.startswith("t4") else "t3" if exp.table.startswith("t3") else "t2"
-
-
 def _candidates(row: RawRow, backward: bool) -> list[tuple[int, str]]:
     """Label candidates for a row's values: suffixes of the labels before them (backward), or prefixes
     of the labels after them (forward: layout text puts a tall row's values above its label)."""
@@ -152,7 +152,7 @@ def _match(row: RawRow, todo: list[Expected], start: int, gates: dict[str, int],
     for k, label in _candidates(labels or row, backward):
         for j in range(start, len(todo)):
             exp = todo[j]
-            if row.start < gates[_gate_of(exp)] or (blank and len(row.values) < len(exp.cols)):
+            if row.start < gates[exp.gate] or (blank and len(row.values) < len(exp.cols)):
                 continue  # before its table begins, or blank cells between header cells
             if not backward and n_values != len(exp.cols):
                 continue  # a label below its values is taken only by a run that fills its whole row
@@ -182,7 +182,7 @@ def _fuzzy_match(row: RawRow, todo: list[Expected], start: int, gates: dict[str,
             continue
         for j in range(start, min(start + FUZZY_WINDOW, len(todo))):
             exp = todo[j]
-            if exp.pattern is None or row.start < gates[_gate_of(exp)] or n_values != len(exp.cols):
+            if exp.pattern is None or row.start < gates[exp.gate] or n_values != len(exp.cols):
                 continue
             if fuzz.ratio(bare, L.strip_numbering(L.norm_label(exp.pattern.official))) >= FUZZY_SCORE:
                 return j, k
@@ -234,7 +234,7 @@ def _extract(text: str, template: str, hints: Hints) -> Tables:
             continue
         hit = _match(row, todo, pointer, gates)
         if hit is None and last is not None and _short(todo[last], found[last]) and _has_values(row) \
-                and _region(row.start, gates) == _gate_of(todo[last]):
+                and _region(row.start, gates) == todo[last].gate:
             found[last].extend(row.values)  # the rest of a row cut by a wrapped label or a page break
             continue
         if hit is None and i + 1 < len(rows):

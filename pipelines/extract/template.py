@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-_WS = re.compile(r"\s+")
+from pipelines.extract.lines import compact, compact_lines
+
 
 _V2019_STRONG = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减")
 _V2019_WEAK = ("第二十条第(九)项", "政府集中采购")
@@ -14,27 +16,29 @@ _V2021_WEAK = ("逾期不补正", "逾期未按收费通知")
 
 def _weak_marker_in_table(text: str, marker: str) -> bool:
     """A prose-prone label counts only on a table-like line: no sentence end, not followed by a figure."""
-    for line in text.splitlines():
-        c = _WS.sub("", line)
+    for c in compact_lines(text):
         i = c.find(marker)
         if i >= 0 and "。" not in c and not re.match(r"\d", c[i + len(marker) :]):
             return True
     return False
 
 
-def detect_template(text: str) -> tuple[str | None, list[str]]:
+@lru_cache(maxsize=4)
+def detect_template(text: str) -> tuple[str | None, tuple[str, ...]]:
     """Template version from the table labels (spec §1): v2019, v2021, hybrid, or None when no marker.
 
     Returns the template and the labels that decided it. Column headers (本年制发件数, 本年新制作数量…) count
     anywhere; labels that also occur in prose (政府集中采购, 逾期不补正…) only on table-like lines.
     """
-    compact = _WS.sub("", text)
-    found19 = [m for m in _V2019_STRONG if m in compact] + [m for m in _V2019_WEAK if _weak_marker_in_table(text, m)]
-    found21 = [m for m in _V2021_STRONG if m in compact] + [m for m in _V2021_WEAK if m in compact and _weak_marker_in_table(text, m)]
+    whole = compact(text)
+    found19 = [m for m in _V2019_STRONG if m in whole] + [m for m in _V2019_WEAK
+                                                         if m in whole and _weak_marker_in_table(text, m)]
+    found21 = [m for m in _V2021_STRONG if m in whole] + [m for m in _V2021_WEAK
+                                                         if m in whole and _weak_marker_in_table(text, m)]
     if found19 and found21:
-        return "hybrid", found19 + found21
+        return "hybrid", tuple(found19 + found21)
     if found19:
-        return "v2019", found19
+        return "v2019", tuple(found19)
     if found21:
-        return "v2021", found21
-    return None, []
+        return "v2021", tuple(found21)
+    return None, ()

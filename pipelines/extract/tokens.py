@@ -9,9 +9,8 @@ A label glued to its values by a naive crawl (`…申请数量230 000023`) is cu
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pipelines.extract.labels import PROSE
 from pipelines.extract.values import is_value_token
@@ -34,8 +33,7 @@ _DIGIT_RUN = re.compile(_RUN)
 
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):  # a tuple: a report has tens of thousands of them
     kind: Literal["label", "value", "empty"]
     text: str
     line: int
@@ -63,6 +61,9 @@ def _classify(text: str, line: int) -> list[Token]:
     return [Token(kind, part, line) for kind, part in _kinds(text)]
 
 
+_MAYBE_ARTEFACT = frozenset("[*_#>")
+
+
 @lru_cache(maxsize=65536)
 def _kinds(text: str) -> tuple[tuple[str, str], ...]:
     if _PLACEHOLDER_HEADER.match(text):
@@ -85,14 +86,19 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     pending_empty: int | None = None  # index of a blank tab cell whose value may follow on a later line
     for n, raw_line in enumerate(text.split("\n")):
-        line = _ARTEFACTS.sub("", raw_line.rstrip(" "))
-        if line.startswith("\t") and not line.strip():
-            tokens.append(Token(EMPTY, "", n))  # a blank tab cell
-            pending_empty = len(tokens) - 1
+        line = raw_line.rstrip(" ")
+        if not _MAYBE_ARTEFACT.isdisjoint(line):
+            line = _ARTEFACTS.sub("", line)
+        stripped = line.strip()
+        if not stripped:
+            if line.startswith("\t"):
+                tokens.append(Token(EMPTY, "", n))  # a blank tab cell
+                pending_empty = len(tokens) - 1
             continue
-        if not line.strip() or is_footer(line) or _MD_SEPARATOR.match(line):
+        pipes = line.count("|")
+        if is_footer(line) or "-" in line and _MD_SEPARATOR.match(line):
             continue
-        if line.count("|") >= 2:
+        if pipes >= 2:
             pending_empty = None
             # A pipe in the first column opens a Markdown row; " | x |" starts with an empty cell instead.
             cells = line.rstrip().split("|")
@@ -114,11 +120,13 @@ def tokenize(text: str) -> list[Token]:
             tokens.extend(row)
             continue
         if line.startswith("\t"):
-            cell = line.strip()
             pending_empty = None
-            tokens.extend(t for p in cell.split() for t in _classify(p, n))
+            for p in stripped.split():
+                tokens.extend(_classify(p, n))
             continue
-        parts = [t for p in line.split() for t in _classify(p, n)]
+        parts = []
+        for p in stripped.split():
+            parts.extend(_classify(p, n))
         if pending_empty is not None and len(parts) == 1 and parts[0].kind == VALUE:
             tokens[pending_empty] = parts[0]  # the value pushed below its blank tab cell
             pending_empty = None

@@ -147,10 +147,10 @@ def test_untitled_text_without_outline_is_not_a_report() -> None:
 
 def test_detect_template_versions_and_hybrid() -> None:
     assert detect_template("信息内容 本年新制作数量 本年新公开数量 对外公开总数量") == (
-        "v2019", ["本年新制作数量", "本年新公开数量", "对外公开总数量"])
+        "v2019", ("本年新制作数量", "本年新公开数量", "对外公开总数量"))
     assert detect_template("| 信息内容 | 本年制发件数 | 本年废止件数 |")[0] == "v2021"
     template, labels = detect_template("本年新制作数量\n本年制发件数\n")
-    assert template == "hybrid" and labels == ["本年新制作数量", "本年制发件数"]
+    assert template == "hybrid" and labels == ("本年新制作数量", "本年制发件数")
     assert detect_template("没有表格的文本")[0] is None
 
 
@@ -160,7 +160,7 @@ def test_template_labels_split_by_layout_still_count() -> None:
 
 def test_prose_mention_of_procurement_is_not_a_template_label() -> None:
     text = "全年政府集中采购210项,采购总金额540.4万元。\n信息内容\n本年制发件数\n"
-    assert detect_template(text) == ("v2021", ["本年制发件数"])
+    assert detect_template(text) == ("v2021", ("本年制发件数",))
     assert detect_template("政府集中采购\n210\n")[0] == "v2019"
 
 
