@@ -19,7 +19,7 @@ from pipelines.warehouse import ensure_schema
 CHECK_RESULTS = dg.AssetKey(["checks", "check_results"])
 
 
-@dg.asset(key=CHECK_RESULTS, group_name="checks", deps=[["extracted", "reports"]], kinds={"duckdb"}, pool="duckdb")
+@dg.asset(key=CHECK_RESULTS, group_name="checks", deps=[["load", "warehouse"]], kinds={"duckdb"}, pool="duckdb")
 def check_results(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
     """Every rule of spec §3 on every report (PASS / FAIL / NOT_ASSESSABLE per instance), validated by Great
     Expectations from the suites in expectations/. Writes `check_results`, `suspect_cells` (the cell most

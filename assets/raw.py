@@ -9,7 +9,8 @@ from assets.metadata import counts_by_format_status, md_table
 from pipelines.ingest.inbox import ingest_inbox
 from pipelines.progress import progress
 from pipelines.settings import IngestSettings
-from pipelines.warehouse import documents_summary, ensure_schema, upsert_documents
+from pipelines.lake import Lake
+from pipelines.warehouse import documents_summary, ensure_schema, manifest_rows, upsert_documents
 
 
 @dg.asset(key=["raw", "documents"], group_name="raw", kinds={"duckdb"}, pool="duckdb")
@@ -26,6 +27,7 @@ def documents(context: dg.AssetExecutionContext, warehouse: DuckDBResource, sett
         ensure_schema(conn)
         new = upsert_documents(conn, rows, seen)
         summary = documents_summary(conn)
+        Lake(settings.lake_dir).write_manifest(manifest_rows(conn))  # what the text partitions decode
     rejected = [r for r in rows if r.status == "rejected"]
     context.log.info(f"{len(rows)} files in {settings.inbox}: {new} new documents, {len(rejected)} rejected")
     return dg.MaterializeResult(

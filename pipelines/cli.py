@@ -43,6 +43,7 @@ def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
     import dagster as dg
 
     from pipelines.definitions import runnable
+    from pipelines.partitions import ALL_SHARDS
     from pipelines.resources import build_resources
 
     inbox_dir = str(inbox.resolve()) if inbox else default_inbox()
@@ -58,7 +59,7 @@ def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
     with dg.DagsterInstance.get() as instance:
         log_level = "DEBUG" if verbose else "WARNING"
         result = dg.materialize(assets, resources=resources, instance=instance, raise_on_error=False,
-                                tags={"nianbao/trigger": "cli"},
+                                tags={"nianbao/trigger": "cli", **ALL_SHARDS},
                                 run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
     db_path = resources["warehouse"].database
     try:

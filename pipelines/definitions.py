@@ -2,13 +2,13 @@
 
 import dagster as dg
 
-from assets import checks, extracted, marts, raw, text
+from assets import checks, extracted, load, marts, raw, text
 from pipelines.jobs import annual_reports_job
 from pipelines.resources import build_resources
 from pipelines.schedules import daily_refresh
 from pipelines.sensors import inbox_sensor
 
-LAYERS = [raw, text, extracted, checks, marts]
+LAYERS = [raw, text, extracted, load, checks, marts]
 
 
 def runnable() -> list:

@@ -1,19 +1,23 @@
-"""Loading extracted records into DuckDB: Polars frames → Arrow → one transaction per batch.
-
-Re-extraction replaces a report's rows (delete, then insert, in one transaction): never duplicated.
-"""
+"""The extracted layer in the lake: records as the rows of `reports`, `report_cells`,
+`extraction_issues` and `narrative_claims` (Polars frames written per shard; the load asset copies them
+into DuckDB, where a re-extraction replaces the report's rows)."""
 
 from __future__ import annotations
 
 import json
 from datetime import date, datetime
 
-import duckdb
 import polars as pl
 
 from pipelines.extract.record import EXTRACTOR_VERSION, Record
-from pipelines.warehouse import replace_rows
+from pipelines.lake import Lake
 
+REPORT_SCHEMA = {
+    "report_id": pl.String, "doc_type": pl.String, "agency": pl.String, "admin_level": pl.String, "region": pl.String,
+    "region_code": pl.String, "year": pl.Int32, "template": pl.String, "publication_date": pl.Date,
+    "source_format": pl.String, "status": pl.String, "n_cells": pl.Int32, "n_issues": pl.Int32,
+    "extractor_version": pl.String, "extracted_at": pl.Datetime("us", "UTC"), "metadata": pl.String,
+}
 _CLAIM_FIELDS = ("claim", "value", "unit", "qualifier", "text", "offset")
 
 
@@ -39,7 +43,7 @@ def frames(records: list[Record], at: datetime) -> dict[str, pl.DataFrame]:
             }
             for r in records
         ],
-        schema_overrides={"year": pl.Int32, "publication_date": pl.Date, "n_cells": pl.Int32, "n_issues": pl.Int32},
+        schema=REPORT_SCHEMA,
     )
     cells = pl.DataFrame(
         [
@@ -64,21 +68,15 @@ def frames(records: list[Record], at: datetime) -> dict[str, pl.DataFrame]:
     return {"reports": reports, "report_cells": cells, "extraction_issues": issues, "narrative_claims": claims}
 
 
-def write_records(conn: duckdb.DuckDBPyConnection, records: list[Record], at: datetime) -> None:
-    """Replace the rows of each record's report in the four tables."""
-    if not records:
-        return
-    replace_rows(conn, frames(records, at), [r.report_id for r in records])
-
-
-def pending_extraction(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    """Decoded documents with no report from this extractor version: (document id, format)."""
-    return conn.execute(
-        """
-        select d.id, d.format from documents d join document_text t on t.document_id = d.id
-        where d.status = 'accepted'
-          and not exists (select 1 from reports r where r.report_id = d.id and r.extractor_version = ?)
-        order by d.id
-        """,
-        [EXTRACTOR_VERSION],
-    ).fetchall()
+def pending_extraction(lake: Lake, shard: str) -> list[tuple[str, dict[str, str]]]:
+    """Decoded documents of a shard with no report from this extractor version, grouped by the text
+    file they are in: [(file name, {document id: format})]."""
+    done = lake.ids("reports", shard, "report_id", pl.col("extractor_version") == EXTRACTOR_VERSION)
+    formats = dict(lake.manifest(shard).select("id", "format").iter_rows())
+    out = []
+    for path in lake.parts("document_text", shard):
+        ids = pl.read_parquet(path, columns=["document_id"])["document_id"].to_list()
+        pending = {i: formats.get(i, "text") for i in ids if i not in done}
+        if pending:
+            out.append((path.name, pending))
+    return out

@@ -58,6 +58,11 @@ class IngestSettings(dg.ConfigurableResource):
         return int(self.max_document_mb * 1024 * 1024)
 
     @property
+    def lake_dir(self) -> str:
+        """The Parquet lake of the text and extracted layers, beside the store."""
+        return str(Path(self.store_dir).parent / "lake")
+
+    @property
     def limits(self) -> Limits:
         return Limits(max_pdf_pages=self.max_pdf_pages)
 

@@ -11,7 +11,6 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from pipelines.decode.model import Decoded
 from pipelines.ingest.inbox import DocumentRow
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -42,80 +41,9 @@ def upsert_documents(conn: duckdb.DuckDBPyConnection, rows: list[DocumentRow], s
     return after - before
 
 
-def pending_decode(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str | None]]:
-    """Accepted documents with no decoded text yet: (id, store_path, format, encoding)."""
-    return conn.execute(
-        """
-        select d.id, d.store_path, d.format, d.encoding from documents d
-        where d.status = 'accepted'
-          and not exists (select 1 from document_text t where t.document_id = d.id)
-        order by d.id
-        """
-    ).fetchall()
-
-
-def write_decoded(conn: duckdb.DuckDBPyConnection, items: list[tuple[str, Decoded]], at: datetime) -> None:
-    """Replace the text and blocks of each decoded document (delete-then-insert: never duplicated)."""
-    if not items:
-        return
-    ids = pa.table({"document_id": [doc_id for doc_id, _ in items]})
-    texts = pa.Table.from_pylist(
-        [
-            {
-                "document_id": doc_id,
-                "decoder": d.decoder,
-                "pages": d.pages,
-                "n_blocks": len(d.blocks),
-                "n_tables": sum(b.kind == "table" for b in d.blocks),
-                "flags": d.flags,
-                "text": d.text,
-                "original_text": d.original_text,
-                "decoded_at": at,
-            }
-            for doc_id, d in items
-        ]
-    )
-    blocks = pa.Table.from_pylist(
-        [
-            {"document_id": doc_id, "seq": i, "kind": b.kind, "page": b.page, "text": b.text, "grid": b.grid}
-            for doc_id, d in items
-            for i, b in enumerate(d.blocks)
-        ],
-        schema=pa.schema(
-            [
-                ("document_id", pa.string()),
-                ("seq", pa.int32()),
-                ("kind", pa.string()),
-                ("page", pa.int32()),
-                ("text", pa.string()),
-                ("grid", pa.list_(pa.list_(pa.string()))),
-            ]
-        ),
-    )
-    conn.register("decoded_ids", ids)
-    conn.register("decoded_text", texts)
-    conn.register("decoded_blocks", blocks)
-    try:
-        conn.execute("begin")
-        conn.execute("delete from document_blocks where document_id in (select document_id from decoded_ids)")
-        conn.execute("delete from document_text where document_id in (select document_id from decoded_ids)")
-        conn.execute("insert into document_text by name select * from decoded_text")
-        conn.execute("insert into document_blocks by name select * from decoded_blocks")
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
-    finally:
-        for name in ("decoded_ids", "decoded_text", "decoded_blocks"):
-            conn.unregister(name)
-
-
-def reject(conn: duckdb.DuckDBPyConnection, rejections: list[tuple[str, str]]) -> None:
-    """Mark documents rejected with their reasons (the decoder could not read them)."""
-    if not rejections:
-        return
-    conn.executemany("update documents set status = 'rejected', reason = ? where id = ?",
-                     [(reason, doc_id) for doc_id, reason in rejections])
+def manifest_rows(conn: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """Every document as the lake's manifest lists it: (id, store_path, format, encoding, status)."""
+    return conn.execute("select id, store_path, format, encoding, status from documents order by id").fetchall()
 
 
 def documents_summary(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
@@ -123,32 +51,6 @@ def documents_summary(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str, i
     return conn.execute(
         "select format, status, count(*) from documents group by all order by format, status"
     ).fetchall()
-
-
-def load_decoded(conn: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, Decoded]:
-    """The decoded text and blocks of some documents, as the decoders returned them."""
-    from pipelines.decode.model import Block
-
-    if not ids:
-        return {}
-    conn.register("wanted_ids", pa.table({"document_id": ids}))
-    try:
-        texts = conn.execute(
-            "select document_id, text, original_text, decoder, pages, flags from document_text "
-            "where document_id in (select document_id from wanted_ids)"
-        ).fetchall()
-        blocks = conn.execute(
-            "select document_id, kind, page, text, grid from document_blocks "
-            "where document_id in (select document_id from wanted_ids) order by document_id, seq"
-        ).fetchall()
-    finally:
-        conn.unregister("wanted_ids")
-    out = {doc_id: Decoded(text=text, original_text=original, blocks=[], decoder=decoder, pages=pages,
-                           flags=list(flags or []))
-           for doc_id, text, original, decoder, pages, flags in texts}
-    for doc_id, kind, page, text, grid in blocks:
-        out[doc_id].blocks.append(Block(kind=kind, text=text, page=page, grid=grid))
-    return out
 
 
 def replace_rows(conn: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame],

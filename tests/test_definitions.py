@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 def test_assets_jobs_sensors_and_executor():
     d = defs()
     keys = {k.to_user_string() for a in d.assets for k in a.keys}
-    assert keys == {"raw/documents", "text/document_text", "extracted/reports", "checks/check_results",
+    assert keys == {"raw/documents", "text/document_text", "extracted/reports", "load/warehouse", "checks/check_results",
                     "publish/snapshot"} | {f"marts/{m}" for m in MARTS}
     assert d.resolve_job_def("annual_reports_job") is not None
     assert d.resolve_sensor_def("inbox_sensor").job_name == "annual_reports_job"

@@ -92,7 +92,7 @@ def test_every_asset_check_schedule_and_sensor_is_there(webserver):
           sensorsOrError(repositorySelector: $repo) { ... on Sensors { results { name } } }
         }""", {"repo": REPO_SELECTOR})
     assets = {"/".join(n["assetKey"]["path"]) for n in data["assetNodes"]}
-    assert assets == {"raw/documents", "text/document_text", "extracted/reports", "checks/check_results",
+    assert assets == {"raw/documents", "text/document_text", "extracted/reports", "load/warehouse", "checks/check_results",
                       "publish/snapshot"} | {f"marts/{m}" for m in MARTS}
     checks = {c["name"] for n in data["assetNodes"] for c in (n["assetChecksOrError"].get("checks") or [])}
     assert {"no_file_lost", "every_accepted_document_decoded", "accepted_reports_pass_hard_rules", "T3_01",

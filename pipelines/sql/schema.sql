@@ -131,3 +131,10 @@ create table if not exists agency_aliases (
     alias_key     varchar primary key,
     canonical_key varchar not null
 );
+
+-- The lake files already copied into the tables above (pipelines/load.py): each is loaded once.
+create table if not exists lake_loaded (
+    path       varchar primary key,
+    table_name varchar,
+    loaded_at  timestamptz
+);

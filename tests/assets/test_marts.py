@@ -18,6 +18,7 @@ import pytest
 
 from conftest import REPO
 from pipelines.definitions import runnable
+from pipelines.partitions import ALL_SHARDS
 from pipelines.publish import MARTS, publish
 from pipelines.resources import build_resources
 
@@ -30,7 +31,8 @@ def run(tmp_path_factory, corpus_dir):
     for pdf in (corpus_dir / "pdf").glob("*.pdf"):
         shutil.copy(pdf, inbox)
     warehouse = root / "data" / "warehouse.duckdb"
-    result = dg.materialize(runnable(), resources=build_resources(inbox=str(inbox), warehouse=str(warehouse)))
+    result = dg.materialize(runnable(), resources=build_resources(inbox=str(inbox), warehouse=str(warehouse)),
+                          tags=ALL_SHARDS)
     assert result.success
     test_asset_checks_on_every_layer_ran.checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     return root / "data", corpus_dir

@@ -17,6 +17,7 @@ import pytest
 
 import badfiles
 from pipelines.definitions import runnable
+from pipelines.partitions import ALL_SHARDS
 from pipelines.resources import build_resources
 
 BAD = {  # file name -> expected reason code
@@ -73,7 +74,8 @@ def build_inbox(inbox: Path, corpus: Path) -> None:
 
 
 def materialise(inbox: Path, warehouse: Path) -> dg.ExecuteInProcessResult:
-    return dg.materialize(runnable(), resources=build_resources(inbox=str(inbox), warehouse=str(warehouse)))
+    return dg.materialize(runnable(), resources=build_resources(inbox=str(inbox), warehouse=str(warehouse)),
+                          tags=ALL_SHARDS)
 
 
 @pytest.fixture(scope="module")
