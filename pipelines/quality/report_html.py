@@ -1,4 +1,4 @@
-"""The quality report people read: a static HTML page per validation run, written beside the warehouse."""
+"""The quality report people read: a static HTML page written beside the warehouse after every checks run."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from collections import Counter, defaultdict
 from html import escape
 from pathlib import Path
 
-from pipelines.quality.run import Outcome
+import duckdb
+
 from pipelines.quality.suites import Rule
 
 _STYLE = """body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;margin:2rem;color:#222}
@@ -15,52 +16,65 @@ vertical-align:top}th{background:#f3f3f3}.FAIL{color:#b00020;font-weight:600}.ha
 .accepted{color:#1b5e20}.quarantined{color:#b00020}small{color:#666}"""
 
 
-def write_report(path: Path, outcome: Outcome, rules: list[Rule], names: dict[str, str], generated: str) -> Path:
-    """Write the HTML page: verdicts, every rule with its counts, every failing instance with its suspect cell."""
-    status = defaultdict(Counter)
-    for r in outcome.results:
-        status[r.rule_id][r.status] += 1
-    failing_reports = defaultdict(set)
-    for r in outcome.results:
-        if r.status == "FAIL":
-            failing_reports[r.rule_id].add(r.report_id)
-    verdicts = Counter(v.status for v in outcome.verdicts)
+MAX_REPORTS = 300  # reports listed with their failures; the counts above cover all of them
+
+
+def write_report(path: Path, conn: duckdb.DuckDBPyConnection, rules: list[Rule], generated: str) -> Path:
+    """Write the HTML page from the warehouse: verdicts, every rule with its counts, and the failing
+    instances and suspect cells of the first MAX_REPORTS reports (quarantined first)."""
+    status: dict[str, Counter] = defaultdict(Counter)
+    failing_reports: dict[str, int] = {}
+    for rule_id, st, n, reports in conn.execute(
+            "select rule_id, status, count(*), count(distinct report_id) from check_results group by all").fetchall():
+        status[rule_id][st] = n
+        if st == "FAIL":
+            failing_reports[rule_id] = reports
+    verdicts = Counter(dict(conn.execute("select status, count(*) from report_quality group by all").fetchall()))
+    total = sum(verdicts.values())
     parts = [f"<!doctype html><meta charset=utf-8><title>nianbao quality report</title><style>{_STYLE}</style>",
              f"<h1>Data quality — 数据质量</h1><p><small>generated {escape(generated)}</small></p>",
-             f"<p>{len(outcome.verdicts)} reports: <span class=accepted>{verdicts['accepted']} accepted</span>, "
+             f"<p>{total} reports: <span class=accepted>{verdicts['accepted']} accepted</span>, "
              f"<span class=quarantined>{verdicts['quarantined']} quarantined</span>.</p>",
              "<h2>Rules</h2><table><tr><th>rule</th><th>severity</th><th>描述 / description</th><th>tolerance</th>"
              "<th>reports failing</th><th>PASS</th><th>FAIL</th><th>NOT_ASSESSABLE</th></tr>"]
     for rule in rules:
-        c = status[rule.id]
+        c, n = status[rule.id], failing_reports.get(rule.id, 0)
         parts.append(f"<tr><td class={'hard' if rule.hard else ''}>{rule.id}</td><td>{rule.severity}</td>"
                      f"<td>{escape(rule.zh)}<br><small>{escape(rule.en)}</small></td><td>{rule.tolerance:g}</td>"
-                     f"<td class={'FAIL' if failing_reports[rule.id] else ''}>{len(failing_reports[rule.id])}</td>"
+                     f"<td class={'FAIL' if n else ''}>{n}</td>"
                      f"<td>{c['PASS']}</td><td>{c['FAIL']}</td><td>{c['NOT_ASSESSABLE']}</td></tr>")
-    parts.append("</table><h2>Reports with failures</h2>")
-    suspects = defaultdict(list)
-    for s in outcome.suspects:
-        suspects[s.report_id].append(s)
-    results = defaultdict(list)
-    for r in outcome.results:
-        if r.status == "FAIL":
-            results[r.report_id].append(r)
-    for v in sorted(outcome.verdicts, key=lambda v: (v.status != "quarantined", names.get(v.report_id, ""))):
-        if not results[v.report_id] and v.status == "accepted":
-            continue
-        parts.append(f"<h3>{escape(names.get(v.report_id, v.report_id[:12]))} — "
-                     f"<span class={v.status}>{v.status}</span></h3><p>{escape(v.reason)}</p><table>"
+    listed = conn.execute(
+        """select q.report_id, coalesce(d.original_name, q.report_id), q.status, q.reason, q.notes
+           from report_quality q left join documents d on d.id = q.report_id
+           where q.status = 'quarantined' or exists (select 1 from check_results c
+                                                     where c.report_id = q.report_id and c.status = 'FAIL')
+           order by q.status <> 'quarantined', 2 limit ?""", [MAX_REPORTS]).fetchall()
+    shown = [r[0] for r in listed]
+    results, suspects = defaultdict(list), defaultdict(list)
+    if shown:
+        for rid, rule_id, severity, scope, observed, expected, message in conn.execute(
+                """select report_id, rule_id, severity, scope, observed, expected, message from check_results
+                   where status = 'FAIL' and report_id in (select unnest(?)) order by rule_id, scope""",
+                [shown]).fetchall():
+            results[rid].append((rule_id, severity, scope, observed, expected, message))
+        for rid, t, r, c, reported, suggested, explained, unique in conn.execute(
+                """select report_id, table_key, row_key, col_key, reported, suggested, rules_explained, is_unique
+                   from suspect_cells where report_id in (select unnest(?))""", [shown]).fetchall():
+            suspects[rid].append((t, r, c, reported, suggested, explained, unique))
+    parts.append(f"<h2>Reports with failures</h2><p><small>the first {len(listed)} (quarantined first, then by "
+                 f"name); every result is in the warehouse tables check_results and suspect_cells</small></p>")
+    for rid, name, st, reason, notes in listed:
+        parts.append(f"<h3>{escape(name)} — <span class={st}>{st}</span></h3><p>{escape(reason or '')}</p><table>"
                      "<tr><th>rule</th><th>scope</th><th>observed</th><th>expected</th><th>message</th></tr>")
-        for r in results[v.report_id]:
-            parts.append(f"<tr><td class={'hard' if r.severity == 'hard' else ''}>{r.rule_id}</td>"
-                         f"<td>{escape(r.scope)}</td><td>{_n(r.observed)}</td><td>{_n(r.expected)}</td>"
-                         f"<td>{escape(r.message)}</td></tr>")
+        for rule_id, severity, scope, observed, expected, message in results[rid]:
+            parts.append(f"<tr><td class={'hard' if severity == 'hard' else ''}>{rule_id}</td>"
+                         f"<td>{escape(scope or '')}</td><td>{_n(observed)}</td><td>{_n(expected)}</td>"
+                         f"<td>{escape(message or '')}</td></tr>")
         parts.append("</table>")
-        for s in suspects[v.report_id]:
-            parts.append(f"<p>Suspect cell{'' if s.unique else ' (one of several)'}: <b>{s.table_key}.{s.row_key}."
-                         f"{s.col_key}</b> printed {_n(s.reported)}, {_n(s.suggested)} would make "
-                         f"{', '.join(s.rules_explained)} hold.</p>")
-        for note in v.notes:
+        for t, r, c, reported, suggested, explained, unique in suspects[rid]:
+            parts.append(f"<p>Suspect cell{'' if unique else ' (one of several)'}: <b>{t}.{r}.{c}</b> printed "
+                         f"{_n(reported)}, {_n(suggested)} would make {', '.join(explained or [])} hold.</p>")
+        for note in notes or []:
             parts.append(f"<p><small>{escape(note)}</small></p>")
     path.write_text("\n".join(parts), encoding="utf-8")
     return path

@@ -13,6 +13,8 @@ from pipelines.quality.model import FAIL, NOT_ASSESSABLE, PASS, ReportData, Resu
 from pipelines.quality.suites import Rule, rules as all_rules
 
 ACCEPTED, QUARANTINED = "accepted", "quarantined"
+# Bump when evaluate/flags/localise change what a rule yields: every report is then checked again.
+CHECKER_VERSION = "2026.11.2"
 
 
 @dataclass

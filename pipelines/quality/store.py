@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from datetime import datetime
@@ -11,35 +12,54 @@ import polars as pl
 
 from pipelines.quality.data import agency_key
 from pipelines.quality.model import CellV, ReportData
-from pipelines.quality.run import Outcome
+from pipelines.quality.plan import IndexRow
+from pipelines.quality.run import CHECKER_VERSION, Outcome
+from pipelines.quality.suites import suite_files
 from pipelines.warehouse import replace_rows
 
 
 
-def load_reports(conn: duckdb.DuckDBPyConnection) -> list[ReportData]:
-    """Every extracted report with its cells, claims, issues and text."""
+def report_index(conn: duckdb.DuckDBPyConnection) -> list[IndexRow]:
+    """Every report's identity, extraction time and last check time (a few columns: fits 100k reports)."""
+    return [IndexRow(*row) for row in conn.execute(
+        """select r.report_id, r.doc_type, r.agency, r.admin_level, r.region_code, r.year, r.extracted_at, q.checked_at
+           from reports r left join report_quality q using (report_id) order by r.report_id""").fetchall()]
+
+
+def load_reports(conn: duckdb.DuckDBPyConnection, ids: list[str]) -> list[ReportData]:
+    """Some extracted reports with their cells, claims, issues and text."""
+    conn.register("wanted_reports", pl.DataFrame({"report_id": ids}, schema={"report_id": pl.String}).to_arrow())
+    try:
+        return _load(conn)
+    finally:
+        conn.unregister("wanted_reports")
+
+
+def _load(conn: duckdb.DuckDBPyConnection) -> list[ReportData]:
+    wanted = "report_id in (select report_id from wanted_reports)"
     reports = {}
     for (rid, doc_type, template, year, agency, level, pub, meta, text) in conn.execute(
-        """select r.report_id, r.doc_type, r.template, r.year, r.agency, r.admin_level,
+        f"""select r.report_id, r.doc_type, r.template, r.year, r.agency, r.admin_level,
                   strftime(r.publication_date, '%Y-%m-%d'), r.metadata, t.text
-           from reports r left join document_text t on t.document_id = r.report_id order by r.report_id"""
+           from reports r left join document_text t on t.document_id = r.report_id where r.{wanted}
+           order by r.report_id"""
     ).fetchall():
         metadata = json.loads(meta) if meta else {}
         reports[rid] = ReportData(rid, doc_type, template, year, agency, level, pub, metadata, text=text,
                                   agency_key=agency_key(agency, metadata.get("region_code"), level))
     for rid, t, r, c, value, semantic, raw in conn.execute(
-        "select report_id, table_key, row_key, col_key, value, semantic, value_raw from report_cells"
+        f"select report_id, table_key, row_key, col_key, value, semantic, value_raw from report_cells where {wanted}"
     ).fetchall():
         reports[rid].cells[(t, r, c)] = CellV(value, semantic, raw)
     claims = defaultdict(list)
     for rid, claim, value, unit, qualifier, text, offset in conn.execute(
-        'select report_id, claim, value, unit, qualifier, text, "offset" from narrative_claims'
+        f'select report_id, claim, value, unit, qualifier, text, "offset" from narrative_claims where {wanted}'
     ).fetchall():
         claims[rid].append({"claim": claim, "value": value, "unit": unit, "qualifier": qualifier, "text": text,
                             "offset": offset})
     issues = defaultdict(list)
     for rid, code, severity, message, location in conn.execute(
-        "select report_id, code, severity, message, location from extraction_issues"
+        f"select report_id, code, severity, message, location from extraction_issues where {wanted}"
     ).fetchall():
         issues[rid].append({"code": code, "severity": severity, "message": message, "location": location})
     for rid, report in reports.items():
@@ -48,12 +68,30 @@ def load_reports(conn: duckdb.DuckDBPyConnection) -> list[ReportData]:
 
 
 def aliases(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return dict(conn.execute("select alias_key, canonical_key from agency_aliases").fetchall())
+    return dict(conn.execute("select alias_key, canonical_key from agency_aliases order by 1").fetchall())
 
 
-def write_outcome(conn: duckdb.DuckDBPyConnection, outcome: Outcome, at: datetime) -> None:
-    """Replace the three tables with this run's results (every report is checked on every run: the
-    cross-year rules of a report change when its neighbours arrive)."""
+def rules_fingerprint(conn: duckdb.DuckDBPyConnection) -> str:
+    """A digest of what every result depends on besides the reports: the suite files, the checker's
+    code version and the alias table. When it changes, every report is checked again."""
+    digest = hashlib.sha256(CHECKER_VERSION.encode())
+    for path in suite_files():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest.update(json.dumps(sorted(aliases(conn).items())).encode())
+    return digest.hexdigest()
+
+
+def last_fingerprint(conn: duckdb.DuckDBPyConnection) -> str | None:
+    row = conn.execute("select value from check_state where key = 'rules_fingerprint'").fetchone()
+    return row[0] if row else None
+
+
+def save_fingerprint(conn: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
+    conn.execute("insert or replace into check_state (key, value) values ('rules_fingerprint', ?)", [fingerprint])
+
+
+def write_outcome(conn: duckdb.DuckDBPyConnection, outcome: Outcome, at: datetime, report_ids: list[str]) -> None:
+    """Replace the three tables' rows of the reports checked (in one transaction)."""
     frames = {
         "check_results": pl.DataFrame(
             [r.__dict__ | {"difference": r.difference} for r in outcome.results],
@@ -75,4 +113,4 @@ def write_outcome(conn: duckdb.DuckDBPyConnection, outcome: Outcome, at: datetim
                     "soft_warnings": pl.Int32, "not_assessable": pl.Int32, "reason": pl.String,
                     "notes": pl.List(pl.String), "checked_at": pl.Datetime("us", "UTC")}),
     }
-    replace_rows(conn, frames)
+    replace_rows(conn, frames, report_ids)

@@ -57,10 +57,14 @@ def load_suite(path: Path) -> Suite:
     return Suite(name=data["suite"], target=target, path=path, rules=tuple(rules))
 
 
+def suite_files() -> list[Path]:
+    """Every suite file under expectations/, in name order."""
+    return sorted(EXPECTATIONS_DIR.rglob("*.yml"))
+
+
 @cache
 def suites() -> tuple[Suite, ...]:
-    """Every suite file under expectations/, in name order."""
-    return tuple(load_suite(p) for p in sorted(EXPECTATIONS_DIR.rglob("*.yml")))
+    return tuple(load_suite(p) for p in suite_files())
 
 
 def rules() -> tuple[Rule, ...]:

@@ -138,3 +138,9 @@ create table if not exists lake_loaded (
     table_name varchar,
     loaded_at  timestamptz
 );
+
+-- What the checks layer's results were computed with (pipelines/quality/store.py rules_fingerprint).
+create table if not exists check_state (
+    key   varchar primary key,
+    value varchar
+);
