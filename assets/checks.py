@@ -9,23 +9,24 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from assets.metadata import md_table
-from pipelines.quality import gx
-from pipelines.quality.data import link_years
-from pipelines.quality.report_html import write_report
 from pipelines.progress import progress
-from pipelines.quality.run import check_reports
+from pipelines.quality import gx
+from pipelines.quality.parallel import check_all
 from pipelines.quality.plan import batches, to_check
+from pipelines.quality.report_html import write_report
 from pipelines.quality.store import (aliases, last_fingerprint, load_reports, report_index, rules_fingerprint,
                                      save_fingerprint, write_outcome)
 from pipelines.quality.suites import rules
+from pipelines.settings import IngestSettings
 from pipelines.warehouse import ensure_schema
 
 CHECK_RESULTS = dg.AssetKey(["checks", "check_results"])
-BATCH_REPORTS = 2000  # reports per validation: bounds memory whatever the warehouse holds
+BATCH_REPORTS = 1000  # reports per validation: bounds memory whatever the warehouse holds
+PARALLEL_FROM = 3000  # reports to check before the batches go to worker processes
 
 
 @dg.asset(key=CHECK_RESULTS, group_name="checks", deps=[["load", "warehouse"]], kinds={"duckdb"}, pool="duckdb")
-def check_results(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
+def check_results(context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: IngestSettings):
     """Every rule of spec §3 (PASS / FAIL / NOT_ASSESSABLE per instance), validated by Great Expectations from
     the suites in expectations/. Writes `check_results`, `suspect_cells` (the cell most likely wrong) and
     `report_quality` (accepted, or quarantined with the reason), and an HTML quality report beside the
@@ -44,12 +45,11 @@ def check_results(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         work = batches(index, wanted, names, BATCH_REPORTS)
         verdicts: Counter = Counter()
         suspects = 0
-        for batch in progress(work, "check", total=len(work)):
-            loaded = load_reports(conn, batch.check + batch.context)
-            link_years(loaded, names)
-            mine = set(batch.check)
-            outcome = check_reports([r for r in loaded if r.report_id in mine])
-            write_outcome(conn, outcome, at, batch.check)
+        loaded = ((b.check, load_reports(conn, b.check + b.context)) for b in work)
+        # a few batches are not worth starting workers that each import Great Expectations (≈ 4 s)
+        workers = settings.worker_count if len(wanted) >= PARALLEL_FROM else 1
+        for checked, outcome in progress(check_all(loaded, names, workers), "check", total=len(work)):
+            write_outcome(conn, outcome, at, checked)
             verdicts.update(v.status for v in outcome.verdicts)
             suspects += len(outcome.suspects)
         save_fingerprint(conn, fingerprint)

@@ -120,6 +120,54 @@ def _print_summary(db_path: str, inbox_dir: str) -> None:
 
 
 @app.command()
+def fanout(inbox: InboxOpt = None,
+           shards: Annotated[Optional[str], typer.Option(help="Comma-separated shards (0-f) [default: all 16].")] = None,
+           parallel: Annotated[int, typer.Option(help="Shard runs at the same time [default: cores].")] = 0) -> None:
+    """Run the pipeline fanned out: ingest, then one Dagster run per shard (multiprocess executor), several at
+    once, then load, checks and marts. The local picture of the Kubernetes deployment in deploy/."""
+    import dagster as dg
+
+    from pipelines.definitions import runnable
+    from pipelines.fanout import run_shards
+    from pipelines.lake import SHARDS
+    from pipelines.resources import build_resources
+
+    inbox_dir = str(inbox.resolve()) if inbox else default_inbox()
+    wanted = [s.strip() for s in shards.split(",")] if shards else SHARDS
+    if not Path(inbox_dir).is_dir() or not set(wanted) <= set(SHARDS):
+        console.print(f"[red]need an inbox folder and shards among {','.join(SHARDS)}[/red]")
+        raise typer.Exit(2)
+    home = _dagster_home()
+    os.environ["NIANBAO_INBOX"] = inbox_dir  # the shard runs build their resources from the environment
+    resources = build_resources(inbox=inbox_dir)
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    with dg.DagsterInstance.get() as instance:
+        ingest = dg.materialize(runnable(), selection=dg.AssetSelection.assets(["raw", "documents"]),
+                                resources=resources, instance=instance, raise_on_error=False,
+                                tags={"nianbao/trigger": "fanout"}, run_config=quiet)
+        if not ingest.success:
+            console.print(f"[red]ingest run {ingest.run_id} failed[/red]")
+            raise typer.Exit(1)
+        console.print(f"ingest run {ingest.run_id} succeeded; {len(wanted)} shard runs, "
+                      f"{parallel or os.cpu_count()} at a time")
+        done = run_shards(wanted, parallel or os.cpu_count() or 1, str(home),
+                          on_done=lambda r: console.print(f"  shard {r.shard}: run {r.run_id} "
+                                                          f"{'succeeded' if r.success else '[red]failed[/red]'}"))
+        failed = [r.shard for r in done if not r.success]
+        if failed:
+            console.print(f"[red]shards {', '.join(failed)} failed; load, checks and marts not run[/red]")
+            raise typer.Exit(1)
+        rest = dg.materialize(runnable(), selection=dg.AssetSelection.assets(["load", "warehouse"]).downstream(),
+                              resources=resources, instance=instance, raise_on_error=False,
+                              tags={"nianbao/trigger": "fanout"}, run_config=quiet)
+    _print_summary(resources["warehouse"].database, inbox_dir)
+    if not rest.success:
+        console.print(f"[red]run {rest.run_id} (load, checks, marts) failed[/red]")
+        raise typer.Exit(1)
+    console.print(f"[green]load, checks and marts: run {rest.run_id} succeeded[/green]")
+
+
+@app.command()
 def ui(port: Annotated[int, typer.Option(help="Port for the web UI.")] = 3000,
        host: Annotated[str, typer.Option(help="Address to bind; loopback by default.")] = "127.0.0.1") -> None:
     """Start the Dagster UI (webserver and daemon) for this workspace with a project-local DAGSTER_HOME."""

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from assets import checks, extracted, load, marts, raw, text
-from pipelines.jobs import annual_reports_job
+from pipelines.jobs import annual_reports_job, shard_job
 from pipelines.resources import build_resources
 from pipelines.schedules import daily_refresh
 from pipelines.sensors import inbox_sensor
@@ -21,7 +21,7 @@ def defs() -> dg.Definitions:
     return dg.Definitions(
         assets=dg.load_assets_from_modules(LAYERS),
         asset_checks=dg.load_asset_checks_from_modules(LAYERS),
-        jobs=[annual_reports_job],
+        jobs=[annual_reports_job, shard_job],
         sensors=[inbox_sensor],
         schedules=[daily_refresh],
         resources=build_resources(),

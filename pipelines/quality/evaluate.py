@@ -9,6 +9,8 @@ total left EMPTY while its parts are numbers.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from pipelines.contract import T3_COLS, TEMPLATE_TABLES
 from pipelines.quality import flags
 from pipelines.quality.model import Key, ReportData, Row
@@ -17,15 +19,21 @@ from pipelines.quality.suites import Rule
 _OTHER_SPLIT = ("other_no_correction", "other_fee_unpaid", "other_misc")
 
 
-def expected_rows(report: ReportData, table: str) -> set[str]:
+def expected_rows(report: ReportData, table: str) -> frozenset[str]:
     """Rows the report's template requires of a table (the (六) block as printed: one row or three)."""
-    spec = TEMPLATE_TABLES.get(report.template or "", {}).get(table)
+    one_row = table == "t3_applications" and report.template == "v2021" and "other_handling" in report.rows(table)
+    return _expected_rows(report.template, table, one_row)
+
+
+@lru_cache(maxsize=None)
+def _expected_rows(template: str | None, table: str, other_as_one_row: bool) -> frozenset[str]:
+    spec = TEMPLATE_TABLES.get(template or "", {}).get(table)
     if spec is None:
-        return set()
+        return frozenset()
     rows = set(spec.rows)
-    if table == "t3_applications" and report.template == "v2021" and "other_handling" in report.rows(table):
+    if other_as_one_row:
         rows = (rows - set(_OTHER_SPLIT)) | {"other_handling"}
-    return rows
+    return frozenset(rows)
 
 
 def _ref(ref: str) -> tuple[bool, int]:
@@ -38,22 +46,42 @@ def _bare(ref: str) -> str:
     return ref.removeprefix("prev:").lstrip("-")
 
 
-def _instances(rule: Rule, report: ReportData) -> list[tuple[str, str, list[tuple[str, str, Key]]]]:
-    """(table, scope, [(side, ref, key)]) per instance of a sum rule."""
+Ref = tuple[str, bool, int, Key]  # (side, previous year?, sign, cell key)
+
+
+def _instances(rule: Rule, report: ReportData) -> list[tuple[str, str, tuple[Ref, ...]]]:
+    """(table, scope, refs) per instance of a sum rule. Only a per-row rule depends on the report (on the
+    rows it has); the expansion is computed once per rule and row set."""
     p = rule.params
     tables = p["table"] if isinstance(p["table"], list) else [p["table"]]
+    if p.get("for_each") != "row":
+        return _expand(rule, None)
+    return [inst for table in tables
+            for inst in _expand(rule, (table, frozenset(expected_rows(report, table) or report.rows(table))))]
+
+
+@lru_cache(maxsize=4096)
+def _expand(rule: Rule, rows: tuple[str, frozenset[str]] | None) -> list[tuple[str, str, tuple[Ref, ...]]]:
+    p = rule.params
+    tables = p["table"] if isinstance(p["table"], list) else [p["table"]]
+    sides = [("lhs", r) for r in p["lhs"]] + [("rhs", r) for r in p["rhs"]]
+
+    def refs(keys: list[tuple[str, str, Key]]) -> tuple[Ref, ...]:
+        return tuple((side, *_ref(ref), key) for side, ref, key in keys)
+
     out = []
+    if rows is not None:
+        table, names = rows
+        for row in sorted(names):
+            out.append((table, f"{table}.{row}", refs([(s, r, (table, row, _bare(r))) for s, r in sides])))
+        return out
     for table in tables:
-        sides = [("lhs", r) for r in p["lhs"]] + [("rhs", r) for r in p["rhs"]]
         if p.get("for_each") == "col":
             for col in T3_COLS:
-                out.append((table, f"{table}.*.{col}", [(s, r, (table, _bare(r), col)) for s, r in sides]))
-        elif p.get("for_each") == "row":
-            for row in sorted(expected_rows(report, table) or report.rows(table)):
-                out.append((table, f"{table}.{row}", [(s, r, (table, row, _bare(r))) for s, r in sides]))
+                out.append((table, f"{table}.*.{col}", refs([(s, r, (table, _bare(r), col)) for s, r in sides])))
         else:
             keys = [(s, r, (table, *_bare(r).split(".", 1))) for s, r in sides]
-            out.append((table, f"{table}.{keys[0][2][1]}", keys))
+            out.append((table, f"{table}.{keys[0][2][1]}", refs(keys)))
     return out
 
 
@@ -67,8 +95,7 @@ def evaluate_sum(rule: Rule, report: ReportData) -> list[Row]:
     for table, scope, refs in _instances(rule, report):
         sums, problem, used, blanks, numbers = {"lhs": 0.0, "rhs": 0.0}, None, [], {"lhs": 0, "rhs": 0}, 0
         placeholders = 0
-        for side, ref, key in refs:
-            prev, sign = _ref(ref)
+        for side, prev, sign, key in refs:
             source = report.previous if prev else report
             wanted = expected_rows(source, key[0])
             if wanted and key[1] not in wanted:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -104,13 +105,14 @@ _NUMERALS = "一二三四五六七八九十"
 _NUMERAL = re.compile(r"^([一二三四五六七八九十]+)[、.]")
 
 
+@lru_cache(maxsize=4)  # two rules read the headings of the same text
 def _section_headings(text: str) -> tuple[dict[int, tuple[int, str | None]], list[str]]:
     """{section index: (line number, its numeral)} of the six section headings found, and every top-level
     numeral used on a heading line."""
     found: dict[int, tuple[int, str | None]] = {}
     numerals = []
     for n, line in enumerate(text.split("\n")):
-        c = re.sub(r"\s+", "", line)
+        c = "".join(line.split())
         if not c or len(c) > 40:
             continue
         m = _NUMERAL.match(c)

@@ -34,9 +34,16 @@ class ReportData:
     agency_key: str | None = None
     previous: "ReportData | None" = None  # the same agency's report of the year before
     own: "ReportData | None" = None  # for a jurisdiction summary: the government's own report, same year
+    _rows: tuple[int, dict[str, set[str]]] | None = field(default=None, repr=False, compare=False)
 
     def rows(self, table: str) -> set[str]:
-        return {r for t, r, _ in self.cells if t == table}
+        # asked for every instance of every rule: indexed once per set of cells (rebuilt if cells are added)
+        if self._rows is None or self._rows[0] != len(self.cells):
+            index: dict[str, set[str]] = {}
+            for t, r, _ in self.cells:
+                index.setdefault(t, set()).add(r)
+            self._rows = (len(self.cells), index)
+        return self._rows[1].get(table, set())
 
 
 @dataclass

@@ -50,3 +50,22 @@ def test_batches_keep_an_agency_together_and_carry_its_other_years_as_context():
     assert sorted(out[0].context) == ["a21", "a22"]
     assert out[1].context == []
     assert sorted(r for b in out for r in b.check) == ["a23", "a24", "b23", "x"]
+
+
+def test_checks_in_worker_processes_equal_checks_in_process(corpus_dir):
+    from pipelines.extract.files import extract_file
+    from pipelines.quality.data import from_record
+    from pipelines.quality.parallel import check_all
+
+    files = sorted((corpus_dir / "samples").glob("*.txt")) + sorted((corpus_dir / "pdf").glob("*.pdf"))
+    reports = [from_record(extract_file(f)) for f in files]
+    work = [([r.report_id], [r]) for r in reports]
+
+    def summary(results):
+        return sorted((ids[0], [(v.status, v.reason) for v in o.verdicts],
+                       sorted((x.rule_id, x.scope, x.status) for x in o.results)) for ids, o in results)
+
+    in_process = summary(check_all(work, {}, workers=1))
+    in_workers = summary(check_all(work, {}, workers=2))
+    assert in_workers == in_process
+    assert len(in_process) == len(files) and any(v[0][0] == "quarantined" for _, v, _ in in_process)
