@@ -1,5 +1,7 @@
 """Checks layer: every reporting identity and plausibility rule (expectations/*.yml) on every report."""
 
+import shutil
+import tempfile
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
@@ -11,11 +13,11 @@ from dagster_duckdb import DuckDBResource
 from assets.metadata import md_table
 from pipelines.progress import progress
 from pipelines.quality import gx
-from pipelines.quality.parallel import check_all
+from pipelines.quality.parallel import check_batches, check_loaded
 from pipelines.quality.plan import batches, to_check
 from pipelines.quality.report_html import write_report
-from pipelines.quality.store import (aliases, last_fingerprint, load_reports, report_index, rules_fingerprint,
-                                     save_fingerprint, write_outcome)
+from pipelines.quality.store import (aliases, last_fingerprint, load_outcome_files, load_reports, report_index,
+                                     rules_fingerprint, save_fingerprint)
 from pipelines.quality.suites import rules
 from pipelines.settings import IngestSettings
 from pipelines.warehouse import ensure_schema
@@ -36,31 +38,40 @@ def check_results(context: dg.AssetExecutionContext, warehouse: DuckDBResource, 
     year and of the year after (the cross-year rules read them); everything when the suites, the checker
     or the alias table changed. Reports are read and validated in batches of whole agencies."""
     at = datetime.now(timezone.utc)
-    with warehouse.get_connection() as conn:
-        ensure_schema(conn)
-        names = aliases(conn)
-        fingerprint = rules_fingerprint(conn)
-        index = report_index(conn)
-        wanted = to_check(index, names, everything=fingerprint != last_fingerprint(conn))
-        work = batches(index, wanted, names, BATCH_REPORTS)
-        verdicts: Counter = Counter()
-        suspects = 0
-        loaded = ((b.check, load_reports(conn, b.check + b.context)) for b in work)
-        # a few batches are not worth starting workers that each import Great Expectations (≈ 4 s)
-        workers = settings.worker_count if len(wanted) >= PARALLEL_FROM else 1
-        for checked, outcome in progress(check_all(loaded, names, workers), "check", total=len(work)):
-            write_outcome(conn, outcome, at, checked)
-            verdicts.update(v.status for v in outcome.verdicts)
-            suspects += len(outcome.suspects)
-        save_fingerprint(conn, fingerprint)
-        per_rule = conn.execute(
-            "select rule_id, severity, count(distinct report_id) filter (where status = 'FAIL'), "
-            "count(*) filter (where status = 'NOT_ASSESSABLE') from check_results group by all order by 1"
-        ).fetchall()
-        totals = dict(conn.execute("select status, count(*) from report_quality group by all").fetchall())
-        html = write_report(Path(warehouse.database).with_name("quality_report.html"), conn, list(rules()),
-                            at.isoformat(timespec="seconds"))
-        rows = conn.execute("select count(*) from check_results").fetchone()[0]
+    out_dir = Path(tempfile.mkdtemp(prefix="checks-", dir=Path(warehouse.database).parent))
+    try:
+        with warehouse.get_connection() as conn:
+            ensure_schema(conn)
+            names = aliases(conn)
+            fingerprint = rules_fingerprint(conn)
+            index = report_index(conn)
+            wanted = to_check(index, names, everything=fingerprint != last_fingerprint(conn))
+            work = batches(index, wanted, names, BATCH_REPORTS)
+            # a few batches are not worth starting workers that each import Great Expectations (≈ 4 s)
+            workers = min(settings.worker_count, len(work)) if len(wanted) >= PARALLEL_FROM else 1
+            summaries = []
+            if workers == 1:
+                for i, batch in enumerate(progress(work, "check", total=len(work))):
+                    loaded = load_reports(conn, batch.check + batch.context)
+                    summaries.append(check_loaded(loaded, batch.check, names, out_dir, f"{i:06d}", at))
+        if workers > 1:  # the workers read the warehouse: this process must not hold it open
+            summaries = list(progress(check_batches(warehouse.database, work, names, out_dir, at, workers),
+                                      "check", total=len(work)))
+        with warehouse.get_connection() as conn:
+            load_outcome_files(conn, out_dir)
+            save_fingerprint(conn, fingerprint)
+            per_rule = conn.execute(
+                "select rule_id, severity, count(distinct report_id) filter (where status = 'FAIL'), "
+                "count(*) filter (where status = 'NOT_ASSESSABLE') from check_results group by all order by 1"
+            ).fetchall()
+            totals = dict(conn.execute("select status, count(*) from report_quality group by all").fetchall())
+            html = write_report(Path(warehouse.database).with_name("quality_report.html"), conn, list(rules()),
+                                at.isoformat(timespec="seconds"))
+            rows = conn.execute("select count(*) from check_results").fetchone()[0]
+    finally:
+        shutil.rmtree(out_dir, ignore_errors=True)
+    verdicts = sum((s.verdicts for s in summaries), Counter())
+    suspects = sum(s.suspects for s in summaries)
     return dg.MaterializeResult(metadata={
         "reports_checked_this_run": len(wanted),
         "reports_in_warehouse": len(index),

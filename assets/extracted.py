@@ -6,13 +6,12 @@ from datetime import datetime, timezone
 import dagster as dg
 
 from assets.metadata import md_table
-from pipelines.extract.parallel import extract_all
-from pipelines.lake import Lake, shard_of
+from pipelines.extract.parallel import extract_parts
+from pipelines.lake import Lake
 from pipelines.partitions import ONE_RUN, SHARD_PARTITIONS
 from pipelines.progress import progress
-from pipelines.reports_store import frames, pending_extraction
+from pipelines.reports_store import pending_extraction
 from pipelines.settings import IngestSettings
-from pipelines.text_store import read_decoded
 
 
 @dg.asset(key=["extracted", "reports"], group_name="extracted", deps=[["text", "document_text"]],
@@ -23,27 +22,21 @@ def reports(context: dg.AssetExecutionContext, settings: IngestSettings):
 
     Its cells go to `report_cells` (one row per table/row/column, value NULL for placeholders), with
     `extraction_issues` and the figures the prose states in `narrative_claims`. Only documents not yet
-    extracted by this extractor version are read, on every core; the load asset puts them in DuckDB.
+    extracted by this extractor version are read; each text file of the lake is extracted by a worker
+    process (one per core), which writes its shard's files; the load asset puts them in DuckDB.
     """
     lake = Lake(settings.lake_dir)
     at = datetime.now(timezone.utc)
-    work = [(shard, name, pending) for shard in context.partition_keys
-            for name, pending in pending_extraction(lake, shard)]
-    total = sum(len(p) for _, _, p in work)
-
-    def batches():
-        for shard, name, pending in work:
-            decoded = read_decoded(lake, shard, name, set(pending))
-            yield [(doc_id, decoded[doc_id], fmt) for doc_id, fmt in pending.items()]
-
+    parts = [(shard, name, pending) for shard in context.partition_keys
+             for name, pending in pending_extraction(lake, shard)]
+    total = sum(len(p) for _, _, p in parts)
     # small runs stay in-process: starting workers costs more than it saves
     workers = settings.worker_count if total >= 200 else 1
     by_type: Counter = Counter()
     issues: Counter = Counter()
-    for records in progress(extract_all(batches(), workers), "extract", total=len(work)):
-        lake.write(frames(records, at), shard_of(records[0].report_id))  # a batch is one text file: one shard
-        by_type.update(f"{r.doc_type}/{r.status}" for r in records)
-        issues.update(issue["code"] for r in records for issue in r.issues)
+    for summary in progress(extract_parts(parts, settings.lake_dir, at, workers), "extract", total=len(parts)):
+        by_type.update(summary.by_type_status)
+        issues.update(summary.issues)
     context.log.info(f"extracted {total} documents")
     return dg.MaterializeResult(
         metadata={
@@ -51,6 +44,6 @@ def reports(context: dg.AssetExecutionContext, settings: IngestSettings):
             "extracted_this_run": total,
             "reports_by_type_status": dict(by_type),
             "most_common_issues": md_table(["code", "reports"], issues.most_common(10)),
-            "lake_files_written": len(work),
+            "lake_files_written": len(parts),
         }
     )

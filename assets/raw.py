@@ -10,7 +10,7 @@ from pipelines.ingest.inbox import ingest_inbox
 from pipelines.progress import progress
 from pipelines.settings import IngestSettings
 from pipelines.lake import Lake
-from pipelines.warehouse import documents_summary, ensure_schema, manifest_rows, upsert_documents
+from pipelines.warehouse import documents_summary, ensure_schema, known_files, manifest_rows, upsert_documents
 
 
 @dg.asset(key=["raw", "documents"], group_name="raw", kinds={"duckdb"}, pool="duckdb")
@@ -21,10 +21,12 @@ def documents(context: dg.AssetExecutionContext, warehouse: DuckDBResource, sett
     are checked against the extraction contract. Rejected documents stay here with their reason.
     """
     seen = datetime.now(timezone.utc)
-    rows = list(progress(ingest_inbox(settings.inbox, settings.store_dir, settings.max_document_bytes),
-                         "ingest"))
     with warehouse.get_connection() as conn:
         ensure_schema(conn)
+        known = known_files(conn)
+    rows = list(progress(ingest_inbox(settings.inbox, settings.store_dir, settings.max_document_bytes, known),
+                         "ingest"))
+    with warehouse.get_connection() as conn:
         new = upsert_documents(conn, rows, seen)
         summary = documents_summary(conn)
         Lake(settings.lake_dir).write_manifest(manifest_rows(conn))  # what the text partitions decode

@@ -1,5 +1,6 @@
 """End-to-end benchmark: generate N mixed text/HTML reports, run the whole pipeline, then add 1% new
-documents and run again. Prints per stage the wall time and docs/s, plus peak RSS and warehouse size.
+documents and run again. Prints per stage the wall time and docs/s, peak RSS, warehouse size, and how
+long each README cookbook query takes on the published snapshot.
 
     .venv/bin/python benchmarks/pipeline.py --count 10000 [--workdir /tmp/nianbao-bench]
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import re
 import resource
 import shutil
@@ -18,11 +20,28 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
+
 from pipelines.synth import generate
 
 LAYOUTS = ["one_cell_per_line", "tab_indented", "pipe_table", "html", "pdf_layout_text", "run_together"]
 STEP = re.compile(r'Finished execution of step "([a-z_]+)" in ([\d.]+)(ms|s)\.')
 NIANBAO = str(Path(sys.executable).with_name("nianbao"))
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def cookbook_timings(snapshot: Path, repeat: int = 5) -> list[tuple[str, int, float]]:
+    """(query title, rows, median ms) of every README cookbook query, all rows fetched, on a warm snapshot."""
+    out = []
+    with duckdb.connect(str(snapshot), read_only=True) as conn:
+        for query in re.findall(r"```sql\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL):
+            times, rows = [], 0
+            for _ in range(repeat):
+                started = time.perf_counter()
+                rows = len(conn.execute(query).fetchall())
+                times.append((time.perf_counter() - started) * 1000)
+            out.append((query.splitlines()[0].removeprefix("-- ")[:60], rows, statistics.median(times)))
+    return out
 
 
 def run(inbox: Path, data: Path) -> tuple[dict[str, float], float]:
@@ -60,6 +79,9 @@ def main() -> None:
     size = (data / "warehouse.duckdb").stat().st_size / 2**20
     print(f"{'whole run (wall, incl. start-up)':<50}{wall:>9.1f}{args.count / wall:>9.0f}{wall2:>9.1f}")
     print(f"peak RSS {rss:.0f} MiB; warehouse {size:.0f} MiB")
+    print(f"{'cookbook query (published snapshot)':<64}{'rows':>8}{'ms':>8}")
+    for title, rows, ms in cookbook_timings(data / "published" / "nianbao.duckdb"):
+        print(f"{title:<64}{rows:>8}{ms:>8.0f}")
 
 
 if __name__ == "__main__":

@@ -41,6 +41,21 @@ def upsert_documents(conn: duckdb.DuckDBPyConnection, rows: list[DocumentRow], s
     return after - before
 
 
+def known_files(conn: duckdb.DuckDBPyConnection) -> dict:
+    """What earlier runs read, by inbox path: path -> (size, mtime_ns, its DocumentRow)."""
+    rows = conn.execute(
+        """select s.path, s.size_bytes, s.mtime_ns, d.id, d.format, d.encoding, d.status, d.reason,
+                  d.store_path
+           from document_sources s join documents d on d.id = s.document_id
+           where s.mtime_ns is not null
+           qualify row_number() over (partition by s.path order by s.last_seen desc) = 1""").fetchall()
+    return {path: (size, mtime, DocumentRow(id=doc_id, original_path=path, original_name=path.rsplit("/", 1)[-1],
+                                           size_bytes=size,
+                                           format=fmt, encoding=enc, status=status, reason=reason,
+                                           store_path=store, mtime_ns=mtime))
+            for path, size, mtime, doc_id, fmt, enc, status, reason, store in rows}
+
+
 def manifest_rows(conn: duckdb.DuckDBPyConnection) -> list[tuple]:
     """Every document as the lake's manifest lists it: (id, store_path, format, encoding, status)."""
     return conn.execute("select id, store_path, format, encoding, status from documents order by id").fetchall()

@@ -38,6 +38,11 @@ class DocumentRow:
     status: str
     reason: str | None
     store_path: str | None
+    mtime_ns: int | None = None  # of the inbox file when it was read: unchanged files are not read again
+
+
+# printable path -> (size, mtime_ns, the document row it gave): what earlier runs read, by path
+Known = dict[str, tuple[int, int, DocumentRow]]
 
 
 def printable(name: str) -> str:
@@ -101,13 +106,14 @@ def scan_inbox(inbox: str | Path) -> Iterator[tuple[str, str | None]]:
             yield full, None
 
 
-def ingest_file(path: str, store_dir: str, max_bytes: int) -> DocumentRow:
+def ingest_file(path: str, store_dir: str, max_bytes: int, mtime_ns: int | None = None) -> DocumentRow:
     """Store one file's bytes and decide, from the bytes alone, its format and whether it is accepted."""
     try:
         sha, size, stored = put_file(store_dir, path)
     except UnreadableSource as e:
         return _rejected_entry(path, f"unreadable: {e}")
     row = _row(path, sha, size, stored)
+    row.mtime_ns = mtime_ns
     if size > max_bytes:
         head = sniff(read_head(stored, 64 * 1024))
         row.format = head.format if head.reason is None else "unknown"
@@ -133,18 +139,28 @@ def ingest_file(path: str, store_dir: str, max_bytes: int) -> DocumentRow:
     return row
 
 
-def ingest_inbox(inbox: str | Path, store_dir: str, max_bytes: int) -> Iterator[DocumentRow]:
+def ingest_inbox(inbox: str | Path, store_dir: str, max_bytes: int, known: Known | None = None
+                 ) -> Iterator[DocumentRow]:
     """Take in every file of the inbox; one `DocumentRow` per entry, problems included.
 
-    A store that cannot be written raises `StoreError`: that is not a document's fault, and the run fails.
+    A file whose path, size and modification time (nanoseconds) are those an earlier run read is not read
+    again: its row is the one that run made (a changed file has a new mtime and is read, and becomes a new
+    document if its bytes changed). A store that cannot be written raises `StoreError`: that is not a
+    document's fault, and the run fails.
     """
     prepare(store_dir)
+    known = known or {}
     for path, problem in scan_inbox(inbox):
         if problem:
             yield _rejected_entry(path, problem)
             continue
         try:
-            yield ingest_file(path, store_dir, max_bytes)
+            st = os.stat(path)
+            seen = known.get(printable(path))
+            if seen and seen[:2] == (st.st_size, st.st_mtime_ns):
+                yield seen[2]
+                continue
+            yield ingest_file(path, store_dir, max_bytes, st.st_mtime_ns)
         except StoreError:
             raise
         except Exception as e:  # one file's surprise must not end the run: it is recorded and rejected

@@ -1,40 +1,57 @@
-"""Checks on every core: batches of reports (read from the warehouse by the caller) are evaluated and
-validated by Great Expectations in worker processes (forkserver: clean workers, not forks of a threaded
-Dagster run). At most `workers + 1` batches are in flight, so memory stays bounded."""
+"""Checks on every core. Each worker process (forkserver: clean workers, not forks of a threaded Dagster
+run) opens the warehouse read-only, reads its batch of agencies, evaluates every rule, lets Great
+Expectations decide, and writes the batch's rows as Parquet; the parent then loads every batch's files in
+one transaction. The parent holds no reports and no results, so memory and time scale with the workers.
+DuckDB lets several processes read a file while none writes it: the parent closes its connection first.
+"""
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
 
 from pipelines.quality.data import link_years
 from pipelines.quality.model import ReportData
-from pipelines.quality.run import Outcome, check_reports
+from pipelines.quality.plan import Batch
+from pipelines.quality.run import check_reports
+from pipelines.quality.store import load_reports, outcome_frames, write_outcome_files
 
-Work = tuple[list[str], list[ReportData]]  # (ids to check, those reports and their context years)
+
+@dataclass
+class BatchSummary:
+    reports: int
+    verdicts: Counter = field(default_factory=Counter)
+    suspects: int = 0
 
 
-def check_batch(check: list[str], loaded: list[ReportData], aliases: dict[str, str]) -> tuple[list[str], Outcome]:
-    """Link the years of a batch (context included) and check the reports of `check`."""
+def check_loaded(loaded: list[ReportData], check: list[str], aliases: dict[str, str], out_dir: Path, name: str,
+                 at: datetime) -> BatchSummary:
+    """Link the years of a batch (its context included), check the reports of `check`, write their rows."""
     link_years(loaded, aliases)
     wanted = set(check)
-    return check, check_reports([r for r in loaded if r.report_id in wanted])
+    outcome = check_reports([r for r in loaded if r.report_id in wanted])
+    write_outcome_files(outcome_frames(outcome, at), out_dir, name)
+    return BatchSummary(len(outcome.verdicts), Counter(v.status for v in outcome.verdicts), len(outcome.suspects))
 
 
-def check_all(work: Iterable[Work], aliases: dict[str, str], workers: int) -> Iterator[tuple[list[str], Outcome]]:
-    """(checked ids, outcome) per batch, as batches finish (in this process for one worker)."""
-    if workers <= 1:
-        for check, loaded in work:
-            yield check_batch(check, loaded, aliases)
-        return
+def _check_from_warehouse(warehouse: str, batch: Batch, aliases: dict[str, str], out_dir: Path, name: str,
+                          at: datetime) -> BatchSummary:
+    with duckdb.connect(warehouse, read_only=True) as conn:
+        loaded = load_reports(conn, batch.check + batch.context)
+    return check_loaded(loaded, batch.check, aliases, out_dir, name, at)
+
+
+def check_batches(warehouse: str, work: list[Batch], aliases: dict[str, str], out_dir: Path, at: datetime,
+                  workers: int) -> Iterator[BatchSummary]:
+    """Check every batch in `workers` processes reading `warehouse` read-only (no writer may hold it)."""
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
-        pending = set()
-        for check, loaded in work:
-            pending.add(pool.submit(check_batch, check, loaded, aliases))
-            if len(pending) > workers:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                yield from (f.result() for f in done)
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            yield from (f.result() for f in done)
+        n = len(work)
+        yield from pool.map(_check_from_warehouse, [warehouse] * n, work, [aliases] * n, [out_dir] * n,
+                            [f"{i:06d}" for i in range(n)], [at] * n)

@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections import defaultdict
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -15,7 +16,6 @@ from pipelines.quality.model import CellV, ReportData
 from pipelines.quality.plan import IndexRow
 from pipelines.quality.run import CHECKER_VERSION, Outcome
 from pipelines.quality.suites import suite_files
-from pipelines.warehouse import replace_rows
 
 
 
@@ -90,9 +90,9 @@ def save_fingerprint(conn: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
     conn.execute("insert or replace into check_state (key, value) values ('rules_fingerprint', ?)", [fingerprint])
 
 
-def write_outcome(conn: duckdb.DuckDBPyConnection, outcome: Outcome, at: datetime, report_ids: list[str]) -> None:
-    """Replace the three tables' rows of the reports checked (in one transaction)."""
-    frames = {
+def outcome_frames(outcome: Outcome, at: datetime) -> dict[str, pl.DataFrame]:
+    """The three tables' rows of a checked batch."""
+    return {
         "check_results": pl.DataFrame(
             [r.__dict__ | {"difference": r.difference} for r in outcome.results],
             schema={"report_id": pl.String, "rule_id": pl.String, "severity": pl.String, "status": pl.String,
@@ -113,4 +113,33 @@ def write_outcome(conn: duckdb.DuckDBPyConnection, outcome: Outcome, at: datetim
                     "soft_warnings": pl.Int32, "not_assessable": pl.Int32, "reason": pl.String,
                     "notes": pl.List(pl.String), "checked_at": pl.Datetime("us", "UTC")}),
     }
-    replace_rows(conn, frames, report_ids)
+
+
+OUTCOME_TABLES = ("check_results", "suspect_cells", "report_quality")
+
+
+def write_outcome_files(frames: dict[str, pl.DataFrame], directory: Path, name: str) -> None:
+    """A checked batch's rows as Parquet, one file per table (written by the worker that checked it)."""
+    for table, frame in frames.items():
+        (directory / table).mkdir(parents=True, exist_ok=True)
+        frame.write_parquet(directory / table / f"{name}.parquet")
+
+
+def load_outcome_files(conn: duckdb.DuckDBPyConnection, directory: Path) -> None:
+    """Replace, in one transaction, the results of every report checked into `directory`'s files (every
+    checked report has its verdict in report_quality, so those ids say whose rows go)."""
+    files = {t: sorted(str(p) for p in (directory / t).glob("*.parquet")) for t in OUTCOME_TABLES}
+    if not files["report_quality"]:
+        return
+    conn.execute("begin")
+    try:
+        for table in OUTCOME_TABLES:  # table names are this module's constants; the file lists are bound
+            conn.execute(f"delete from {table} where report_id in "
+                         "(select report_id from read_parquet(?, hive_partitioning = false))", [files["report_quality"]])
+            if files[table]:
+                conn.execute(f"insert into {table} by name select * from read_parquet(?, hive_partitioning = false)",
+                             [files[table]])
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise

@@ -18,8 +18,12 @@ create table if not exists document_sources (
     path        varchar,
     first_seen  timestamptz,
     last_seen   timestamptz,
+    size_bytes  bigint,                 -- of the file at that path when it was last read
+    mtime_ns    bigint,                 -- its modification time: an unchanged file is not read again
     primary key (document_id, path)
 );
+alter table document_sources add column if not exists size_bytes bigint;
+alter table document_sources add column if not exists mtime_ns bigint;
 
 create table if not exists document_text (
     document_id   varchar primary key,

@@ -8,7 +8,8 @@ qualify row_number() over (partition by id order by original_path) = 1
 on conflict (id) do update set last_seen = excluded.last_seen;
 
 insert into document_sources
-select id as document_id, original_path as path, seen as first_seen, seen as last_seen
+select id as document_id, original_path as path, seen as first_seen, seen as last_seen, size_bytes, mtime_ns
 from incoming_documents
 qualify row_number() over (partition by id, original_path) = 1
-on conflict (document_id, path) do update set last_seen = excluded.last_seen;
+on conflict (document_id, path) do update set last_seen = excluded.last_seen, size_bytes = excluded.size_bytes,
+                                              mtime_ns = excluded.mtime_ns;

@@ -52,20 +52,41 @@ def test_batches_keep_an_agency_together_and_carry_its_other_years_as_context():
     assert sorted(r for b in out for r in b.check) == ["a23", "a24", "b23", "x"]
 
 
-def test_checks_in_worker_processes_equal_checks_in_process(corpus_dir):
+def test_checks_in_worker_processes_equal_checks_in_process(corpus_dir, tmp_path):
+    import duckdb
+    import polars as pl
+
     from pipelines.extract.files import extract_file
     from pipelines.quality.data import from_record
-    from pipelines.quality.parallel import check_all
+    from pipelines.quality.parallel import check_batches, check_loaded
+    from pipelines.quality.plan import Batch
+    from pipelines.quality.store import load_outcome_files
+    from pipelines.reports_store import frames
+    from pipelines.warehouse import ensure_schema
 
     files = sorted((corpus_dir / "samples").glob("*.txt")) + sorted((corpus_dir / "pdf").glob("*.pdf"))
-    reports = [from_record(extract_file(f)) for f in files]
-    work = [([r.report_id], [r]) for r in reports]
+    records = [extract_file(f) for f in files]
+    warehouse = tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as conn:
+        ensure_schema(conn)
+        for table, frame in frames(records, T0).items():
+            conn.register("incoming", frame.to_arrow())
+            conn.execute(f"insert into {table} by name select * from incoming")
+            conn.unregister("incoming")
+    work = [Batch([r.report_id], []) for r in records]
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    for i, r in enumerate(records):
+        check_loaded([from_record(r)], [r.report_id], {}, serial, f"{i:06d}", T0)
+    summaries = list(check_batches(str(warehouse), work, {}, parallel, T0, workers=2))
+    assert sum(s.reports for s in summaries) == len(files)
 
-    def summary(results):
-        return sorted((ids[0], [(v.status, v.reason) for v in o.verdicts],
-                       sorted((x.rule_id, x.scope, x.status) for x in o.results)) for ids, o in results)
+    def rows(directory, table):
+        return pl.read_parquet(directory / table / "*.parquet").sort(pl.all()).rows()
 
-    in_process = summary(check_all(work, {}, workers=1))
-    in_workers = summary(check_all(work, {}, workers=2))
-    assert in_workers == in_process
-    assert len(in_process) == len(files) and any(v[0][0] == "quarantined" for _, v, _ in in_process)
+    for table in ("check_results", "suspect_cells", "report_quality"):
+        assert rows(parallel, table) == rows(serial, table)
+    assert any(status == "quarantined" for _, status, *_ in rows(serial, "report_quality"))
+    with duckdb.connect(str(warehouse)) as conn:
+        load_outcome_files(conn, parallel)
+        load_outcome_files(conn, parallel)  # loading again replaces, never duplicates
+        assert conn.execute("select count(*) from report_quality").fetchone()[0] == len(files)
