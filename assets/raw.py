@@ -24,8 +24,8 @@ def documents(context: dg.AssetExecutionContext, warehouse: DuckDBResource, sett
     with warehouse.get_connection() as conn:
         ensure_schema(conn)
         known = known_files(conn)
-    rows = list(progress(ingest_inbox(settings.inbox, settings.store_dir, settings.max_document_bytes, known),
-                         "ingest"))
+    rows = list(progress(ingest_inbox(settings.inbox, settings.store_dir, settings.max_document_bytes, known,
+                                      settings.worker_count), "ingest"))
     with warehouse.get_connection() as conn:
         new = upsert_documents(conn, rows, seen)
         summary = documents_summary(conn)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 import stat
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,29 +141,56 @@ def ingest_file(path: str, store_dir: str, max_bytes: int, mtime_ns: int | None 
     return row
 
 
-def ingest_inbox(inbox: str | Path, store_dir: str, max_bytes: int, known: Known | None = None
-                 ) -> Iterator[DocumentRow]:
-    """Take in every file of the inbox; one `DocumentRow` per entry, problems included.
+PARALLEL_FROM = 500  # files to read before the reading goes to worker processes
+CHUNK_FILES = 100
+
+
+def _ingest_one(path: str, store_dir: str, max_bytes: int, mtime_ns: int) -> DocumentRow:
+    try:
+        return ingest_file(path, store_dir, max_bytes, mtime_ns)
+    except StoreError:
+        raise
+    except Exception as e:  # one file's surprise must not end the run: it is recorded and rejected
+        return _rejected_entry(path, f"ingest_failed: {type(e).__name__}: {str(e)[:200]}")
+
+
+def _ingest_chunk(items: list[tuple[str, int]], store_dir: str, max_bytes: int) -> list[DocumentRow]:
+    return [_ingest_one(path, store_dir, max_bytes, mtime_ns) for path, mtime_ns in items]
+
+
+def ingest_inbox(inbox: str | Path, store_dir: str, max_bytes: int, known: Known | None = None,
+                 workers: int = 1) -> Iterator[DocumentRow]:
+    """Take in every file of the inbox; one `DocumentRow` per entry, problems included, in path order.
 
     A file whose path, size and modification time (nanoseconds) are those an earlier run read is not read
     again: its row is the one that run made (a changed file has a new mtime and is read, and becomes a new
-    document if its bytes changed). A store that cannot be written raises `StoreError`: that is not a
-    document's fault, and the run fails.
+    document if its bytes changed). Many new files are read by `workers` processes (hashing, copying and
+    sniffing are CPU work; the store takes concurrent writers: every file lands by rename). A store that
+    cannot be written raises `StoreError`: that is not a document's fault, and the run fails.
     """
     prepare(store_dir)
     known = known or {}
+    entries: list[tuple[str, DocumentRow | None, int]] = []  # (path, row if already known/rejected, mtime)
     for path, problem in scan_inbox(inbox):
         if problem:
-            yield _rejected_entry(path, problem)
+            entries.append((path, _rejected_entry(path, problem), 0))
             continue
         try:
             st = os.stat(path)
-            seen = known.get(printable(path))
-            if seen and seen[:2] == (st.st_size, st.st_mtime_ns):
-                yield seen[2]
-                continue
-            yield ingest_file(path, store_dir, max_bytes, st.st_mtime_ns)
-        except StoreError:
-            raise
-        except Exception as e:  # one file's surprise must not end the run: it is recorded and rejected
-            yield _rejected_entry(path, f"ingest_failed: {type(e).__name__}: {str(e)[:200]}")
+        except OSError as e:
+            entries.append((path, _rejected_entry(path, f"unreadable: {e.strerror or e} ({type(e).__name__})"), 0))
+            continue
+        seen = known.get(printable(path))
+        entries.append((path, seen[2] if seen and seen[:2] == (st.st_size, st.st_mtime_ns) else None,
+                        st.st_mtime_ns))
+    todo = [(path, mtime) for path, row, mtime in entries if row is None]
+    if workers > 1 and len(todo) >= PARALLEL_FROM:
+        chunks = [todo[i:i + CHUNK_FILES] for i in range(0, len(todo), CHUNK_FILES)]
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            fresh = iter(row for rows in pool.map(_ingest_chunk, chunks, [store_dir] * len(chunks),
+                                                   [max_bytes] * len(chunks)) for row in rows)
+            yield from (row if row is not None else next(fresh) for _, row, _ in entries)
+        return
+    for path, row, mtime in entries:
+        yield row if row is not None else _ingest_one(path, store_dir, max_bytes, mtime)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import badfiles
 from pipelines.decode.guard import decode_many
 from pipelines.decode.model import Decoded, DecodeError, Limits
@@ -35,3 +37,14 @@ def test_memory_limit_rejects_instead_of_exhausting_the_machine(tmp_path):
     out = dict(decode_many([("bomb", str(bomb), "docx", None)], no_guard, timeout_s=60, memory_mb=300, workers=1))
     assert isinstance(out["bomb"], DecodeError)
     assert out["bomb"].code in {"decode_memory", "decode_crashed"}, out["bomb"].reason
+
+
+def test_a_group_of_small_documents_that_hangs_is_decoded_again_one_by_one(tmp_path, corpus_dir):
+    sample = str(corpus_dir / "samples" / "003_aab5423710c0abba.txt")
+    fifo = tmp_path / "hangs.txt"
+    os.mkfifo(fifo)  # small and of a text format, so grouped; reading it blocks for ever
+    jobs = [(f"t{i}", sample, "text", "utf-8") for i in range(5)]
+    jobs.insert(2, ("hangs", str(fifo), "text", "utf-8"))
+    out = dict(decode_many(jobs, Limits(), timeout_s=3, memory_mb=1536, workers=2))
+    assert out["hangs"].code == "decode_timeout"
+    assert all(isinstance(out[f"t{i}"], Decoded) for i in range(5))

@@ -29,3 +29,16 @@ def test_unchanged_files_are_not_read_again_changed_ones_are(tmp_path, monkeypat
     again = list(ingest_inbox(inbox, str(store), 10**6, known))
     assert read == [str(b)]
     assert again[0].id == first[0].id and again[1].id != first[1].id
+
+
+def test_reading_in_worker_processes_gives_the_same_rows_in_the_same_order(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for i in range(inbox_module.PARALLEL_FROM + 20):
+        (inbox / f"{i:04d}.txt").write_text(f"某县{i}号政府信息公开工作年度报告", encoding="utf-8")
+    (inbox / "empty.txt").write_bytes(b"")
+    serial = list(ingest_inbox(inbox, str(tmp_path / "s1"), 10**6, workers=1))
+    parallel = list(ingest_inbox(inbox, str(tmp_path / "s2"), 10**6, workers=2))
+    strip = lambda rows: [(r.id, r.original_path, r.format, r.status, r.reason) for r in rows]  # noqa: E731
+    assert strip(parallel) == strip(serial)
+    assert len(serial) == inbox_module.PARALLEL_FROM + 21 and serial[-1].status == "rejected"
