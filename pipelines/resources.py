@@ -6,7 +6,7 @@ from pathlib import Path
 
 from dagster_duckdb import DuckDBResource
 
-from pipelines.settings import IngestSettings, default_warehouse
+from pipelines.settings import IngestSettings, default_warehouse, duckdb_config
 
 
 def build_resources(inbox: str | None = None, warehouse: str | None = None, data_dir: str | None = None) -> dict:
@@ -16,6 +16,6 @@ def build_resources(inbox: str | None = None, warehouse: str | None = None, data
     if data_dir is None and warehouse:
         data_dir = str(Path(warehouse_path).parent)
     return {
-        "warehouse": DuckDBResource(database=warehouse_path),
+        "warehouse": DuckDBResource(database=warehouse_path, connection_config=duckdb_config()),
         "settings": IngestSettings.from_env(inbox=inbox, data_dir=data_dir),
     }

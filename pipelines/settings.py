@@ -25,6 +25,12 @@ def default_inbox() -> str:
     return _env_path("NIANBAO_INBOX", DEMO_INBOX)
 
 
+def duckdb_config() -> dict[str, str]:
+    """Bounds for every DuckDB connection the pipeline opens (NIANBAO_DUCKDB_MEMORY, default 1GB; DuckDB
+    spills to a temporary directory beyond it instead of taking 80% of the machine)."""
+    return {"memory_limit": os.environ.get("NIANBAO_DUCKDB_MEMORY") or "1GB"}
+
+
 def default_warehouse() -> str:
     return _env_path("NIANBAO_WAREHOUSE", Path(default_data_dir()) / "warehouse.duckdb")
 

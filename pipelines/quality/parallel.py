@@ -22,6 +22,7 @@ from pipelines.quality.model import ReportData
 from pipelines.quality.plan import Batch
 from pipelines.quality.run import check_reports
 from pipelines.quality.store import load_reports, outcome_frames, write_outcome_files
+from pipelines.settings import duckdb_config
 
 
 @dataclass
@@ -43,7 +44,7 @@ def check_loaded(loaded: list[ReportData], check: list[str], aliases: dict[str, 
 
 def _check_from_warehouse(warehouse: str, batch: Batch, aliases: dict[str, str], out_dir: Path, name: str,
                           at: datetime) -> BatchSummary:
-    with duckdb.connect(warehouse, read_only=True) as conn:
+    with duckdb.connect(warehouse, read_only=True, config=duckdb_config()) as conn:
         loaded = load_reports(conn, batch.check + batch.context)
     return check_loaded(loaded, batch.check, aliases, out_dir, name, at)
 
