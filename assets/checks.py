@@ -19,6 +19,7 @@ from pipelines.quality.report_html import write_report
 from pipelines.quality.store import (aliases, last_fingerprint, load_outcome_files, load_reports, report_index,
                                      rules_fingerprint, save_fingerprint)
 from pipelines.quality.suites import rules
+from pipelines.runlock import RunLock
 from pipelines.settings import IngestSettings
 from pipelines.warehouse import ensure_schema
 
@@ -28,7 +29,8 @@ PARALLEL_FROM = 3000  # reports to check before the batches go to worker process
 
 
 @dg.asset(key=CHECK_RESULTS, group_name="checks", deps=[["load", "warehouse"]], kinds={"duckdb"}, pool="duckdb")
-def check_results(context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: IngestSettings):
+def check_results(context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: IngestSettings,
+                  run_lock: RunLock):
     """Every rule of spec §3 (PASS / FAIL / NOT_ASSESSABLE per instance), validated by Great Expectations from
     the suites in expectations/. Writes `check_results`, `suspect_cells` (the cell most likely wrong) and
     `report_quality` (accepted, or quarantined with the reason), and an HTML quality report beside the
@@ -38,6 +40,8 @@ def check_results(context: dg.AssetExecutionContext, warehouse: DuckDBResource, 
     year and of the year after (the cross-year rules read them); everything when the suites, the checker
     or the alias table changed. Reports are read and validated in batches of whole agencies."""
     at = datetime.now(timezone.utc)
+    for stale in Path(warehouse.database).parent.glob("checks-*"):  # of a killed run (this run holds the lock)
+        shutil.rmtree(stale, ignore_errors=True)
     out_dir = Path(tempfile.mkdtemp(prefix="checks-", dir=Path(warehouse.database).parent))
     try:
         with warehouse.get_connection() as conn:

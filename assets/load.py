@@ -6,6 +6,7 @@ from dagster_duckdb import DuckDBResource
 from assets.metadata import counts_by_format_status, md_table
 from pipelines.lake import Lake
 from pipelines.load import load_lake
+from pipelines.runlock import RunLock
 from pipelines.settings import IngestSettings
 from pipelines.warehouse import documents_summary, ensure_schema
 
@@ -13,7 +14,8 @@ WAREHOUSE = dg.AssetKey(["load", "warehouse"])
 
 
 @dg.asset(key=WAREHOUSE, group_name="load", deps=[["extracted", "reports"]], kinds={"duckdb"}, pool="duckdb")
-def warehouse_tables(context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: IngestSettings):
+def warehouse_tables(context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: IngestSettings,
+                     run_lock: RunLock):
     """`document_text`, `document_blocks`, `reports`, `report_cells`, `extraction_issues` and
     `narrative_claims` in DuckDB, from every lake file of every shard not loaded before (each group of files
     in one transaction: a crash loads them again, never twice). Documents a decoder rejected become

@@ -9,6 +9,7 @@ from assets.checks import CHECK_RESULTS
 from assets.metadata import md_table
 from pipelines.publish import MARTS, build_marts, export, publish
 from pipelines.report import write_report
+from pipelines.runlock import RunLock
 
 _DESCRIPTIONS = {
     "mart_agency_year": "One row per accepted report: agency, level, region, year, template and every indicator.",
@@ -42,7 +43,7 @@ def marts(warehouse: DuckDBResource):
 
 @dg.asset(key=["publish", "snapshot"], group_name="publish", deps=[["marts", m] for m in MARTS], kinds={"duckdb"},
           pool="duckdb")
-def snapshot(warehouse: DuckDBResource):
+def snapshot(warehouse: DuckDBResource, run_lock: RunLock):
     """The published snapshot users query (data/published/nianbao.duckdb, replaced atomically), every mart
     as Parquet and CSV in data/exports/, and the charts page data/report.html."""
     data_dir = Path(warehouse.database).parent

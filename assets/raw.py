@@ -8,13 +8,15 @@ from dagster_duckdb import DuckDBResource
 from assets.metadata import counts_by_format_status, md_table
 from pipelines.ingest.inbox import ingest_inbox
 from pipelines.progress import progress
+from pipelines.runlock import RunLock
 from pipelines.settings import IngestSettings
 from pipelines.lake import Lake
 from pipelines.warehouse import documents_summary, ensure_schema, known_files, manifest_rows, upsert_documents
 
 
 @dg.asset(key=["raw", "documents"], group_name="raw", kinds={"duckdb"}, pool="duckdb")
-def documents(context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: IngestSettings):
+def documents(context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: IngestSettings,
+              run_lock: RunLock):
     """Every file found in the inbox, one row per distinct content (id = sha256 of its bytes).
 
     The bytes are copied into the immutable store; the format is detected from the bytes; JSON records

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -55,22 +56,63 @@ def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
         raise typer.Exit(2)
     _dagster_home()
     resources = build_resources(inbox=inbox_dir, warehouse=str(warehouse) if warehouse else None)
-    assets = runnable()
-    with dg.DagsterInstance.get() as instance:
-        log_level = "DEBUG" if verbose else "WARNING"
-        result = dg.materialize(assets, resources=resources, instance=instance, raise_on_error=False,
-                                tags={"nianbao/trigger": "cli", **ALL_SHARDS},
-                                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
     db_path = resources["warehouse"].database
+    snapshot = Path(db_path).parent / "published" / "nianbao.duckdb"
+    if problem := _unwritable(Path(db_path).parent):
+        console.print(f"[red]cannot write to the data directory {Path(db_path).parent}: it is read-only or not "
+                      f"writable ({problem}). Nothing was run; the published snapshot {snapshot} is unchanged.[/red]")
+        raise typer.Exit(1)
+    assets = runnable()
+    try:
+        with dg.DagsterInstance.get() as instance:
+            log_level = "DEBUG" if verbose else "WARNING"
+            result = dg.materialize(assets, resources=resources, instance=instance, raise_on_error=False,
+                                    tags={"nianbao/trigger": "cli", **ALL_SHARDS},
+                                    run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
+    except Exception as e:  # Dagster's own storage failing (a full disk): say so, not a traceback
+        _explain_storage_failure(str(e), Path(db_path).parent, snapshot)
+        console.print(f"[red]the run could not be recorded: {type(e).__name__}: {str(e)[:300]}[/red]")
+        raise typer.Exit(1) from None
     try:
         _print_summary(db_path, inbox_dir)
     except Exception as e:  # the summary must not hide the run's own outcome
         console.print(f"[red]cannot read the warehouse {db_path}: {e}[/red]")
     if not result.success:
-        failed = [e.step_key for e in result.all_events if e.is_step_failure]
-        console.print(f"[red]run {result.run_id} failed in {', '.join(map(str, failed))}[/red]")
+        failures = [e for e in result.all_events if e.is_step_failure]
+        _explain_storage_failure("\n".join(_error_text(e) for e in failures), Path(db_path).parent, snapshot)
+        console.print(f"[red]run {result.run_id} failed in {', '.join(str(e.step_key) for e in failures)}[/red]")
         raise typer.Exit(1)
     console.print(f"[green]run {result.run_id} succeeded[/green]")
+
+
+_FULL = ("No space left on device", "File too large", "database or disk is full", "Disk quota exceeded")
+_READ_ONLY = ("Read-only file system", "Permission denied")
+
+
+def _unwritable(directory: Path) -> str | None:
+    """Why nothing can be written in `directory` (None when a file can be created there)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            return None
+    except OSError as e:
+        return f"{e.strerror or e}"
+
+
+def _error_text(event) -> str:
+    error = getattr(event.event_specific_data, "error", None)
+    return error.to_string() if error else str(event.message)
+
+
+def _explain_storage_failure(text: str, data_dir: Path, snapshot: Path) -> None:
+    """A run that failed because the disk is full or read-only gets that said plainly, with what is safe."""
+    if any(s in text for s in _FULL):
+        console.print(f"[red]the disk is full (or a file size limit was hit) under {data_dir}: the run stopped "
+                      f"and wrote nothing half-way (each write is a transaction or a rename). The published "
+                      f"snapshot {snapshot} is unchanged; free space and run again.[/red]")
+    elif any(s in text for s in _READ_ONLY):
+        console.print(f"[red]{data_dir} is read-only or not writable: the run stopped. The published snapshot "
+                      f"{snapshot} is unchanged.[/red]")
 
 
 def _print_summary(db_path: str, inbox_dir: str) -> None:

@@ -43,6 +43,8 @@ def _literal(path: Path) -> str:
 def publish(conn: duckdb.DuckDBPyConnection, published_dir: Path) -> Path:
     """Write a snapshot of the marts and published tables, then rename it over the current one."""
     published_dir.mkdir(parents=True, exist_ok=True)
+    for stale in published_dir.glob(f".{SNAPSHOT}.*.tmp*"):  # of a run killed while publishing (runs
+        stale.unlink(missing_ok=True)                         # hold the run lock: none is being written)
     tmp = published_dir / f".{SNAPSHOT}.{uuid.uuid4().hex}.tmp"
     try:
         conn.execute(f"attach {_literal(tmp)} as snapshot")

@@ -26,9 +26,9 @@ def default_inbox() -> str:
 
 
 def duckdb_config() -> dict[str, str]:
-    """Bounds for every DuckDB connection the pipeline opens (NIANBAO_DUCKDB_MEMORY, default 1GB; DuckDB
+    """Bounds for every DuckDB connection the pipeline opens (NIANBAO_DUCKDB_MEMORY, default 512MB; DuckDB
     spills to a temporary directory beyond it instead of taking 80% of the machine)."""
-    return {"memory_limit": os.environ.get("NIANBAO_DUCKDB_MEMORY") or "1GB"}
+    return {"memory_limit": os.environ.get("NIANBAO_DUCKDB_MEMORY") or "512MB"}
 
 
 def default_warehouse() -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 from pipelines.ingest.encoding import decode_as
 from pipelines.ingest.records import validate_record
 from pipelines.ingest.sniff import sniff
-from pipelines.ingest.store import StoreError, UnreadableSource, prepare, put_file, read_head
+from pipelines.ingest.store import StoreError, UnreadableSource, hash_file, prepare, put_file, read_head
 
 ACCEPTED, REJECTED = "accepted", "rejected"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -108,23 +108,31 @@ def scan_inbox(inbox: str | Path) -> Iterator[tuple[str, str | None]]:
             yield full, None
 
 
+def _too_large(path: str, max_bytes: int, mtime_ns: int | None) -> DocumentRow:
+    """A file over the size limit is hashed (its identity) and sniffed, but not copied into the store:
+    its row says why, in constant memory and without filling the disk (a 1 GB file costs a read)."""
+    sha, size = hash_file(path)
+    row = _row(path, sha, size, status=REJECTED, reason=(
+        f"too_large: {size / 2**20:.1f} MiB exceeds the {max_bytes / 2**20:.0f} MiB limit "
+        "(NIANBAO_MAX_DOCUMENT_MB); not copied into the store"))
+    head = sniff(read_head(path, 64 * 1024))
+    row.format = head.format if head.reason is None else "unknown"
+    row.mtime_ns = mtime_ns
+    return row
+
+
 def ingest_file(path: str, store_dir: str, max_bytes: int, mtime_ns: int | None = None) -> DocumentRow:
     """Store one file's bytes and decide, from the bytes alone, its format and whether it is accepted."""
     try:
+        if os.path.getsize(path) > max_bytes:
+            return _too_large(path, max_bytes, mtime_ns)
         sha, size, stored = put_file(store_dir, path)
     except UnreadableSource as e:
         return _rejected_entry(path, f"unreadable: {e}")
+    except OSError as e:
+        return _rejected_entry(path, f"unreadable: {e.strerror or e} ({type(e).__name__})")
     row = _row(path, sha, size, stored)
     row.mtime_ns = mtime_ns
-    if size > max_bytes:
-        head = sniff(read_head(stored, 64 * 1024))
-        row.format = head.format if head.reason is None else "unknown"
-        row.status = REJECTED
-        row.reason = (
-            f"too_large: {size / 2**20:.1f} MiB exceeds the {max_bytes / 2**20:.0f} MiB limit "
-            "(NIANBAO_MAX_DOCUMENT_MB)"
-        )
-        return row
     data = read_head(stored, size)
     found = sniff(data)
     row.format, row.encoding = found.format, found.encoding

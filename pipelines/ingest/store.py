@@ -23,8 +23,12 @@ class StoreError(Exception):
 
 
 def prepare(store_dir: str | Path) -> None:
-    """Create the store (and its scratch folder); fails loudly when it cannot be written."""
-    (Path(store_dir) / "tmp").mkdir(parents=True, exist_ok=True)
+    """Create the store (and its scratch folder), emptying the scratch folder of copies a killed run left
+    (ingestion runs under the run lock, so none is in progress); fails loudly when it cannot be written."""
+    scratch = Path(store_dir) / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    for leftover in scratch.glob("incoming-*"):
+        leftover.unlink(missing_ok=True)
 
 
 def store_path(store_dir: str | Path, sha256: str) -> Path:
@@ -72,6 +76,19 @@ def put_file(store_dir: str | Path, source: str | Path) -> tuple[str, int, Path]
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
         raise
+
+
+def hash_file(source: str | Path) -> tuple[str, int]:
+    """(sha256, size) of a file, read in chunks (constant memory)."""
+    digest, size = hashlib.sha256(), 0
+    try:
+        with open(source, "rb") as f:
+            while chunk := f.read(CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+    except OSError as e:
+        raise UnreadableSource(f"{e.strerror or e} ({type(e).__name__})") from e
+    return digest.hexdigest(), size
 
 
 def read_head(path: str | Path, limit: int) -> bytes:

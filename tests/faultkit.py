@@ -1,0 +1,156 @@
+"""Tools to hurt a real `nianbao run` and to compare what it leaves behind (used by tests/test_faults.py and
+benchmarks/resilience.py): build an inbox, run the CLI in its own process group, kill it with SIGKILL
+when a stage's files appear, starve it of disk, and dump every table and mart in a canonical form."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+REPO = Path(__file__).resolve().parents[1]
+NIANBAO = str(Path(sys.executable).with_name("nianbao"))
+
+# Every table a run writes, without the columns that say when (timestamps differ from run to run).
+CANONICAL = {
+    "documents": "select id, original_path, original_name, size_bytes, format, encoding, status, reason from documents",
+    "document_sources": "select document_id, path from document_sources",
+    "document_text": "select document_id, decoder, pages, n_blocks, n_tables, text from document_text",
+    "document_blocks": "select document_id, seq, kind, page, text from document_blocks",
+    "reports": "select * exclude (extracted_at) from reports",
+    "report_cells": "select * from report_cells",
+    "extraction_issues": "select * from extraction_issues",
+    "narrative_claims": "select * from narrative_claims",
+    "check_results": "select * from check_results",
+    "suspect_cells": "select * from suspect_cells",
+    "report_quality": "select * exclude (checked_at) from report_quality",
+}
+MARTS = ("mart_agency_year", "mart_region_level_year", "mart_outcome_breakdown", "mart_review_litigation",
+         "mart_active_disclosure_v2019", "mart_active_disclosure_v2021", "mart_quality", "mart_agency_yoy")
+
+
+def build_inbox(inbox: Path, corpus_dir: Path, synth: int, seed: int = 5) -> int:
+    """The sample texts, the real PDFs and `synth` generated reports; return the number of files."""
+    from pipelines.synth import generate
+
+    inbox.mkdir(parents=True, exist_ok=True)
+    for f in sorted((corpus_dir / "samples").glob("*.txt")) + sorted((corpus_dir / "pdf").glob("*.pdf")):
+        shutil.copy(f, inbox / f.name)
+    if synth:
+        generated = inbox.parent / f"synth-{seed}"
+        generate(synth, generated, ["one_cell_per_line", "tab_indented", "pipe_table", "html", "run_together"],
+                 seed=seed)
+        for f in sorted((generated / "docs").iterdir()):
+            shutil.copy(f, inbox / f.name)
+    return sum(1 for p in inbox.rglob("*") if p.is_file())
+
+
+def env_for(data: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NIANBAO_")}
+    env.update({"NIANBAO_DATA_DIR": str(data), "DAGSTER_HOME": str(data.parent / f"{data.name}-dagster-home"),
+                "NIANBAO_WORKERS": "2"})
+    env.update(extra)
+    return env
+
+
+def start(inbox: Path, data: Path, preexec=None, **extra: str) -> subprocess.Popen:
+    """`nianbao run` in a process group of its own (so a kill reaches its worker processes too)."""
+    return subprocess.Popen([NIANBAO, "run", "--inbox", str(inbox)], env=env_for(data, **extra),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                            preexec_fn=preexec, cwd=REPO)
+
+
+def run(inbox: Path, data: Path, timeout: float = 900, preexec=None, **extra: str) -> subprocess.CompletedProcess:
+    proc = start(inbox, data, preexec=preexec, **extra)
+    out, _ = proc.communicate(timeout=timeout)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, "")
+
+
+def kill_when(inbox: Path, data: Path, appeared, timeout: float = 600) -> bool:
+    """Start a run and SIGKILL its whole process group as soon as `appeared(data)` is true; True if the
+    kill happened before the run finished on its own."""
+    proc = start(inbox, data)
+    deadline = time.monotonic() + timeout
+    try:
+        while proc.poll() is None and time.monotonic() < deadline:
+            if appeared(data):
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                return True
+            time.sleep(0.02)
+        return False
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        try:  # workers re-parented when the group leader died first
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def any_file(pattern: str):
+    return lambda data: any(data.glob(pattern))
+
+
+# Points in a run at which a kill lands: ingest done, decoding under way, extraction under way, checks under
+# way (their worker files), publishing under way (the snapshot's temporary file).
+KILL_POINTS = {
+    "during decoding": any_file("lake/document_text/*/*.parquet"),
+    "during extraction": any_file("lake/reports/*/*.parquet"),
+    "during checks": any_file("checks-*/report_quality/*.parquet"),
+    "during publishing": any_file("published/.nianbao.duckdb.*.tmp"),
+}
+
+
+def disk_limit(max_bytes: int):
+    """A preexec function: no file of the run may grow beyond `max_bytes` (writes fail with EFBIG), as on a
+    disk that is full."""
+    def limit() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of death by signal
+        resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, max_bytes))
+    return limit
+
+
+def canonical(data: Path) -> dict[str, list[tuple]]:
+    """Every table of the warehouse and every mart of the published snapshot, rows sorted."""
+    out = {}
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as conn:
+        for name, query in CANONICAL.items():
+            out[name] = sorted(conn.execute(query).fetchall(), key=repr)
+    with duckdb.connect(str(data / "published" / "nianbao.duckdb"), read_only=True) as conn:
+        for mart in MARTS:
+            out[mart] = sorted(conn.execute(f"select * from {mart}").fetchall(), key=repr)
+    return out
+
+
+def duplicates(data: Path) -> int:
+    """Rows stored twice under their natural keys."""
+    keys = {"documents": "id", "reports": "report_id", "report_quality": "report_id",
+            "document_text": "document_id", "report_cells": "report_id, table_key, row_key, col_key",
+            "check_results": "report_id, rule_id, scope"}
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as conn:
+        return sum(conn.execute(f"select count(*) from (select {k} from {t} group by all having count(*) > 1)")
+                   .fetchone()[0] for t, k in keys.items())
+
+
+def lost(inbox: Path, data: Path) -> int:
+    """Inbox files with no row in `documents` (by path)."""
+    from pipelines.ingest.inbox import printable, scan_inbox
+
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as conn:
+        known = {p for (p,) in conn.execute("select path from document_sources").fetchall()}
+        known |= {p for (p,) in conn.execute("select original_path from documents").fetchall()}
+    return sum(1 for path, _ in scan_inbox(inbox) if printable(path) not in known)
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,137 @@
+"""Faults and concurrency, on real `nianbao run` processes: a run killed with SIGKILL at any stage, a full or
+read-only disk, two runs at once. Each time the next run completes with exactly the tables and marts of a
+clean run (no duplicate, no half-published mart, no document lost), and published data stays intact."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+
+import duckdb
+import pytest
+
+import faultkit as fk
+
+SYNTH = 300
+
+
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory, corpus_dir):
+    root = tmp_path_factory.mktemp("faults")
+    inbox = root / "inbox"
+    fk.build_inbox(inbox, corpus_dir, SYNTH)
+    return inbox
+
+
+@pytest.fixture(scope="module")
+def reference(inbox, tmp_path_factory):
+    """A clean run's tables and marts, and its data directory."""
+    data = tmp_path_factory.mktemp("reference") / "data"
+    done = fk.run(inbox, data)
+    assert done.returncode == 0, done.stdout[-3000:]
+    return fk.canonical(data), data
+
+
+def test_a_second_run_over_the_same_inbox_changes_nothing(inbox, reference):
+    tables, data = reference
+    again = fk.run(inbox, data)
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert fk.canonical(data) == tables
+    assert tables["reports"] and tables["report_cells"] and tables["mart_agency_year"]
+
+
+@pytest.mark.parametrize("point", list(fk.KILL_POINTS))
+def test_kill_9_then_the_next_run_completes_as_if_nothing_happened(inbox, reference, tmp_path, point):
+    tables, _ = reference
+    data = tmp_path / "data"
+    assert fk.kill_when(inbox, data, fk.KILL_POINTS[point]), f"the run finished before {point}"
+    if (data / "published" / "nianbao.duckdb").exists():  # a snapshot is whole or absent, never half
+        with duckdb.connect(str(data / "published" / "nianbao.duckdb"), read_only=True) as conn:
+            conn.execute("select count(*) from mart_agency_year").fetchone()
+    again = fk.run(inbox, data)
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert fk.duplicates(data) == 0 and fk.lost(inbox, data) == 0
+    assert fk.canonical(data) == tables
+    assert not list(data.glob("checks-*")) and not list(data.glob("published/.*.tmp"))
+
+
+def _new_document(inbox, tmp_path):
+    grown = tmp_path / "inbox"
+    shutil.copytree(inbox, grown)
+    sample = next(p for p in sorted(inbox.glob("*.txt")))
+    (grown / "late-arrival.txt").write_bytes(sample.read_bytes() + "\n补充说明。\n".encode())
+    return grown
+
+
+def test_a_full_disk_is_a_clear_error_and_published_data_stays(inbox, reference, tmp_path):
+    _, ref_data = reference
+    data = tmp_path / "data"
+    shutil.copytree(ref_data, data)
+    published = data / "published" / "nianbao.duckdb"
+    before = fk.file_digest(published)
+    grown = _new_document(inbox, tmp_path)
+    full = fk.run(grown, data, preexec=fk.disk_limit(256 * 1024))
+    assert full.returncode != 0
+    assert "disk is full" in full.stdout and "unchanged" in full.stdout, full.stdout[-2000:]
+    assert fk.file_digest(published) == before
+    with duckdb.connect(str(published), read_only=True) as conn:
+        assert conn.execute("select count(*) from mart_agency_year").fetchone()[0] > 0
+    recovered = fk.run(grown, data)  # room again: the next run takes the new document in
+    assert recovered.returncode == 0, recovered.stdout[-3000:]
+    assert fk.lost(grown, data) == 0 and fk.duplicates(data) == 0
+
+
+def _as_nobody():
+    os.setgid(65534)
+    os.setuid(65534)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="as root, the run is made unprivileged; otherwise chmod suffices")
+def test_a_read_only_data_directory_is_a_clear_error_and_published_data_stays(inbox, reference, tmp_path):
+    _, ref_data = reference
+    # a world-readable place (pytest's own tmp is private to root), data owned by root and not writable
+    root = tmp_path / "ro"
+    data = root / "data"
+    shutil.copytree(ref_data, data)
+    grown = _new_document(inbox, tmp_path)
+    home = root / "data-dagster-home"
+    home.mkdir()
+    os.chown(home, 65534, 65534)
+    for p in [tmp_path, root, grown, *grown.rglob("*"), data, *data.rglob("*")]:
+        p.chmod(p.stat().st_mode | stat.S_IROTH | (stat.S_IXOTH if p.is_dir() else 0))
+    for parent in tmp_path.parents:
+        if str(parent).startswith("/tmp/pytest-of"):
+            parent.chmod(parent.stat().st_mode | stat.S_IXOTH)
+    published = data / "published" / "nianbao.duckdb"
+    before = fk.file_digest(published)
+    denied = fk.run(grown, data, preexec=_as_nobody)
+    assert denied.returncode != 0
+    assert "read-only" in denied.stdout and "unchanged" in denied.stdout, denied.stdout[-2000:]
+    assert fk.file_digest(published) == before
+    assert fk.canonical(data) == fk.canonical(ref_data)
+
+
+def test_two_runs_at_once_the_second_waits_and_both_succeed(inbox, reference, tmp_path):
+    tables, _ = reference
+    data = tmp_path / "data"
+    first, second = fk.start(inbox, data), fk.start(inbox, data)
+    out1, _ = first.communicate(timeout=900)
+    out2, _ = second.communicate(timeout=900)
+    assert first.returncode == 0 and second.returncode == 0, (out1[-2000:], out2[-2000:])
+    assert "waiting for it to finish" in out1 + out2
+    assert fk.canonical(data) == tables and fk.duplicates(data) == 0
+
+
+def test_a_second_run_that_may_not_wait_stops_cleanly(inbox, reference, tmp_path):
+    tables, _ = reference
+    data = tmp_path / "data"
+    first = fk.start(inbox, data)
+    lock = data / ".nianbao.lock"
+    while first.poll() is None and not (lock.exists() and lock.read_text().strip()):
+        pass
+    impatient = fk.run(inbox, data, NIANBAO_LOCK_WAIT_S="0")
+    out1, _ = first.communicate(timeout=900)
+    assert first.returncode == 0, out1[-2000:]
+    assert impatient.returncode != 0 and "another nianbao run" in impatient.stdout, impatient.stdout[-2000:]
+    assert fk.canonical(data) == tables
