@@ -69,18 +69,26 @@ def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
             result = dg.materialize(assets, resources=resources, instance=instance, raise_on_error=False,
                                     tags={"nianbao/trigger": "cli", **ALL_SHARDS},
                                     run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
-    except Exception as e:  # Dagster's own storage failing (a full disk): say so, not a traceback
-        _explain_storage_failure(str(e), Path(db_path).parent, snapshot)
-        console.print(f"[red]the run could not be recorded: {type(e).__name__}: {str(e)[:300]}[/red]")
+    except Exception as e:  # Dagster's own storage failing (a full disk), a resource refusing: say why
+        chain = _causes(e)
+        _explain_storage_failure("\n".join(chain), Path(db_path).parent, snapshot)
+        console.print(f"[red]the run stopped: {chain[-1][:300]}[/red]")
         raise typer.Exit(1) from None
     try:
         _print_summary(db_path, inbox_dir)
     except Exception as e:  # the summary must not hide the run's own outcome
         console.print(f"[red]cannot read the warehouse {db_path}: {e}[/red]")
     if not result.success:
-        failures = [e for e in result.all_events if e.is_step_failure]
+        failures = [e for e in result.all_events if e.is_step_failure or e.event_type_value == "RUN_FAILURE"]
         _explain_storage_failure("\n".join(_error_text(e) for e in failures), Path(db_path).parent, snapshot)
-        console.print(f"[red]run {result.run_id} failed in {', '.join(str(e.step_key) for e in failures)}[/red]")
+        for event in failures:
+            error = getattr(event.event_specific_data, "error", None)
+            while error is not None and error.cause is not None:  # the root cause says what happened
+                error = error.cause
+            message = (error.message if error else str(event.message)).strip().splitlines()
+            console.print(f"[red]{event.step_key or 'run'}: {message[0][:300] if message else 'failed'}[/red]")
+        steps = sorted({str(e.step_key) for e in failures if e.step_key})
+        console.print(f"[red]run {result.run_id} failed{' in ' + ', '.join(steps) if steps else ''}[/red]")
         raise typer.Exit(1)
     console.print(f"[green]run {result.run_id} succeeded[/green]")
 
@@ -97,6 +105,16 @@ def _unwritable(directory: Path) -> str | None:
             return None
     except OSError as e:
         return f"{e.strerror or e}"
+
+
+def _causes(e: BaseException) -> list[str]:
+    """The messages of an exception and of everything that caused it, outermost first."""
+    out, seen = [], set()
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        out.append(f"{type(e).__name__}: {e}")
+        e = e.__cause__ or e.__context__
+    return out
 
 
 def _error_text(event) -> str:

@@ -7,6 +7,7 @@ import io
 import random
 import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,8 @@ def rc4(key: bytes, data: bytes) -> bytes:
     return bytes(out)
 
 
-def build_pdf(contents: list[bytes], user_pw: bytes | None = None, owner_pw: bytes = b"owner") -> bytes:
+def build_pdf(contents: list[bytes], user_pw: bytes | None = None, owner_pw: bytes = b"owner",
+              stream_filter: bytes = b"") -> bytes:
     """A PDF with one page per content stream (Helvetica as F1), optionally RC4-40 encrypted
     (standard security handler, revision 2, computed per the PDF 1.7 spec, algorithms 3.1–3.4)."""
     n = len(contents)
@@ -48,7 +50,7 @@ def build_pdf(contents: list[bytes], user_pw: bytes | None = None, owner_pw: byt
             content = rc4(hashlib.md5(key + num.to_bytes(3, "little") + b"\0\0").digest()[:10], content)
         objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 300] /Contents %d 0 R /Resources "
                        b"<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>" % num)
-        objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+        objects.append(b"<< /Length %d %s>>\nstream\n" % (len(content), stream_filter) + content + b"\nendstream")
     trailer = b"/ID [<%s> <%s>]" % (DOC_ID.hex().encode(), DOC_ID.hex().encode())
     if key is not None:
         objects.append(b"<< /Filter /Standard /V 1 /R 2 /Length 40 /P %d /O <%s> /U <%s> >>"
@@ -78,6 +80,31 @@ def image_only_pdf() -> bytes:
 def encrypted_pdf() -> bytes:
     """A real RC4-encrypted PDF that needs the user password "secret"."""
     return build_pdf([TEXT], user_pw=b"secret")
+
+
+def many_pages_pdf(pages: int = 5000) -> bytes:
+    """A valid PDF of thousands of (tiny) pages."""
+    return build_pdf([TEXT] * pages)
+
+
+def pdf_bomb(inflated_mb: int = 2048) -> bytes:
+    """A one-page PDF whose content stream is ~2 MiB of Flate data inflating to `inflated_mb` MiB of spaces."""
+    packer = zlib.compressobj(9)
+    chunk = b" " * (16 * 1024 * 1024)
+    parts = [packer.compress(TEXT + b"\n")]
+    parts += [packer.compress(chunk) for _ in range(inflated_mb // 16)]
+    parts.append(packer.flush())
+    return build_pdf([b"".join(parts)], stream_filter=b"/Filter /FlateDecode ")
+
+
+def deep_html(depth: int = 100_000) -> bytes:
+    return b"<html><body>" + b"<div>" * depth + "年度报告".encode() + b"</div>" * depth + b"</body></html>"
+
+
+def absurd_json_record() -> bytes:
+    """Wrong types and absurd numbers in a canonical record."""
+    return (b'{"template": "v2021", "cells": {"t3_applications": {"new_received": {"total": 1e300, '
+            b'"natural_person": true, "commercial": [1, 2]}, "granted": "all of them"}}}')
 
 
 def decode_error_code(decode, data: bytes, limits) -> str:

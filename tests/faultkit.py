@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -45,11 +46,11 @@ def build_inbox(inbox: Path, corpus_dir: Path, synth: int, seed: int = 5) -> int
     for f in sorted((corpus_dir / "samples").glob("*.txt")) + sorted((corpus_dir / "pdf").glob("*.pdf")):
         shutil.copy(f, inbox / f.name)
     if synth:
-        generated = inbox.parent / f"synth-{seed}"
-        generate(synth, generated, ["one_cell_per_line", "tab_indented", "pipe_table", "html", "run_together"],
-                 seed=seed)
-        for f in sorted((generated / "docs").iterdir()):
-            shutil.copy(f, inbox / f.name)
+        with tempfile.TemporaryDirectory() as scratch:  # the generator's gold files stay out of the inbox
+            generate(synth, Path(scratch), ["one_cell_per_line", "tab_indented", "pipe_table", "html",
+                                            "run_together"], seed=seed)
+            for f in sorted((Path(scratch) / "docs").iterdir()):
+                shutil.copy(f, inbox / f.name)
     return sum(1 for p in inbox.rglob("*") if p.is_file())
 
 
@@ -154,3 +155,15 @@ def lost(inbox: Path, data: Path) -> int:
 
 def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def entries(inbox: Path) -> int:
+    """How many entries (files, links, pipes) the inbox holds."""
+    from pipelines.ingest.inbox import scan_inbox
+
+    return sum(1 for _ in scan_inbox(inbox))
+
+
+def query(data: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as conn:
+        return conn.execute(sql).fetchall()

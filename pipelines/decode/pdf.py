@@ -59,6 +59,9 @@ def decode_pdf(data: bytes, limits: Limits) -> Decoded:
     except Exception as exc:  # pdfminer raises a wide zoo of exceptions on malformed input
         if _is_password_error(exc):
             raise DecodeError("pdf_encrypted", "the PDF needs a password to open") from exc
+        if isinstance(exc, MemoryError) or "allocate" in str(exc):  # zlib inflating past RLIMIT_AS
+            raise DecodeError("pdf_decompression_bomb", "a stream inflates beyond the decoder's memory limit "
+                                                        f"(NIANBAO_DECODE_MEMORY_MB): {_short(exc)}") from exc
         raise DecodeError("pdf_unreadable", f"pdfplumber could not parse the PDF: {_short(exc)}") from exc
 
     if not any(text.strip() for text, _, _ in pages):

@@ -33,11 +33,16 @@ BAD = {  # file name -> expected reason code
     "entities.html": "html_entity_declaration",
     "bad-record.json": "json_schema",
     "huge.txt": "too_large",
+    "bomb.pdf": "pdf_decompression_bomb",
+    "pages.pdf": "pdf_too_many_pages",
+    "deep.html": "html_too_deep",
+    "absurd.json": "json_schema",
     "dangling.pdf": "unreadable",
     "pipe.txt": "not_a_regular_file",
     "outside.txt": "symlink_outside_inbox",
 }
-ODD_NAMES = ["报告 2021（定稿）.txt", "-starts-with-dash.txt", "new\nline.txt", "tab\there.txt",
+ODD_NAMES = ["报告 2021（定稿）.txt", "-starts-with-dash.txt", "new\nline.txt", "tab\there.txt", "..\\..\\etc passwd.txt",
+             "'; drop table documents; --.txt", "$(touch pwned).txt",
              "ctl\x07bell.txt", os.fsdecode(b"latin1-\xe9\xff.txt"), "x" * 200 + ".txt"]
 
 
@@ -67,7 +72,11 @@ def build_inbox(inbox: Path, corpus: Path) -> None:
     (bad / "blank.html").write_bytes(badfiles.empty_html())
     (bad / "entities.html").write_bytes(badfiles.entity_bomb_html())
     (bad / "bad-record.json").write_bytes(badfiles.bad_json_record())
-    badfiles.sparse_file(bad / "huge.txt", 100 * 1024 * 1024)
+    badfiles.sparse_file(bad / "huge.txt", 1024 * 1024 * 1024)  # 1 GiB: hashed, never copied or decoded
+    (bad / "bomb.pdf").write_bytes(badfiles.pdf_bomb())
+    (bad / "pages.pdf").write_bytes(badfiles.many_pages_pdf())
+    (bad / "deep.html").write_bytes(badfiles.deep_html())
+    (bad / "absurd.json").write_bytes(badfiles.absurd_json_record())
     os.symlink(bad / "does-not-exist.pdf", bad / "dangling.pdf")
     os.mkfifo(bad / "pipe.txt")
     os.symlink("/etc/hostname", bad / "outside.txt")
@@ -112,6 +121,14 @@ def test_good_documents_are_accepted_with_format_from_the_bytes(run_once):
         assert got[name] == "pdf/-/accepted"
     assert got["record.json"].startswith("json_record/utf-8")
     assert len(got) == 5 + 3 + 1 + len(ODD_NAMES)
+
+
+def test_names_are_data_never_sql_or_commands(run_once):
+    inbox, warehouse, _ = run_once
+    names = {n for (n,) in query(warehouse, "select original_name from documents")}
+    assert {"'; drop table documents; --.txt", "$(touch pwned).txt", "..\\..\\etc passwd.txt"} <= names
+    assert not any(Path(".").glob("pwned")) and not any(inbox.rglob("pwned"))
+    assert query(warehouse, "select count(*) from documents")[0][0] >= len(names)
 
 
 def test_odd_file_names_are_kept_printable(run_once):
