@@ -189,8 +189,10 @@ def fanout(inbox: InboxOpt = None,
 
     from pipelines.definitions import runnable
     from pipelines.fanout import run_shards
-    from pipelines.lake import SHARDS
+    from pipelines.lake import SHARDS, Lake
+    from pipelines.reports_store import pending_extraction
     from pipelines.resources import build_resources
+    from pipelines.text_store import pending_decode
 
     inbox_dir = str(inbox.resolve()) if inbox else default_inbox()
     wanted = [s.strip() for s in shards.split(",")] if shards else SHARDS
@@ -208,9 +210,11 @@ def fanout(inbox: InboxOpt = None,
         if not ingest.success:
             console.print(f"[red]ingest run {ingest.run_id} failed[/red]")
             raise typer.Exit(1)
-        console.print(f"ingest run {ingest.run_id} succeeded; {len(wanted)} shard runs, "
-                      f"{parallel or os.cpu_count()} at a time")
-        done = run_shards(wanted, parallel or os.cpu_count() or 1, str(home),
+        lake = Lake(resources["settings"].lake_dir)
+        busy = [s for s in wanted if pending_decode(lake, s) or pending_extraction(lake, s)]
+        console.print(f"ingest run {ingest.run_id} succeeded; {len(busy)} of {len(wanted)} shards have work: "
+                      f"{len(busy)} shard runs, {parallel or os.cpu_count()} at a time")
+        done = run_shards(busy, parallel or os.cpu_count() or 1, str(home),
                           on_done=lambda r: console.print(f"  shard {r.shard}: run {r.run_id} "
                                                           f"{'succeeded' if r.success else '[red]failed[/red]'}"))
         failed = [r.shard for r in done if not r.success]

@@ -77,35 +77,38 @@ def _transaction(conn: duckdb.DuckDBPyConnection, work) -> None:
         raise
 
 
+def _load_each_group(conn: duckdb.DuckDBPyConnection, lake: Lake, table: str, load, loaded: Loaded) -> None:
+    """Call `load(files)` on the new files of a lake table, a group at a time, each group in a transaction
+    that also records its files as loaded."""
+    for files in _chunks(_new_files(conn, lake, table), FILES_PER_TRANSACTION):
+        def group(files=files):
+            load(files)
+            _record(conn, table, files)
+        _transaction(conn, group)
+        loaded.files += len(files)
+
+
 def load_lake(conn: duckdb.DuckDBPyConnection, lake: Lake) -> Loaded:
     """Load every new lake file into the warehouse; return what was loaded."""
     loaded = Loaded()
 
-    for files in _chunks(_new_files(conn, lake, "document_text"), FILES_PER_TRANSACTION):
-        def text_group(files=files):
-            _replace(conn, lake, files, _TEXT, loaded)
-            loaded.documents_decoded += conn.execute("select count(*) from " + _READ, [files]).fetchone()[0]
-            _record(conn, "document_text", files)
-        _transaction(conn, text_group)
-        loaded.files += len(files)
+    def count(sql: str, files: list[str]) -> int:
+        return conn.execute(sql + _READ, [files]).fetchone()[0]
 
-    for files in _chunks(_new_files(conn, lake, "decode_rejections"), FILES_PER_TRANSACTION):
-        def rejection_group(files=files):
-            conn.execute(
-                "update documents set status = 'rejected', reason = r.reason "
-                f"from (select document_id, reason from {_READ}) r where documents.id = r.document_id",
-                [files])
-            loaded.documents_rejected += conn.execute("select count(*) from " + _READ, [files]).fetchone()[0]
-            _record(conn, "decode_rejections", files)
-        _transaction(conn, rejection_group)
-        loaded.files += len(files)
+    def texts(files: list[str]) -> None:
+        _replace(conn, lake, files, _TEXT, loaded)
+        loaded.documents_decoded += count("select count(*) from ", files)
 
-    for files in _chunks(_new_files(conn, lake, "reports"), FILES_PER_TRANSACTION):
-        def report_group(files=files):
-            _replace(conn, lake, files, _EXTRACTED, loaded)
-            loaded.reports += conn.execute("select count(distinct report_id) from " + _READ,
-                                           [files]).fetchone()[0]
-            _record(conn, "reports", files)
-        _transaction(conn, report_group)
-        loaded.files += len(files)
+    def rejections(files: list[str]) -> None:
+        conn.execute("update documents set status = 'rejected', reason = r.reason "
+                     f"from (select document_id, reason from {_READ}) r where documents.id = r.document_id", [files])
+        loaded.documents_rejected += count("select count(*) from ", files)
+
+    def reports(files: list[str]) -> None:
+        _replace(conn, lake, files, _EXTRACTED, loaded)
+        loaded.reports += count("select count(distinct report_id) from ", files)
+
+    _load_each_group(conn, lake, "document_text", texts, loaded)
+    _load_each_group(conn, lake, "decode_rejections", rejections, loaded)
+    _load_each_group(conn, lake, "reports", reports, loaded)
     return loaded

@@ -121,12 +121,14 @@ def truncated(data: bytes) -> bytes:
     return data[: len(data) // 2]
 
 
-def _docx_with_document_xml(document_xml: bytes) -> bytes:
+def _docx_with_document_xml(document_xml: bytes | str, extra: dict[str, str] | None = None) -> bytes:
+    """A minimal DOCX around a document.xml (and any `extra` parts, by name)."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml",
                    '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-                   '<Default Extension="xml" ContentType="application/xml"/>'
+                   '<Default Extension="xml" ContentType="application/xml"/><Default Extension="rels" '
+                   'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
                    '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
                    'officedocument.wordprocessingml.document.main+xml"/></Types>')
         z.writestr("_rels/.rels",
@@ -134,6 +136,8 @@ def _docx_with_document_xml(document_xml: bytes) -> bytes:
                    'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
                    '2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>')
         z.writestr("word/document.xml", document_xml)
+        for name, data in (extra or {}).items():
+            z.writestr(name, data)
     return out.getvalue()
 
 

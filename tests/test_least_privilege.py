@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import ast
 import http.server
-import io
 import threading
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -64,28 +62,14 @@ def _docx(url: str, entity: bool) -> bytes:
     r = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
     doctype = f'<!DOCTYPE d [<!ENTITY x SYSTEM "{url}/docx-xxe">]>' if entity else ""
     body = "&x;" if entity else "某县2023年政府信息公开工作年度报告"
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as z:
-        z.writestr("[Content_Types].xml",
-                   '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-                   '<Default Extension="xml" ContentType="application/xml"/><Default Extension="rels" '
-                   'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-                   '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
-                   'officedocument.wordprocessingml.document.main+xml"/></Types>')
-        z.writestr("_rels/.rels",
-                   '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
-                   'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
-                   '2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>')
-        z.writestr("word/_rels/document.xml.rels",
-                   '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
-                   f'relationships"><Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/'
-                   f'2006/relationships/image" Target="{url}/docx-image.png" TargetMode="External"/>'
-                   f'<Relationship Id="rId8" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-                   f'relationships/hyperlink" Target="{url}/docx-link" TargetMode="External"/></Relationships>')
-        z.writestr("word/document.xml",
-                   f'<?xml version="1.0"?>{doctype}<w:document {w} {r}><w:body><w:p><w:hyperlink r:id="rId8">'
-                   f'<w:r><w:t>{body}</w:t></w:r></w:hyperlink></w:p></w:body></w:document>')
-    return out.getvalue()
+    rels = ('<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+            f'relationships"><Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/'
+            f'2006/relationships/image" Target="{url}/docx-image.png" TargetMode="External"/>'
+            f'<Relationship Id="rId8" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            f'relationships/hyperlink" Target="{url}/docx-link" TargetMode="External"/></Relationships>')
+    document = (f'<?xml version="1.0"?>{doctype}<w:document {w} {r}><w:body><w:p><w:hyperlink r:id="rId8">'
+                f'<w:r><w:t>{body}</w:t></w:r></w:hyperlink></w:p></w:body></w:document>')
+    return badfiles._docx_with_document_xml(document, {"word/_rels/document.xml.rels": rels})
 
 
 def _pdf(url: str) -> bytes:
