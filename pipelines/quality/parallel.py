@@ -8,6 +8,7 @@ DuckDB lets several processes read a file while none writes it: the parent close
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -44,7 +45,9 @@ def check_loaded(loaded: list[ReportData], check: list[str], aliases: dict[str, 
 
 def _check_from_warehouse(warehouse: str, batch: Batch, aliases: dict[str, str], out_dir: Path, name: str,
                           at: datetime) -> BatchSummary:
-    with duckdb.connect(warehouse, read_only=True, config=duckdb_config()) as conn:
+    # a spill directory of its own: DuckDB names its spill files alike in every process
+    config = duckdb_config() | {"temp_directory": str(out_dir / f"duckdb-spill-{os.getpid()}")}
+    with duckdb.connect(warehouse, read_only=True, config=config) as conn:
         loaded = load_reports(conn, batch.check + batch.context)
     return check_loaded(loaded, batch.check, aliases, out_dir, name, at)
 

@@ -41,7 +41,9 @@ def _load(conn: duckdb.DuckDBPyConnection) -> list[ReportData]:
     for (rid, doc_type, template, year, agency, level, pub, meta, text) in conn.execute(
         f"""select r.report_id, r.doc_type, r.template, r.year, r.agency, r.admin_level,
                   strftime(r.publication_date, '%Y-%m-%d'), r.metadata, t.text
-           from reports r left join document_text t on t.document_id = r.report_id where r.{wanted}
+           from reports r left join (select document_id, text from document_text where document_id in
+                                     (select report_id from wanted_reports)) t on t.document_id = r.report_id
+           where r.{wanted}
            order by r.report_id"""
     ).fetchall():
         metadata = json.loads(meta) if meta else {}

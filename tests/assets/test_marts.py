@@ -141,3 +141,13 @@ def test_readers_see_no_lock_and_the_last_snapshot_survives_a_failed_publish(run
     reader.close()
     assert snapshot_rows(data, "select count(*) from mart_agency_year") == [before]
     assert not list((data / "published").glob(".*.tmp*"))
+
+
+def test_the_snapshot_keeps_the_failing_and_unassessable_check_results(run):
+    data, _ = run
+    published = sorted(snapshot_rows(data, "select report_id, rule_id, scope, status from check_results"))
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as conn:
+        kept = sorted(conn.execute("select report_id, rule_id, scope, status from check_results "
+                                   "where status <> 'PASS'").fetchall())
+        passing = conn.execute("select count(*) from check_results where status = 'PASS'").fetchone()[0]
+    assert published == kept and any(s == "FAIL" for *_, s in published) and passing > len(published)
