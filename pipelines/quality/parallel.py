@@ -46,7 +46,9 @@ def check_loaded(loaded: list[ReportData], check: list[str], aliases: dict[str, 
 def _check_from_warehouse(warehouse: str, batch: Batch, aliases: dict[str, str], out_dir: Path, name: str,
                           at: datetime) -> BatchSummary:
     # a spill directory of its own: DuckDB names its spill files alike in every process
-    config = duckdb_config() | {"temp_directory": str(out_dir / f"duckdb-spill-{os.getpid()}")}
+    # and a smaller share of memory: two workers and the parent share the machine
+    config = duckdb_config() | {"temp_directory": str(out_dir / f"duckdb-spill-{os.getpid()}"),
+                                "memory_limit": "256MB"}
     with duckdb.connect(warehouse, read_only=True, config=config) as conn:
         loaded = load_reports(conn, batch.check + batch.context)
     return check_loaded(loaded, batch.check, aliases, out_dir, name, at)
