@@ -17,7 +17,7 @@ from pipelines.quality.parallel import check_batches, check_loaded
 from pipelines.quality.plan import batches, to_check
 from pipelines.quality.report_html import write_report
 from pipelines.quality.store import (aliases, last_fingerprint, load_outcome_files, load_reports, report_index,
-                                     rules_fingerprint, save_fingerprint)
+                                     rules_fingerprint, save_fingerprint, save_state)
 from pipelines.quality.suites import rules
 from pipelines.runlock import RunLock
 from pipelines.settings import IngestSettings
@@ -64,6 +64,7 @@ def check_results(context: dg.AssetExecutionContext, warehouse: DuckDBResource, 
         with warehouse.get_connection() as conn:
             load_outcome_files(conn, out_dir)
             save_fingerprint(conn, fingerprint)
+            save_state(conn, "last_checked_at", at.isoformat() if wanted else "")
             per_rule = conn.execute(
                 "select rule_id, severity, count(distinct report_id) filter (where status = 'FAIL'), "
                 "count(*) filter (where status = 'NOT_ASSESSABLE') from check_results group by all order by 1"
@@ -132,9 +133,10 @@ def accepted_reports_pass_hard_rules(warehouse: DuckDBResource) -> dg.AssetCheck
     failing_rows: list = []
     validated = 0
     with warehouse.get_connection() as conn:
+        last = conn.execute("select value from check_state where key = 'last_checked_at'").fetchone()
         ids = [i for (i,) in conn.execute(
             """select report_id from report_quality where status = 'accepted'
-               and checked_at = (select max(checked_at) from report_quality) order by 1""").fetchall()]
+               and checked_at = cast(? as timestamptz) order by 1""", [last[0]]).fetchall()] if last and last[0] else []
         for start in range(0, len(ids), VALIDATE_REPORTS):
             conn.register("guarded", pl.DataFrame({"report_id": ids[start:start + VALIDATE_REPORTS]}).to_arrow())
             try:

@@ -26,7 +26,7 @@ import duckdb
 from pipelines.synth import generate
 
 LAYOUTS = ["one_cell_per_line", "tab_indented", "pipe_table", "html", "pdf_layout_text", "run_together"]
-STEP = re.compile(r'Finished execution of step "([a-z_]+)" in ([\d.]+)(ms|s)\.')
+STEP = re.compile(r'Finished execution of step "([a-z_]+)" in (?:(\d+)m\s?)?([\d.]+)(ms|s)\.')
 NIANBAO = str(Path(sys.executable).with_name("nianbao"))
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -83,7 +83,8 @@ def run(inbox: Path, data: Path) -> tuple[dict[str, float], float, float]:
         log = err.read()
     if proc.returncode != 0:
         raise SystemExit(log[-3000:])
-    steps = {name: float(v) / (1000 if unit == "ms" else 1) for name, v, unit in STEP.findall(log)}
+    steps = {name: 60 * int(m or 0) + float(v) / (1000 if unit == "ms" else 1)
+             for name, m, v, unit in STEP.findall(log)}
     return steps, wall, peak
 
 

@@ -89,7 +89,11 @@ def last_fingerprint(conn: duckdb.DuckDBPyConnection) -> str | None:
 
 
 def save_fingerprint(conn: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
-    conn.execute("insert or replace into check_state (key, value) values ('rules_fingerprint', ?)", [fingerprint])
+    save_state(conn, "rules_fingerprint", fingerprint)
+
+
+def save_state(conn: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    conn.execute("insert or replace into check_state (key, value) values (?, ?)", [key, value])
 
 
 def outcome_frames(outcome: Outcome, at: datetime) -> dict[str, pl.DataFrame]:
