@@ -46,6 +46,7 @@ def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
     from pipelines.definitions import runnable
     from pipelines.partitions import ALL_SHARDS
     from pipelines.resources import build_resources
+    from pipelines.runlock import LockTimeout, hold
 
     inbox_dir = str(inbox.resolve()) if inbox else default_inbox()
     if not Path(inbox_dir).is_dir():
@@ -63,12 +64,17 @@ def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
                       f"writable ({problem}). Nothing was run; the published snapshot {snapshot} is unchanged.[/red]")
         raise typer.Exit(1)
     assets = runnable()
+    lock = resources["run_lock"]
     try:
-        with dg.DagsterInstance.get() as instance:
+        with hold(Path(lock.path), lock.wait_s, on_wait=lambda m: console.print(f"[yellow]{m}[/yellow]")), \
+                dg.DagsterInstance.get() as instance:
             log_level = "DEBUG" if verbose else "WARNING"
             result = dg.materialize(assets, resources=resources, instance=instance, raise_on_error=False,
                                     tags={"nianbao/trigger": "cli", **ALL_SHARDS},
                                     run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
+    except LockTimeout as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(1) from None
     except Exception as e:  # Dagster's own storage failing (a full disk), a resource refusing: say why
         chain = _causes(e)
         _explain_storage_failure("\n".join(chain), Path(db_path).parent, snapshot)
@@ -192,6 +198,7 @@ def fanout(inbox: InboxOpt = None,
     from pipelines.lake import SHARDS, Lake
     from pipelines.reports_store import pending_extraction
     from pipelines.resources import build_resources
+    from pipelines.runlock import hold
     from pipelines.text_store import pending_decode
 
     inbox_dir = str(inbox.resolve()) if inbox else default_inbox()
@@ -203,7 +210,9 @@ def fanout(inbox: InboxOpt = None,
     os.environ["NIANBAO_INBOX"] = inbox_dir  # the shard runs build their resources from the environment
     resources = build_resources(inbox=inbox_dir)
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    with dg.DagsterInstance.get() as instance:
+    lock = resources["run_lock"]
+    with hold(Path(lock.path), lock.wait_s, on_wait=lambda m: console.print(f"[yellow]{m}[/yellow]")), \
+            dg.DagsterInstance.get() as instance:
         ingest = dg.materialize(runnable(), selection=dg.AssetSelection.assets(["raw", "documents"]),
                                 resources=resources, instance=instance, raise_on_error=False,
                                 tags={"nianbao/trigger": "fanout"}, run_config=quiet)

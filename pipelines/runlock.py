@@ -4,6 +4,8 @@ Every run that writes the warehouse holds an exclusive `flock` on `<data dir>/.n
 end. A second run started meanwhile (a CLI run while the sensor's run is going, two terminals, a cron job)
 waits for it, saying so in its log, and fails cleanly with that reason after NIANBAO_LOCK_WAIT_S. The
 kernel drops the lock when the holder dies, even by `kill -9`, so a crash never leaves a stale lock.
+`nianbao run` takes it before it opens Dagster's instance (two processes creating a new instance's
+storage at once would race), and the run's resource then finds it already held by its own process.
 """
 
 from __future__ import annotations
@@ -21,9 +23,16 @@ class LockTimeout(Exception):
     pass
 
 
+_HELD: set[str] = set()  # locks this process holds: taking one again (CLI, then the run's resource) nests
+
+
 @contextmanager
 def hold(path: Path, wait_s: float, on_wait=None, poll_s: float = 0.5):
     """Hold the exclusive lock on `path` for the block; wait for it up to `wait_s` seconds."""
+    key = str(Path(path).resolve())
+    if key in _HELD:
+        yield
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -44,7 +53,11 @@ def hold(path: Path, wait_s: float, on_wait=None, poll_s: float = 0.5):
                 time.sleep(poll_s)
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
-        yield
+        _HELD.add(key)
+        try:
+            yield
+        finally:
+            _HELD.discard(key)
     finally:
         os.close(fd)  # releases the lock
 
