@@ -80,14 +80,18 @@ def main() -> None:
             if not fk.kill_when(inbox, data, appeared):
                 return False, f"the run ended before {point}", data, inbox
             done = fk.run(inbox, data)
+            if done.returncode != 0:
+                return False, "next run failed: " + done.stdout.strip().splitlines()[-1][:120], data, inbox
             verdict = same(data)
-            return done.returncode == 0 and verdict.startswith("tables"), f"next run: {verdict}", data, inbox
+            return verdict.startswith("tables"), f"next run: {verdict}", data, inbox
         scenario(f"kill -9 {point}", killed)
 
     def concurrent():
         data = args.workdir / "concurrent" / "data"
         a, b = fk.start(inbox, data), fk.start(inbox, data)
         out = a.communicate()[0] + b.communicate()[0]
+        if a.returncode or b.returncode:
+            return False, "a run failed: " + out.strip().splitlines()[-1][:120], data, inbox
         verdict = same(data)
         waited = "waiting for it to finish" in out
         return (a.returncode == b.returncode == 0 and waited and verdict.startswith("tables"),

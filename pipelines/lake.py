@@ -77,9 +77,11 @@ class Lake:
 
     def write(self, frames: dict[str, pl.DataFrame], shard: str) -> str:
         """Write one file per table for a shard, all under the same new name; return the name. Empty
-        frames are written too, so a table's files line up with its siblings'."""
+        frames are written too, so a table's files line up with its siblings'. The first table's file is
+        written last: readers go by it, so when it exists its siblings do (a run killed between two files
+        leaves only siblings, never read, and the batch is redone)."""
         name = part_name()
-        for table, frame in frames.items():
+        for table, frame in reversed(list(frames.items())):
             _write_atomically(frame, self.shard_dir(table, shard) / name)
         return name
 

@@ -102,3 +102,29 @@ def test_a_half_written_file_is_never_read(lake, conn):
     (directory / ".20260101T000000000000-deadbeef.parquet.tmp").write_bytes(b"PAR1 half")
     assert lake.parts("document_text") == []
     assert load_lake(conn, lake).files == 0
+
+
+def test_a_batch_killed_between_its_files_is_never_half_read(lake, conn, monkeypatch):
+    import pipelines.lake as lake_module
+
+    doc = "f" + "0" * 63
+    _documents(conn, lake, [doc])
+    lake.write(decoded_frames([(doc, _decoded())], AT), "f")
+    written = []
+    real = lake_module._write_atomically
+
+    def dies_after_two(frame, target):
+        if len(written) == 2:
+            raise KeyboardInterrupt("killed")  # the process dies between two files of one batch
+        written.append(target)
+        real(frame, target)
+
+    monkeypatch.setattr(lake_module, "_write_atomically", dies_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        lake.write(frames([extract_decoded(doc, _decoded(), "text")], AT), "f")
+    monkeypatch.setattr(lake_module, "_write_atomically", real)
+    assert lake.parts("reports", "f") == []  # the file readers go by was not written: the batch is pending
+    assert [name for name, _ in pending_extraction(lake, "f")]
+    assert load_lake(conn, lake).reports == 0  # and the loader never meets a report without its cells
+    lake.write(frames([extract_decoded(doc, _decoded(), "text")], AT), "f")
+    assert load_lake(conn, lake).reports == 1
