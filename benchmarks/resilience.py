@@ -13,7 +13,9 @@ with the reference and the inbox with `documents`. Uses the same tools as tests/
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import stat
 import sys
 import time
 from pathlib import Path
@@ -103,7 +105,7 @@ def main() -> None:
         root = args.workdir / name
         data, grown = root / "data", root / "grown"
         shutil.copytree(reference, data)
-        shutil.copytree(inbox, grown, symlinks=True)
+        shutil.copytree(inbox, grown, symlinks=True, ignore=_special_files)
         sample = next(iter(sorted(grown.glob("*.txt"))))
         (grown / "late-arrival.txt").write_bytes(sample.read_bytes() + "\n补充说明。\n".encode())
         return data, grown
@@ -153,6 +155,12 @@ def main() -> None:
     print(f"{'documents lost':<40}{lost}")
     if survived != len(rows) or lost or bad_ok != len(BAD):
         raise SystemExit(1)
+
+
+def _special_files(directory: str, names: list[str]) -> set[str]:
+    """FIFOs and devices: copytree cannot copy them (the reference run already has their rows)."""
+    return {n for n in names if not os.path.islink(os.path.join(directory, n))
+            and stat.S_ISFIFO(os.lstat(os.path.join(directory, n)).st_mode)}
 
 
 if __name__ == "__main__":
