@@ -8,7 +8,6 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
-import polars as pl
 import pyarrow as pa
 
 from pipelines.ingest.inbox import DocumentRow
@@ -66,28 +65,3 @@ def documents_summary(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str, i
     return conn.execute(
         "select format, status, count(*) from documents group by all order by format, status"
     ).fetchall()
-
-
-def replace_rows(conn: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame],
-                 report_ids: list[str] | None = None) -> None:
-    """In one transaction, replace rows of several tables by report: those of `report_ids`, or all of
-    them when None. Table names are code constants (the dict's keys), never input."""
-    names = list(frames)
-    conn.register("replaced_ids", pl.DataFrame({"report_id": report_ids or []}, schema={"report_id": pl.String})
-                  .to_arrow())
-    for name, frame in frames.items():
-        conn.register(f"new_{name}", frame.to_arrow())
-    try:
-        conn.execute("begin")
-        for name in names:
-            where = "" if report_ids is None else " where report_id in (select report_id from replaced_ids)"
-            conn.execute(f"delete from {name}{where}")
-            conn.execute(f"insert into {name} by name select * from new_{name}")
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
-    finally:
-        conn.unregister("replaced_ids")
-        for name in names:
-            conn.unregister(f"new_{name}")

@@ -11,9 +11,7 @@ from __future__ import annotations
 import io
 import math
 import zipfile
-from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
