@@ -13,9 +13,7 @@ with the reference and the inbox with `documents`. Uses the same tools as tests/
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import stat
 import sys
 import time
 from pathlib import Path
@@ -101,47 +99,21 @@ def main() -> None:
 
     scenario("two runs at once", concurrent)
 
-    def grown_copy(name: str) -> tuple[Path, Path]:
-        root = args.workdir / name
-        data, grown = root / "data", root / "grown"
+    def storage(kind: str, message: str):
+        root = args.workdir / kind
+        data = root / "data"
         shutil.copytree(reference, data)
-        shutil.copytree(inbox, grown, symlinks=True, ignore=_special_files)
-        sample = next(iter(sorted(grown.glob("*.txt"))))
-        (grown / "late-arrival.txt").write_bytes(sample.read_bytes() + "\n补充说明。\n".encode())
-        return data, grown
-
-    def full_disk():
-        data, grown = grown_copy("full-disk")
-        snapshot = data / "published" / "nianbao.duckdb"
-        before = fk.file_digest(snapshot)
-        failed = fk.run(grown, data, preexec=fk.disk_limit(256 * 1024))
-        clear = failed.returncode != 0 and "disk is full" in failed.stdout
-        intact = fk.file_digest(snapshot) == before
-        recovered = fk.run(grown, data).returncode == 0 and fk.lost(grown, data) == 0
-        return clear and intact and recovered, ("clear error, snapshot intact, next run took the new document in"
-                                                if clear and intact and recovered else
-                                                f"clear={clear} intact={intact} recovered={recovered}"), data, grown
-
-    scenario("full disk (file size limit)", full_disk)
-
-    def read_only():
-        data, grown = grown_copy("read-only")
-        snapshot = data / "published" / "nianbao.duckdb"
-        before = fk.file_digest(snapshot)
-        preexec = fk.read_only(data)
-        try:
-            failed = fk.run(grown, data, preexec=preexec)
-        finally:
-            fk.writable_again(data)
-        clear = failed.returncode != 0 and "read-only" in failed.stdout
-        intact = fk.file_digest(snapshot) == before
+        grown = fk.grown_inbox(inbox, root / "grown")
+        failed, intact = fk.storage_fault(grown, data, kind)
+        clear = failed.returncode != 0 and message in failed.stdout
         recovered = fk.run(grown, data).returncode == 0 and fk.lost(grown, data) == 0
         ok = clear and intact and recovered
         detail = ("clear error, snapshot intact, next run took the new document in" if ok else
                   f"clear={clear} intact={intact} recovered={recovered}")
         return ok, detail, data, grown
 
-    scenario("read-only data directory", read_only)
+    scenario("full disk (file size limit)", lambda: storage("full", "disk is full"))
+    scenario("read-only data directory", lambda: storage("read-only", "read-only"))
 
     survived = sum(r[1].startswith("survived") for r in rows)
     print()
@@ -155,12 +127,6 @@ def main() -> None:
     print(f"{'documents lost':<40}{lost}")
     if survived != len(rows) or lost or bad_ok != len(BAD):
         raise SystemExit(1)
-
-
-def _special_files(directory: str, names: list[str]) -> set[str]:
-    """FIFOs and devices: copytree cannot copy them (the reference run already has their rows)."""
-    return {n for n in names if not os.path.islink(os.path.join(directory, n))
-            and stat.S_ISFIFO(os.lstat(os.path.join(directory, n)).st_mode)}
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import os
 import resource
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -195,3 +196,30 @@ def read_only(data: Path):
 def writable_again(data: Path) -> None:
     for p in [data, *data.rglob("*")]:
         p.chmod(0o755 if p.is_dir() else 0o644)
+
+
+def _special_files(directory: str, names: list[str]) -> set[str]:
+    """FIFOs: copytree cannot copy them (the run that saw them already has their rows)."""
+    return {n for n in names if stat.S_ISFIFO(os.lstat(os.path.join(directory, n)).st_mode)}
+
+
+def grown_inbox(inbox: Path, grown: Path) -> Path:
+    """A copy of `inbox` (links kept, FIFOs left out) with one new document."""
+    shutil.copytree(inbox, grown, symlinks=True, ignore=_special_files)
+    sample = next(iter(sorted(grown.glob("*.txt"))))
+    (grown / "late-arrival.txt").write_bytes(sample.read_bytes() + "\n补充说明。\n".encode())
+    return grown
+
+
+def storage_fault(inbox: Path, data: Path, kind: str) -> tuple[subprocess.CompletedProcess, bool]:
+    """Run on `data` with its disk full (kind "full") or read-only ("read-only"); return the run and whether
+    the published snapshot is byte for byte what it was. The directory is writable again afterwards."""
+    snapshot = data / "published" / "nianbao.duckdb"
+    before = file_digest(snapshot)
+    preexec = disk_limit(256 * 1024) if kind == "full" else read_only(data)
+    try:
+        failed = run(inbox, data, preexec=preexec)
+    finally:
+        if kind != "full":
+            writable_again(data)
+    return failed, file_digest(snapshot) == before

@@ -55,26 +55,16 @@ def test_kill_9_then_the_next_run_completes_as_if_nothing_happened(inbox, refere
     assert not list(data.glob("checks-*")) and not list(data.glob("published/.*.tmp"))
 
 
-def _new_document(inbox, tmp_path):
-    grown = tmp_path / "inbox"
-    shutil.copytree(inbox, grown)
-    sample = next(p for p in sorted(inbox.glob("*.txt")))
-    (grown / "late-arrival.txt").write_bytes(sample.read_bytes() + "\n补充说明。\n".encode())
-    return grown
-
-
 def test_a_full_disk_is_a_clear_error_and_published_data_stays(inbox, reference, tmp_path):
     _, ref_data = reference
     data = tmp_path / "data"
     shutil.copytree(ref_data, data)
-    published = data / "published" / "nianbao.duckdb"
-    before = fk.file_digest(published)
-    grown = _new_document(inbox, tmp_path)
-    full = fk.run(grown, data, preexec=fk.disk_limit(256 * 1024))
+    grown = fk.grown_inbox(inbox, tmp_path / "inbox")
+    full, intact = fk.storage_fault(grown, data, "full")
     assert full.returncode != 0
     assert "disk is full" in full.stdout and "unchanged" in full.stdout, full.stdout[-2000:]
-    assert fk.file_digest(published) == before
-    with duckdb.connect(str(published), read_only=True) as conn:
+    assert intact
+    with duckdb.connect(str(data / "published" / "nianbao.duckdb"), read_only=True) as conn:
         assert conn.execute("select count(*) from mart_agency_year").fetchone()[0] > 0
     recovered = fk.run(grown, data)  # room again: the next run takes the new document in
     assert recovered.returncode == 0, recovered.stdout[-3000:]
@@ -85,17 +75,11 @@ def test_a_read_only_data_directory_is_a_clear_error_and_published_data_stays(in
     _, ref_data = reference
     data = tmp_path / "data"
     shutil.copytree(ref_data, data)
-    grown = _new_document(inbox, tmp_path)
-    published = data / "published" / "nianbao.duckdb"
-    before = fk.file_digest(published)
-    preexec = fk.read_only(data)
-    try:
-        denied = fk.run(grown, data, preexec=preexec)
-    finally:
-        fk.writable_again(data)
+    grown = fk.grown_inbox(inbox, tmp_path / "inbox")
+    denied, intact = fk.storage_fault(grown, data, "read-only")
     assert denied.returncode != 0
     assert "read-only" in denied.stdout and "unchanged" in denied.stdout, denied.stdout[-2000:]
-    assert fk.file_digest(published) == before
+    assert intact
     assert fk.canonical(data) == fk.canonical(ref_data)
     assert fk.run(grown, data).returncode == 0 and fk.lost(grown, data) == 0  # writable again: all taken in
 
