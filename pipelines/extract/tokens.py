@@ -26,7 +26,9 @@ _MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$
 _ARTEFACTS = re.compile(r"\[bookmark:[^\]]*\]|\*\*|__|^#{1,6}\s+|^>\s+")
 # A label glued to trailing values: the label ends in a non-digit, the tail is digits/signs/units/spaces.
 # A run of glued cells: numbers (each with an optional unit, a sign, a decimal part) and placeholders.
-_RUN = r"(?:[+\-]?\d[\d.,]*(?:万元|元|项|件)?|[/—\-无])+"
+# Atomic: a number is taken whole. Without it `(\d[\d.,]*)+` may split a long digit string in
+# exponentially many ways before failing (the fuzzer found a token that took minutes).
+_RUN = r"(?:(?>[+\-]?\d[\d.,]*(?:万元|元|项|件)?)|[/—\-无])+"
 _GLUED = re.compile(rf"^(?P<label>.*?[^\d\s.,+\-/—无])(?P<tail>{_RUN}(?:\s+{_RUN})*)$")
 _DIGIT_RUN = re.compile(_RUN)
 
