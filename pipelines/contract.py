@@ -7,6 +7,10 @@ the extractor, the checks, the marts) takes them from here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 TEMPLATES = ("v2019", "v2021")
 
@@ -125,3 +129,32 @@ def allowed_cols(table: str, template: str | None = None) -> set[str]:
     """Column keys a table may carry: of one template, or of either when the template is unknown."""
     specs = [TEMPLATE_TABLES[template]] if template in TEMPLATE_TABLES else TEMPLATE_TABLES.values()
     return {c for spec in specs if table in spec for c in (*spec[table].cols, *spec[table].derived_cols)}
+
+
+def cell_ref(ref: str) -> tuple[str, str, str]:
+    """A cell reference of the expectation suites as a key: `granted.total` (T3), `t4.admin_review.total`,
+    `t2_art20_1.regulations.issued_count`."""
+    parts = ref.split(".")
+    if parts[0] == "t4":
+        return ("t4_review_litigation", parts[1], parts[2])
+    if len(parts) == 2:
+        return ("t3_applications", parts[0], parts[1])
+    return (parts[0], parts[1], parts[2])
+
+
+_CLAIM_SUITE = Path(__file__).resolve().parents[1] / "expectations" / "extracted" / "narrative_claims.yml"
+
+
+@lru_cache(maxsize=4)
+def stated_cells(template: str | None) -> dict[str, tuple[str, str, str]]:
+    """Prose claims that name exactly one cell of `template` (claim → cell), read from the narrative-claims
+    suite: the one map of what the prose states, used by the checks and by the extractor's tie-breaks."""
+    out = {}
+    for rule in yaml.safe_load(_CLAIM_SUITE.read_text(encoding="utf-8"))["rules"]:
+        if rule["kind"] != "claim":
+            continue
+        for check in rule["checks"]:
+            refs = check.get("cells") or check.get(template or "")
+            if refs and len(refs) == 1 and "expect_zero" not in check:
+                out[check["claim"]] = cell_ref(refs[0])
+    return out

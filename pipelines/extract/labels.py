@@ -82,6 +82,46 @@ T3_ROWS = {
     "carried_forward_out": _p("carried_forward_out", r"结转下年|下年度继续|继续办理", "四、结转下年度继续办理"),
 }
 
+# The same rows as literal keys for the stream reader (`stream.py`), which finds them in text with no
+# separators at all: the official label and its distinctive parts, most specific first. A key may name
+# several rows ("其他" names other_misc only where the order allows it).
+STREAM_KEYS = {
+    "regulations": ("规章",),
+    "normative_documents": ("行政规范性文件", "规范性文件"),
+    "administrative_licensing": ("行政许可",),
+    "other_external_services": ("其他对外管理服务事项", "对外管理服务"),
+    "administrative_penalty": ("行政处罚",),
+    "administrative_coercion": ("行政强制",),
+    "administrative_fees": ("行政事业性收费", "事业性收费", "行政收费"),
+    "centralized_procurement": ("政府集中采购", "集中采购"),
+    "new_received": ("本年新收政府信息公开申请数量", "本年新收", "本年收到"),
+    "carried_over_in": ("上年结转政府信息公开申请数量", "上年结转", "上年转结", "上年度结转"),
+    "granted": ("予以公开",),
+    "partially_granted": ("部分公开",),
+    "denied_state_secret": ("属于国家秘密", "国家秘密"),
+    "denied_prohibited_by_law": ("其他法律行政法规禁止公开", "禁止公开"),
+    "denied_security_stability": ("三安全一稳定", "危及"),
+    "denied_third_party_rights": ("保护第三方合法权益", "第三方"),
+    "denied_internal_affairs": ("属于三类内部事务信息", "内部事务"),
+    "denied_process_information": ("属于四类过程性信息", "过程性"),
+    "denied_enforcement_file": ("属于行政执法案卷", "执法案卷"),
+    "denied_administrative_query": ("属于行政查询事项", "行政查询"),
+    "unable_not_held": ("本机关不掌握相关政府信息", "不掌握"),
+    "unable_needs_creation": ("没有现成信息需要另行制作", "另行制作", "没有现成"),
+    "unable_unclear_after_correction": ("补正后申请内容仍不明确", "仍不明确"),
+    "not_processed_petition": ("信访举报投诉类申请", "信访", "举报投诉"),
+    "not_processed_duplicate": ("重复申请",),
+    "not_processed_publication": ("要求提供公开出版物", "出版物"),
+    "not_processed_excessive": ("无正当理由大量反复申请", "大量反复", "反复申请"),
+    "not_processed_reconfirm": ("要求行政机关确认或重新出具已获取信息", "重新出具", "确认或"),
+    "other_handling": ("其他处理",),
+    "other_no_correction": ("逾期不补正", "不补正"),
+    "other_fee_unpaid": ("收费通知", "缴纳费用"),
+    "other_misc": ("其他",),
+    "results_total": ("总计", "合计"),
+    "carried_forward_out": ("结转下年度继续办理", "转结下年度继续办理", "结转下年", "下年度继续", "继续办理"),
+}
+
 T2_CAPTION = re.compile(r"第二十条第\(?([一二三四五六七八九十]+)\)?项")
 T2_ITEMS = {"一": "t2_art20_1", "五": "t2_art20_5", "六": "t2_art20_6", "八": "t2_art20_8", "九": "t2_art20_9"}
 T2_ROW_TABLE = {

@@ -175,6 +175,38 @@ def find_title(text: str, max_lines: int = 40) -> _Title | None:
     return None
 
 
+# A title inside a text with no usable lines (a page flattened onto one line, a crawl): a run of Han
+# characters that starts at a boundary (":" of a chrome field, a digit, the start) and reads agency + year
+# + the annual-report pattern. A title restated after the chrome's own agency field ("发布单位:永和镇永和镇
+# 2020年度…") doubles the name: the repeat is dropped.
+_STREAM_TITLE = re.compile(
+    rf"(?<![{_HAN}()])(?:标题:)?([{_HAN}()]{{0,30}}?)(20\d{{2}})年度?([{_HAN}()]{{0,30}}?)(?:{_ANNUAL_TITLE.pattern})")
+_STREAM_OTHER_TITLE = re.compile(rf"(?<![{_HAN}()])[{_HAN}()]{{0,40}}?(?:{_SELF_TITLE.pattern}|{_SUMMARY_TITLE.pattern})"
+                                 rf"(?=[^{_HAN}]|[一二三四五六七八九十]、|$)")
+
+
+def _lineless(text: str) -> bool:
+    """Whether the text has no lines to speak of: most of it sits on lines of over 200 characters."""
+    lines = _nonempty_lines(text)
+    return sum(len(c) > 200 for c in lines) * 2 >= len(lines)
+
+
+def find_title_in_stream(compact_text: str, within: int = 600) -> _Title | None:
+    """A title found in the whitespace-free text when no line holds one (the document has no lines)."""
+    head = compact_text[:within]
+    m = _STREAM_TITLE.search(head)
+    other = _STREAM_OTHER_TITLE.search(head)
+    if other and (m is None or other.start() < m.start()):
+        return _Title(other.group(), _title_kind(other.group()) or "self", 0, None)
+    if m is None:
+        return None
+    prefix = m.group(1)
+    half = len(prefix) // 2
+    if len(prefix) % 2 == 0 and half >= 2 and prefix[:half] == prefix[half:]:
+        prefix = prefix[:half]
+    return _Title(prefix + m.group()[m.start(2) - m.start():], "annual", 0, None)
+
+
 def _clean_agency(s: str | None) -> str | None:
     if not s:
         return None
@@ -328,12 +360,17 @@ def _year(title: _Title | None, compact_text: str, pub_date: str | None, issues:
 
 def _outline_sections(text: str) -> list[str]:
     keys = []
-    for c in _nonempty_lines(text):
+    lines = _nonempty_lines(text)
+    for c in lines:
         if len(c) > 40:
             continue
         for key, pat in _OUTLINE.items():
             if key not in keys and pat.search(c):
                 keys.append(key)
+    if len(keys) < 3 and _lineless(text):
+        # no lines to speak of (a page flattened by a crawler): the headings stand in the stream
+        whole = compact(text)
+        keys = [key for key, pat in _OUTLINE.items() if pat.search(whole)]
     return keys
 
 
@@ -358,7 +395,7 @@ def extract_metadata(text: str, has_tables: bool) -> Metadata:
     """Metadata of one normalised document. `has_tables`: the caller found at least one standard table."""
     issues: list[dict] = []
     compact_text = compact(text)
-    title = find_title(text)
+    title = find_title(text) or (find_title_in_stream(compact_text) if _lineless(text) else None)
 
     # doc_type
     if title and title.kind == "annual":

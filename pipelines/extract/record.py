@@ -10,10 +10,11 @@ import json
 import re
 from dataclasses import dataclass, field, fields
 
-from pipelines.contract import TEMPLATE_TABLES
+from pipelines.contract import TEMPLATE_TABLES, stated_cells
 from pipelines.decode.model import Decoded
 from pipelines.extract.metadata import extract_metadata
 from pipelines.extract.narrative import narrative_claims
+from pipelines.extract.stream import read_stream
 from pipelines.extract.tables import Tables, detect_template, extract_tables
 from pipelines.extract.values import EMPTY, NUMERIC, ZERO, Cell
 
@@ -70,55 +71,60 @@ def _error_count(tables: Tables) -> int:
     return sum(i["severity"] == "error" for i in tables.issues)
 
 
-# Narrative figures that name one cell, per template: they may settle a run-together split.
-_DECISIONS = {
-    "licensing_count": ("t2_art20_5", "administrative_licensing", "decision_count"),
-    "penalty_count": ("t2_art20_6", "administrative_penalty", "decision_count"),
-    "coercion_count": ("t2_art20_6", "administrative_coercion", "decision_count"),
-}
-_CLAIM_CELLS = {
-    "v2021": {
-        **_DECISIONS,
-        "regulations_count": ("t2_art20_1", "regulations", "issued_count"),
-        "regulations_repealed": ("t2_art20_1", "regulations", "repealed_count"),
-        "regulations_in_force": ("t2_art20_1", "regulations", "in_force_count"),
-        "normative_documents_count": ("t2_art20_1", "normative_documents", "issued_count"),
-        "normative_documents_repealed": ("t2_art20_1", "normative_documents", "repealed_count"),
-        "normative_documents_in_force": ("t2_art20_1", "normative_documents", "in_force_count"),
-        "fee_amount": ("t2_art20_8", "administrative_fees", "fee_amount_wan_yuan"),
-    },
-    "v2019": {
-        **_DECISIONS,
-        "procurement_count": ("t2_art20_9", "centralized_procurement", "procurement_project_count"),
-        "procurement_amount": ("t2_art20_9", "centralized_procurement", "procurement_amount_wan_yuan"),
-    },
-}
-_T4_CLAIMS = {f"{prefix}_{outcome}": (block, outcome) for prefix, block in (("admin_review", "admin_review"),)
-              for outcome in ("total", "upheld", "corrected", "other_outcome", "pending")}
-
-
 def claim_hints(claims: list, template: str | None) -> dict[tuple[str, str, str], float]:
-    """Cells whose value the prose states (only unqualified figures of the agency itself)."""
-    cells = _CLAIM_CELLS.get(template or "", {})
-    hints: dict[tuple[str, str, str], float] = {}
-    for claim in claims:
-        if claim.value is None or claim.qualifier:
-            continue
-        if claim.claim in cells:
-            hints[cells[claim.claim]] = claim.value
-        elif claim.claim in _T4_CLAIMS:
-            hints[("t4_review_litigation", *_T4_CLAIMS[claim.claim])] = claim.value
-    return hints
+    """Cells whose value the prose states (only unqualified figures of the agency itself), by the claim map
+    of the narrative-claims suite."""
+    cells = stated_cells(template)
+    return {cells[c.claim]: c.value for c in claims
+            if c.value is not None and not c.qualifier and c.claim in cells}
+
+
+def _rank(tables: Tables) -> tuple[int, int]:
+    return (_error_count(tables), -tables.n_cells)
+
+
+def _complete(tables: Tables) -> bool:
+    return bool(tables.cells) and _error_count(tables) == 0
 
 
 def _best_tables(decoded: Decoded, template: str | None, fmt: str, hints: dict) -> Tables:
-    """Read the tables from the text; for PDFs also from the ruled-table grids, keeping the better."""
+    """Read the tables from the text (and, for PDF/DOCX/HTML, from the table grids) by lines; where that
+    reading is incomplete, read the same text as a character stream (`stream.py`: run-together cells, a
+    page on one line, no white space) and keep the better, cells on which the two readings disagree
+    withheld."""
     tables = extract_tables(decoded.text, template, hints)
-    if fmt in ("pdf", "docx", "html") and any(b.kind == "table" for b in decoded.blocks):
-        from_grids = extract_tables("\n".join(b.text for b in decoded.blocks), template, hints)
-        if (_error_count(from_grids), -from_grids.n_cells) < (_error_count(tables), -tables.n_cells):
-            return from_grids
-    return tables
+    grid_text = ("\n".join(b.text for b in decoded.blocks)
+                 if fmt in ("pdf", "docx", "html") and any(b.kind == "table" for b in decoded.blocks) else None)
+    if grid_text is not None:
+        from_grids = extract_tables(grid_text, template, hints)
+        if _rank(from_grids) < _rank(tables):
+            tables = from_grids
+    if _complete(tables):
+        return tables
+    streamed = min((read_stream(decoded.text, t, hints)
+                    for t in ([template] if template in ("v2019", "v2021") else ["v2019", "v2021"])), key=_rank)
+    if template not in ("v2019", "v2021") and streamed.n_cells:
+        streamed.issue("template_uncertain", "info", f"template not detected; read as {streamed.template}")
+    if _rank(streamed) < _rank(tables):
+        streamed.issue("read_as_stream", "info", "tables read as a character stream (separators lost or unreliable)")
+        return _withhold_disagreements(streamed, tables, ("as a stream", "by lines"))
+    return _withhold_disagreements(tables, streamed, ("by lines", "as a stream"))
+
+
+def _withhold_disagreements(kept: Tables, other: Tables, how: tuple[str, str]) -> Tables:
+    """A cell two readings of the same text give different numbers for is not known: NULL, with the issue."""
+    if other.template != kept.template:
+        return kept
+    for table, rows in kept.cells.items():
+        for row, cols in rows.items():
+            for col, cell in cols.items():
+                theirs = other.cells.get(table, {}).get(row, {}).get(col)
+                if cell.value is not None and theirs is not None and theirs.value is not None \
+                        and abs(cell.value - theirs.value) > 1e-9:
+                    cols[col] = Cell(None, cell.raw, cell.semantic, cell.unit, "readings disagree")
+                    kept.issue("readings_disagree", "error", f"read as {cell.value:g} {how[0]} and as "
+                               f"{theirs.value:g} {how[1]}; withheld", f"{table}.{row}.{col}")
+    return kept
 
 
 _NUMERIC_LINE = re.compile(r"[\s\d.,+\-/—]+")
@@ -135,7 +141,7 @@ def source_format(decoded: Decoded, fmt: str, tables: Tables) -> str:
         return fmt
     if fmt == "html":
         return "html_table"
-    if any(i["code"] == "run_together_split" for i in tables.issues):
+    if any(i["code"] in ("run_together_split", "read_as_stream") for i in tables.issues):
         return "run_together"
     lines = [ln for ln in decoded.text.split("\n") if ln.strip()]
     pipes = sum(ln.count("|") >= 2 for ln in lines)

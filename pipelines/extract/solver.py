@@ -17,6 +17,14 @@ from pipelines.extract.values import PLACEHOLDERS
 MAX_DIGITS = 40  # beyond this the number of cuts explodes and no identity pins them down
 _NUMBER = re.compile(r"^(?:[+\-]?(?:0|[1-9]\d*)(?:\.\d{1,2})?(?:万元|元|件|项)?|[/—\-无])$")
 _NO_CUT_BEFORE = ".元万件项"
+# One whole printed cell: a number as printed (thousands separated, any decimals) or a placeholder. A
+# leading zero ("04") is never a cell: it is a cell glued to the next one, or to a section number.
+_CELL = re.compile(r"^(?:[+\-]?(?:0|[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)(?:\.\d+)?(?:万元|元|件|项)?|[/—\-–]+|无)$")
+
+
+def is_cell(text: str) -> bool:
+    """Whether a separated token can be one cell as it stands."""
+    return bool(_CELL.match(text))
 _UNIT = re.compile(r"万元|元|件|项")
 
 

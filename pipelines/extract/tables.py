@@ -56,6 +56,8 @@ class Tables:
     issues: list[dict] = field(default_factory=list)
     # T3 rows whose run-together digits split several ways: settled, if at all, by the column identities
     ambiguous: dict[str, tuple["Expected", list[list[str]]]] = field(default_factory=dict)
+    # (table, row) → (start, end) offsets in the source text of the characters the row's values came from
+    spans: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
 
     def issue(self, code: str, severity: str, message: str, location: str | None = None) -> None:
         self.issues.append({"code": code, "severity": severity, "message": message, "location": location})
@@ -251,9 +253,9 @@ def _extract(text: str, template: str, hints: Hints) -> Tables:
         elif not _has_values(row):
             carried = row.labels  # blank header cells: their labels stay context for the next row
     for j, values in found.items():
-        _resolve(result, todo[j], values, hints)
-    _settle_by_columns(result)
-    _report_missing(result, todo, found)
+        resolve_values(result, todo[j], values, hints)
+    settle_by_columns(result)
+    report_missing(result, todo, found)
     return result
 
 
@@ -336,7 +338,7 @@ def _short(exp: Expected, values: list[Token]) -> bool:
     return sum(t.kind == VALUE for t in values) < len(exp.cols)
 
 
-def _resolve(result: Tables, exp: Expected, values: list[Token], hints: Hints) -> None:
+def resolve_values(result: Tables, exp: Expected, values: list[Token], hints: Hints) -> None:
     n = len(exp.cols)
     filled = [t for t in values if t.kind == VALUE]
     where = f"{exp.table}.{exp.row}"
@@ -395,14 +397,16 @@ def _agrees(exp: Expected, split: list[str], hints: Hints) -> bool:
 
 def _split_run_together(result: Tables, exp: Expected, tokens: list[str], hints: Hints) -> list[str] | None:
     where = f"{exp.table}.{exp.row}"
+    def signs_ok(split: list[str]) -> bool:  # a sign only in the signed column
+        return all(typ == "sint" or s in PLACEHOLDERS or not s.startswith(("-", "+"))
+                   for typ, s in zip(exp.types, split))
+
     if exp.table == "t3_applications":
-        holds = sums_hold([([0, 1, 2, 3, 4, 5], 6)])
+        holds = _and(sums_hold([([0, 1, 2, 3, 4, 5], 6)]), signs_ok)
     elif exp.table.startswith("t4"):
-        holds = sums_hold([([5 * b + i for i in range(4)], 5 * b + 4) for b in range(3)])
+        holds = _and(sums_hold([([5 * b + i for i in range(4)], 5 * b + 4) for b in range(3)]), signs_ok)
     else:
-        def holds(split: list[str]) -> bool:  # T2: a sign only in the signed column
-            return all(typ == "sint" or s in PLACEHOLDERS or not s.startswith(("-", "+"))
-                       for typ, s in zip(exp.types, split))
+        holds = signs_ok
     if not tokens or not any(len(t) > 1 for t in tokens):
         result.issue("missing_values", "error",
                      f"{len(tokens)} values where the template has {len(exp.cols)}; the row's cells are left out",
@@ -430,11 +434,20 @@ def _split_run_together(result: Tables, exp: Expected, tokens: list[str], hints:
     return ["" for _ in exp.cols]
 
 
+def _and(sums, signs):
+    """A split holds when its sums hold and its signs are allowed; the sums' prefix check still prunes."""
+    def holds(split: list[str]) -> bool:
+        return signs(split) and sums(split)
+
+    holds.prefix = sums.prefix
+    return holds
+
+
 JOINT_CANDIDATES, JOINT_LIMIT = 64, 200_000
 _T3_FLOW = ("new_received", "carried_over_in", "results_total", "carried_forward_out")
 
 
-def _settle_by_columns(result: Tables) -> None:
+def settle_by_columns(result: Tables) -> None:
     """Choose among the splits of ambiguous T3 rows the one combination under which every column
     satisfies 一+二 = (七)+四 (T3-01) and (七) = Σ outcomes (T3-03); unique, or left as it was."""
     if not result.ambiguous:
@@ -476,7 +489,7 @@ def _settle_by_columns(result: Tables) -> None:
     result.ambiguous.clear()
 
 
-def _report_missing(result: Tables, todo: list[Expected], found: dict[int, list[Token]]) -> None:
+def report_missing(result: Tables, todo: list[Expected], found: dict[int, list[Token]]) -> None:
     keys = {(todo[j].table, todo[j].row) for j in found}
     single_other = ("t3_applications", "other_handling") in keys
     tables_found = {t for t, _ in keys}

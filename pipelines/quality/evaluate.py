@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pipelines.contract import T3_COLS, TEMPLATE_TABLES
+from pipelines.contract import T3_COLS, TEMPLATE_TABLES, cell_ref
 from pipelines.quality import flags
 from pipelines.quality.model import Key, ReportData, Row
 from pipelines.quality.suites import Rule
@@ -174,15 +174,6 @@ def _col_type(report: ReportData, key: Key) -> str:
     return "int"
 
 
-def _claim_key(ref: str) -> Key:
-    parts = ref.split(".")
-    if parts[0] == "t4":
-        return ("t4_review_litigation", parts[1], parts[2])
-    if len(parts) == 2:
-        return ("t3_applications", parts[0], parts[1])
-    return (parts[0], parts[1], parts[2])
-
-
 def evaluate_claim(rule: Rule, report: ReportData) -> list[Row]:
     rows = []
     checks = {c["claim"]: c for c in rule.params["checks"]}
@@ -199,7 +190,7 @@ def evaluate_claim(rule: Rule, report: ReportData) -> list[Row]:
             refs = spec.get("cells") or spec.get(report.template or "", None)
         if not refs:
             continue
-        keys = [_claim_key(r) for r in refs]
+        keys = [cell_ref(r) for r in refs]
         wanted = {k: expected_rows(report, k[0]) for k in keys}
         keys = [k for k in keys if not wanted[k] or k[1] in wanted[k]]
         cells = [report.cells.get(k) for k in keys]
