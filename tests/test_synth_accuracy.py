@@ -31,6 +31,12 @@ def _cells(record):
     return {(t, r, c): v for t, rows in record["cells"].items() for r, cols in rows.items() for c, v in cols.items()}
 
 
+def _right(gold, have, key, value) -> bool:
+    """The gold value, or withheld where the printed text cannot determine the row (gold `undeterminable`)."""
+    return have.get(key, "ABSENT") == value or (
+        have.get(key) is None and f"{key[0]}.{key[1]}" in gold.get("undeterminable", ()))
+
+
 def test_every_layout_is_covered(results):
     assert {layout for layout, *_ in results} == set(LAYOUTS)
 
@@ -40,7 +46,7 @@ def test_at_least_999_per_mille_of_cells_right(results):
     per_layout = {}
     for layout, _, gold, got in results:
         want, have = _cells(gold), _cells(got)
-        ok = sum(have.get(k, "ABSENT") == v for k, v in want.items())
+        ok = sum(_right(gold, have, k, v) for k, v in want.items())
         right, total = right + ok, total + len(want)
         a, b = per_layout.get(layout, (0, 0))
         per_layout[layout] = (a + ok, b + len(want))

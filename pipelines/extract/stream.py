@@ -74,20 +74,6 @@ class Stream:
         return offset + i - start
 
     @property
-    def vchars(self) -> str:
-        """`chars` with each 无 that stands as a placeholder (a separator or a non-letter after it) marked
-        U+E000: 无法提供 and 无正当理由 are labels, `行政许可 无` is a placeholder cell."""
-        v = self.__dict__.get("_vchars_cache")
-        if v is None:
-            v = self.chars
-            if "无" in v:
-                v = "".join("\ue000" if c == "无" and (i + 1 == len(v) or not _LETTER.match(v[i + 1])
-                                                          or self.sep_before(i + 1) != NONE) else c
-                            for i, c in enumerate(v))
-            object.__setattr__(self, "_vchars_cache", v)
-        return v
-
-    @property
     def _starts(self) -> list[int]:
         starts = self.__dict__.get("_starts_cache")
         if starts is None:
@@ -235,18 +221,32 @@ MAX_LABEL_TAIL = 60  # characters of label text after an anchor's key (variants,
 def _values(stream: Stream, start: int, end: int) -> tuple[list[Token], tuple[int, int] | None]:
     """The value tokens of a row whose label ends at `start` and whose segment ends at `end`: the first
     value region after the label's tail, cut at its separators. Returns the tokens and their span."""
-    chars = stream.vchars
-    pos = start
-    while pos < end:
-        m = _VALUE.search(chars, pos, end)
-        if m is None or m.start() - start > MAX_LABEL_TAIL or _PROSE.search(chars, start, m.start()):
+    seg = _placeholders_marked(stream, start, end)
+    pos = 0
+    while pos < len(seg):
+        m = _VALUE.search(seg, pos)
+        if m is None or m.start() > MAX_LABEL_TAIL or _PROSE.search(seg, 0, m.start()):
             return [], None
         nxt = m.end()
-        if nxt < end and _NOT_VALUE_AFTER.match(chars, nxt) and stream.sep_before(nxt) == NONE:
+        if nxt < len(seg) and _NOT_VALUE_AFTER.match(seg, nxt) and stream.sep_before(start + nxt) == NONE:
             pos = nxt  # a date or a count in a note ("2021年"), not a cell
             continue
-        return _cut_at_separators(stream, m.start(), m.end()), (m.start(), m.end())
+        return _cut_at_separators(stream, start + m.start(), start + m.end()), (start + m.start(), start + m.end())
     return [], None
+
+
+def _placeholders_marked(stream: Stream, start: int, end: int) -> str:
+    """chars[start:end] with each 无 that stands as a placeholder marked U+E000: one at the end of the
+    segment, before a separator, a digit, a sign or another placeholder. 无法提供 and 无正当理由 are labels."""
+    seg = stream.chars[start:end]
+    if "无" not in seg:
+        return seg
+    out = list(seg)
+    for i in range(len(seg) - 1, -1, -1):
+        if seg[i] == "无" and (i + 1 == len(seg) or out[i + 1] == "\ue000" or not _LETTER.match(seg[i + 1])
+                              or stream.sep_before(start + i + 1) != NONE):
+            out[i] = "\ue000"
+    return "".join(out)
 
 
 def _cut_at_separators(stream: Stream, a: int, b: int) -> list[Token]:

@@ -24,6 +24,8 @@ def document(index: int, layout: str, seed: int = 0, error_rate: float = 0.0) ->
     gold = {"source": f"docs/{name}", **report.gold}
     if spec.notes:
         gold["notes"] = gold["notes"] + spec.notes(report)
+    if spec.undeterminable and report.tables:
+        gold["undeterminable"] = spec.undeterminable(report)
     return name, data, gold
 
 

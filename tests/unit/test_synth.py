@@ -8,6 +8,7 @@ import re
 
 import pdfplumber
 import pytest
+from conftest import SHARED
 
 from pipelines.contract import TEMPLATE_TABLES
 from pipelines.decode.dispatch import decode_document
@@ -19,6 +20,7 @@ from pipelines.synth import LAYOUTS, document, generate, identities
 from pipelines.synth.cli import synth_command
 from pipelines.synth.model import build_report
 from pipelines.synth.printing import Style, amount_cell, count_cell, signed_cell
+from pipelines.synth.render import crawl, runon
 
 SEED = 11
 FORMATS = {".txt": {"text", "markdown"}, ".md": {"markdown"}, ".html": {"html"}, ".pdf": {"pdf"},
@@ -183,17 +185,39 @@ def test_pdf_tables_carry_the_t3_values():
 
 
 def test_run_together_rows_are_exactly_the_printed_cells():
+    """The crawl shape: the article on one line, each T3 row's label followed by its cells with nothing
+    between them, and the T2 rows that split several ways listed in the gold."""
     i = _first_report_index("run_together", min_apps=5)
     name, data, gold = document(i, "run_together", SEED)
-    lines = data.decode("utf-8").splitlines()
+    header, body = data.decode("utf-8").split(crawl.SEPARATOR)
+    assert len(body.strip().splitlines()) == 1
     report = build_report(f"{SEED}:{i}", "run_together")
+    flat = re.sub(r"\s", "", body)
     for row in report.tables["t3_applications"].rows:
-        label = row.label.replace("\n", "")
-        line = next(ln for ln in lines if ln.endswith(tuple(row.cells[-1:])) and label in ln)
-        assert line.split(label, 1)[1].replace(" ", "") == "".join(row.cells)
-    assert any("Run-together" in n for n in gold["notes"])
+        assert re.sub(r"\s", "", row.label) + "".join(row.cells) in flat
+    assert f"标题: {''.join(report.title)}" in header.splitlines()
+    assert set(gold["undeterminable"]) <= {f"{t}.{r}" for t, rows in gold["cells"].items() for r in rows}
 
 
+def test_the_generators_crawl_of_the_real_page_is_the_real_crawl():
+    """corpus/crawl: the crawler's pingtan-2025.txt is the generator's crawl of pingtan-2025.html."""
+    page = (SHARED / "corpus" / "crawl" / "pingtan-2025.html").read_text(encoding="utf-8")
+    real = (SHARED / "corpus" / "crawl" / "pingtan-2025.txt").read_text(encoding="utf-8")
+    ours = crawl.crawl_page(page)
+    assert re.sub(r"\s", "", ours.split(crawl.SEPARATOR)[1]) == re.sub(r"\s", "", real.split(crawl.SEPARATOR)[1])
+    assert len(re.sub(r"\s", "", ours)) > 2000
+    for line in ours.split(crawl.SEPARATOR)[0].splitlines():  # the header fields the crawler wrote
+        assert line in real.splitlines()
+
+
+def test_undeterminable_rows_are_those_that_split_several_ways():
+    i = _first_report_index("run_together", min_apps=0)
+    report = build_report(f"{SEED}:{i}", "run_together")
+    listed = set(runon.undeterminable(report))
+    for key, table in report.tables.items():
+        for row in table.rows:
+            if key.startswith("t2_") and row.key and len(row.cells) == 3 and all(c == "0" for c in row.cells):
+                assert f"{key}.{row.key}" not in listed  # "000" splits one way only
 def test_cells_print_units_placeholders_and_signs():
     assert count_cell(0, Style(placeholder="-")) == ("-", None)
     assert count_cell(0, Style()) == ("0", 0)

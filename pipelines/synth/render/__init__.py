@@ -16,6 +16,8 @@ class Layout:
     ext: str
     render: Callable[[Report], bytes]
     notes: Callable[[Report], list[str]] | None = None
+    # rows (`table.row`) whose cells the printed text cannot determine: withholding them is right
+    undeterminable: Callable[[Report], list[str]] | None = None
 
 
 RENDERERS: dict[str, Layout] = {
@@ -29,7 +31,7 @@ RENDERERS: dict[str, Layout] = {
         Layout("pdf_reading_order", ".txt", pdftext.pdf_reading_order),
         Layout("html", ".html", web.html),
         Layout("docx", ".docx", word.docx),
-        Layout("run_together", ".txt", runon.run_together, runon.notes),
+        Layout("run_together", ".txt", runon.run_together, runon.notes, runon.undeterminable),
         Layout("pdf_markdown", ".md", markdown.pdf_markdown),
         Layout("ocr_markdown", ".md", markdown.ocr_markdown, markdown.ocr_notes),
     )

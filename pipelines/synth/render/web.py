@@ -36,6 +36,13 @@ def table_html(g: Grid, rng) -> str:
 
 
 def html(report: Report) -> bytes:
+    """The page, a quarter of them GBK-encoded (the encoding the page declares)."""
+    text = page(report)
+    return text.encode("gbk", "xmlcharrefreplace") if 'charset="gb2312"' in text[:200] else text.encode("utf-8")
+
+
+def page(report: Report) -> str:
+    """The page as text (what a crawler parses)."""
     rng = rng_for(report, "html")
     gbk = rng.random() < 0.25
     site = report.agency.name.removesuffix("人民政府").removesuffix("办事处")
@@ -56,6 +63,10 @@ def html(report: Report) -> bytes:
 <html lang="zh-CN">
 <head>
 <meta charset="{charset}">
+<meta name="ArticleTitle" content="{escape(title)}"/>
+<meta name="PubDate" content="{escape(report.gold.get("metadata", {}).get("publication_date") or "")}"/>
+<meta name="ContentSource" content="{escape(report.agency.name)}"/>
+<meta name="ColumnName" content="政府信息公开年报"/>
 <title>{escape(title)}_{escape(site)}门户网站</title>
 </head>
 <body>
@@ -75,4 +86,4 @@ def html(report: Report) -> bytes:
 </body>
 </html>
 """
-    return page.encode("gbk", "xmlcharrefreplace") if gbk else page.encode("utf-8")
+    return page
