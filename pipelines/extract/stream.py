@@ -44,6 +44,7 @@ from pipelines.extract.tokens import EMPTY, VALUE, Token, is_footer
 
 NONE, SPACE, LINE, CELL = 0, 1, 2, 3
 _LETTER = re.compile(r"[\u4e00-\u9fff]")
+_NUMBERING_AHEAD = re.compile(r"[一二三四五六七八九十]{1,3}、")  # a heading's number: the text before it ended
 
 # One character for one: the stream keeps every character's offset, so normalisation may not change lengths.
 _CHARMAP = str.maketrans({"（": "(", "）": ")", "：": ":", "“": '"', "”": '"', "‘": "'", "’": "'",
@@ -244,7 +245,7 @@ def _placeholders_marked(stream: Stream, start: int, end: int) -> str:
     out = list(seg)
     for i in range(len(seg) - 1, -1, -1):
         if seg[i] == "无" and (i + 1 == len(seg) or out[i + 1] == "\ue000" or not _LETTER.match(seg[i + 1])
-                              or stream.sep_before(start + i + 1) != NONE):
+                              or stream.sep_before(start + i + 1) != NONE or _NUMBERING_AHEAD.match(seg, i + 1)):
             out[i] = "\ue000"
     return "".join(out)
 
@@ -347,7 +348,9 @@ def read_stream(text: str, template: str, hints: Hints | None = None) -> Tables:
                          "(a leading zero, a unit inside); cells left out", f"{exp.table}.{exp.row}")
             continue
         resolve_values(result, exp, values, hints or {})
-        result.spans[(todo[j].table, todo[j].row)] = tuple(stream.source(i) for i in spans[j])
+        a, b = spans[j]
+        result.spans[(todo[j].table, todo[j].row)] = (stream.source(a), stream.source(b - 1) + 1) if b > a else \
+            (stream.source(a), stream.source(a)) if a < len(stream.chars) else (len(text), len(text))
     settle_by_columns(result)
     report_missing(result, todo, {j: v for j, v in found.items() if j not in single_other})
     return result

@@ -1,0 +1,154 @@
+"""Real documents of ../shared/corpus in the shapes crawlers, converters and editors give them.
+
+Every real text/HTML report with a gold file is re-shaped (the same numbers and labels; only the layout
+changes) and extracted; each gold cell is right, withheld (NULL or absent) or WRONG. A T2 row printed
+as one digit string that splits several ways is right when withheld: the text cannot say (spec §9).
+Per shape: ≥ 97% right and no WRONG cell, and doc_type, year and template right. A property test then
+removes and adds separators at random places of the real texts: a WRONG cell never appears.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from conftest import SHARED
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipelines.extract.files import extract_file
+from pipelines.extract.solver import solve
+from pipelines.synth.render.crawl import crawl_page
+
+GOLD = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((SHARED / "corpus" / "gold").glob("*.json"))]
+DOCS = [g for g in GOLD if g["doc_type"] == "annual_report" and not g["source"].endswith(".pdf")]
+
+
+def one_line(t: str) -> str:
+    return re.sub(r"[\r\n]+", "", t)
+
+
+def no_space(t: str) -> str:
+    return re.sub(r"[\s\u3000\u00a0]+", "", t)
+
+
+def fullwidth(t: str) -> str:
+    return t.translate({ord(c): 0xFF10 + i for i, c in enumerate("0123456789")})
+
+
+def cell_lines(page: str) -> str:
+    """One table cell, paragraph or line per line: a copy from a browser into a text editor."""
+    page = re.sub(r"(?is)<(script|style|head)\b.*?</\1>", "", page)
+    page = re.sub(r"(?i)</?(td|th|tr|p|div|br|li|h\d)\b[^>]*>", "\n", page)
+    import html
+    lines = [re.sub(r"[ \t\u3000\u00a0]+", " ", html.unescape(x)).strip() for x in re.sub(r"<[^>]+>", "", page).split("\n")]
+    return "\n".join(x for x in lines if x) + "\n"
+
+
+TEXT_SHAPES = {"one-line": one_line, "no-space": no_space, "fullwidth": fullwidth}
+HTML_SHAPES = {"crawl": crawl_page, "cell-lines": cell_lines}
+
+
+def cases():
+    for gold in DOCS:
+        text = (SHARED / "corpus" / gold["source"]).read_text(encoding="utf-8")
+        shapes = HTML_SHAPES if gold["source"].endswith(".html") else TEXT_SHAPES
+        for name, shape in shapes.items():
+            yield gold, name, shape(text)
+
+
+def undeterminable(text: str, gold: dict) -> set:
+    """T2 rows printed as one digit string (no separator) that splits several ways."""
+    flat = re.sub(r"\s", "", text)
+    out = set()
+    for table, rows in gold["cells"].items():
+        for row, cols in rows.items():
+            vals = list(cols.values())
+            if table.startswith("t2_") and len(vals) > 1 and all(isinstance(v, int) for v in vals):
+                digits = "".join(str(v) for v in vals)
+                if digits in flat and len(solve([digits], len(vals), lambda s: True, limit=2)) > 1:
+                    out.add((table, row))
+    return out
+
+
+def score(gold: dict, record: dict, text: str) -> tuple[int, int, list[str]]:
+    amb = undeterminable(text, gold)
+    right = withheld = 0
+    wrong = []
+    for table, rows in gold["cells"].items():
+        for row, cols in rows.items():
+            for col, want in cols.items():
+                have = record["cells"].get(table, {}).get(row, {}).get(col, "ABSENT")
+                if have == want or (have is None and (table, row) in amb):
+                    right += 1
+                elif have in ("ABSENT", None):
+                    withheld += 1
+                else:
+                    wrong.append(f"{table}.{row}.{col}: gold {want}, got {have}")
+    return right, withheld, wrong
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    out = tmp_path_factory.mktemp("shapes")
+    rows = []
+    for i, (gold, shape, text) in enumerate(cases()):
+        path = out / f"{i:02d}-{shape}.txt"
+        path.write_text(text, encoding="utf-8")
+        record = extract_file(path).to_json()
+        rows.append((gold, shape, text, record))
+    return rows
+
+
+def test_every_shape_is_at_least_97_percent_right_and_never_wrong(results):
+    per_shape: dict[str, list] = {}
+    for gold, shape, text, record in results:
+        right, withheld, wrong = score(gold, record, text)
+        assert wrong == [], (gold["source"], shape, wrong[:5])
+        t = per_shape.setdefault(shape, [0, 0])
+        t[0] += right
+        t[1] += right + withheld + len(wrong)
+    assert set(per_shape) == set(TEXT_SHAPES) | set(HTML_SHAPES)
+    for shape, (right, total) in per_shape.items():
+        assert right / total >= 0.97, (shape, right, total)
+
+
+def test_every_shape_is_a_report_of_the_right_year_and_template(results):
+    for gold, shape, _, record in results:
+        assert (record["doc_type"], record["year"], record["template"]) == \
+            (gold["doc_type"], gold["year"], gold["template"]), (gold["source"], shape)
+
+
+# --- separators removed and added at random --------------------------------------------------------------
+
+def _reseparate(text: str, data) -> str:
+    """The text with some separators removed and some added where a crawler or converter puts or drops
+    them: at the edges of runs of digits and between two letters, never inside a number."""
+    chars = list(text)
+    for _ in range(data.draw(st.integers(0, 60))):
+        i = data.draw(st.integers(0, len(chars) - 1))
+        if chars[i] in " \t\n\u3000":
+            chars[i] = ""
+    out = []
+    adds = set(data.draw(st.lists(st.integers(1, len(chars) - 1), max_size=60)))
+    for i, c in enumerate(chars):
+        if i in adds and c and out and out[-1] and not (out[-1][-1:].isdigit() and (c.isdigit() or c in ".,")) \
+                and not (out[-1][-1:] in ".," and c.isdigit()):
+            out.append(data.draw(st.sampled_from([" ", "\n", "\t", " | "])))
+        out.append(c)
+    return "".join(out)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.sampled_from([g for g in DOCS if g["source"].endswith(".txt")]), st.data())
+def test_separators_removed_or_added_never_make_a_wrong_cell(tmp_path_factory, gold, data):
+    text = (SHARED / "corpus" / gold["source"]).read_text(encoding="utf-8")
+    if data.draw(st.booleans()):
+        text = one_line(text)
+    path = tmp_path_factory.mktemp("resep") / "doc.txt"
+    shaped = _reseparate(text, data)
+    path.write_text(shaped, encoding="utf-8")
+    record = extract_file(path).to_json()
+    _, _, wrong = score(gold, record, shaped)
+    assert wrong == [], wrong[:5]
