@@ -6,9 +6,11 @@ prints it and the extracted layer loads it into DuckDB.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 
 from pipelines.contract import TEMPLATE_TABLES, stated_cells
 from pipelines.decode.model import Decoded
@@ -18,7 +20,19 @@ from pipelines.extract.stream import read_stream
 from pipelines.extract.tables import Tables, detect_template, extract_tables
 from pipelines.extract.values import EMPTY, NUMERIC, ZERO, Cell
 
-EXTRACTOR_VERSION = "1"
+def _source_hash(root: Path = Path(__file__).resolve().parents[2]) -> str:
+    """A hash of what decides an extraction: the extractor's code, the contract (tables, rows, columns) and
+    the expectation suites of the extracted layer (identities, the prose claim map). Any change to them
+    is a new extractor version, and documents extracted by another version are extracted again."""
+    files = sorted((root / "pipelines" / "extract").glob("*.py")) + [root / "pipelines" / "contract.py"] + \
+        sorted((root / "expectations" / "extracted").glob("*.yml"))
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+EXTRACTOR_VERSION = _source_hash()
 
 
 @dataclass

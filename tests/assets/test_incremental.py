@@ -74,3 +74,42 @@ def test_only_new_documents_and_their_neighbours_are_processed(tmp_path, corpus_
         conn.execute("delete from check_state")
     third = _run(inbox, warehouse)
     assert _metadata(third, ["checks", "check_results"])["reports_checked_this_run"] == 4
+
+
+def test_a_new_extractor_version_extracts_every_document_again(tmp_path, corpus_dir, monkeypatch):
+    """EXTRACTOR_VERSION is a hash of the extractor's code and definitions: a fix (a new hash) re-extracts the
+    documents already in the warehouse, and the same code does not."""
+    import pipelines.reports_store as store
+    from pipelines.extract import record
+
+    inbox, warehouse = tmp_path / "inbox", tmp_path / "w.duckdb"
+    inbox.mkdir()
+    for name in ("000_2f7257501bd8445e.txt", "003_aab5423710c0abba.txt"):
+        shutil.copy(corpus_dir / "samples" / name, inbox / name)
+    _run(inbox, warehouse)
+    assert _metadata(_run(inbox, warehouse), ["extracted", "reports"])["extracted_this_run"] == 0
+    assert record._source_hash() == record.EXTRACTOR_VERSION  # derived from the files, not typed in
+    monkeypatch.setattr(store, "EXTRACTOR_VERSION", "a-fixed-extractor")
+    assert _metadata(_run(inbox, warehouse), ["extracted", "reports"])["extracted_this_run"] == 2
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        assert conn.execute("select distinct extractor_version from reports").fetchall() == [("a-fixed-extractor",)]
+
+
+def test_the_extractor_version_changes_with_its_code_and_definitions(tmp_path):
+    from pipelines.extract import record
+
+    root = Path(record.__file__).resolve().parents[2]
+    copy = tmp_path / "copy"
+    for rel in ("pipelines/extract", "expectations/extracted"):
+        shutil.copytree(root / rel, copy / rel, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(root / "pipelines" / "contract.py", copy / "pipelines" / "contract.py")
+
+    def version() -> str:
+        return record._source_hash(copy)
+
+    before = version()
+    assert before == record.EXTRACTOR_VERSION
+    labels = copy / "pipelines" / "extract" / "labels.py"
+    labels.write_text(labels.read_text(encoding="utf-8") + "\n# a new alias\n", encoding="utf-8")
+    assert version() != before
+
