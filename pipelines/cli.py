@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from pipelines.settings import REPO_ROOT, default_data_dir, default_inbox
 
@@ -337,6 +338,52 @@ def check(files: Annotated[list[Path], typer.Argument(help="Reports to check (an
         raise typer.Exit(1)
 
 
+# `nianbao sql` reaches only the snapshot: no files, no other databases, no extensions, no settings. The
+# configuration does most of it; the allow-list refuses what it lets through (temporary macros, tables
+# and views, PIVOT's temporary types, LOAD of a built-in extension, CHECKPOINT) before anything runs.
+SQL_READ_ONLY_CONFIG = {"enable_external_access": False, "allow_community_extensions": False,
+                        "autoload_known_extensions": False, "autoinstall_known_extensions": False,
+                        "lock_configuration": True}
+SQL_READ_ONLY = ("nianbao sql is read-only: it runs only SELECT queries (and EXPLAIN of one) on the "
+                 "published snapshot")
+
+
+def _refused_statement(conn, query: str) -> str | None:
+    """The first statement of `query` that is not a query, named (None when every one is a query)."""
+    import re
+
+    import duckdb
+
+    for statement in conn.extract_statements(query):
+        kinds = [statement.type]
+        if statement.type == duckdb.StatementType.EXPLAIN:  # EXPLAIN ANALYZE runs what it explains
+            inner = re.sub(r"(?is)^\s*explain\s+(\([^)]*\)\s*)?(analy[sz]e\s+)?", "", statement.query)
+            kinds = [s.type for s in conn.extract_statements(inner)] if inner != statement.query else []
+        if kinds != [duckdb.StatementType.SELECT]:
+            words = (statement.query or query).split()  # PIVOT's generated CREATE has no text of its own
+            kind = "/".join(k.name for k in kinds) or "EXPLAIN"
+            return f"{words[0].upper() if words else '?'} (statement type {kind})"
+    return None
+
+
+def _exact(value):
+    """A value as JSON shows it: numbers stay numbers, printed exactly (DECIMAL too, when a float holds it)."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value():
+            return int(value)
+        return float(value) if Decimal(repr(float(value))) == value else str(value)
+    return value
+
+
+def _cell(value) -> str:
+    """A value as the table shows it: every digit that is stored (114.36, 123456.7), NULL for NULL."""
+    if value is None:
+        return "NULL"
+    return repr(value) if isinstance(value, float) else str(value)
+
+
 @app.command("sql")
 def sql_command(
     query: Annotated[str, typer.Argument(help="The SQL to run, e.g. \"select * from mart_agency_year\".")],
@@ -344,12 +391,18 @@ def sql_command(
     db: Annotated[Optional[Path], typer.Option(help="DuckDB file [default: the published snapshot, "
                                                     "data/published/nianbao.duckdb].")] = None,
 ) -> None:
-    """Query the published snapshot, read-only (marts, reports, their cells and quality verdicts)."""
+    """Query the published snapshot, read-only (marts, reports, their cells and quality verdicts).
+
+    Only SELECT queries (several, separated by `;`, print the last) and EXPLAIN of a SELECT run: statements
+    that write, ATTACH, COPY, EXPORT, INSTALL/LOAD, SET/PRAGMA/RESET and temporary objects are refused, and
+    so are file readers (read_csv, read_parquet, read_text, …) — the query sees the snapshot and nothing else.
+    """
     import csv
     import io
     import json
 
     import duckdb
+    from rich.markup import escape
 
     path = db or Path(default_data_dir()) / "published" / "nianbao.duckdb"
     if not path.exists():
@@ -358,15 +411,23 @@ def sql_command(
     if fmt not in ("table", "csv", "json"):
         raise typer.BadParameter("choose table, csv or json", param_hint="--format")
     try:
-        with duckdb.connect(str(path), read_only=True) as conn:
+        with duckdb.connect(str(path), read_only=True, config=SQL_READ_ONLY_CONFIG) as conn:
+            if refused := _refused_statement(conn, query):
+                console.print(f"[red]{SQL_READ_ONLY}; refused: {escape(refused)}. Nothing was run.[/red]")
+                raise typer.Exit(1)
             cursor = conn.execute(query)
             columns = [d[0] for d in cursor.description or []]
             rows = cursor.fetchall() if columns else []
+    except duckdb.PermissionException as e:
+        console.print(f"[red]{SQL_READ_ONLY}; files, other databases and extensions are out of its reach "
+                      f"({escape(str(e).splitlines()[0])})[/red]")
+        raise typer.Exit(1) from e
     except duckdb.Error as e:
-        console.print(f"[red]{type(e).__name__}: {e}[/red]")
+        console.print(f"[red]{type(e).__name__}: {escape(str(e))}[/red]")
         raise typer.Exit(1) from e
     if fmt == "json":
-        print(json.dumps([dict(zip(columns, r)) for r in rows], ensure_ascii=False, default=str, indent=1))
+        print(json.dumps([{c: _exact(v) for c, v in zip(columns, r)} for r in rows], ensure_ascii=False,
+                         default=str, indent=1))
     elif fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
@@ -378,7 +439,7 @@ def sql_command(
         for c in columns:
             table.add_column(c)
         for r in rows:
-            table.add_row(*("NULL" if v is None else f"{v:.4g}" if isinstance(v, float) else str(v) for v in r))
+            table.add_row(*(Text(_cell(v)) for v in r))  # Text: a value with [brackets] is not markup
         console.print(table)
         console.print(f"[dim]{len(rows)} rows[/dim]")
 
