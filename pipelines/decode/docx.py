@@ -129,8 +129,8 @@ def _blocks(element) -> list[Block]:
         text = _paragraph_text(element)
         return [Block(kind="paragraph", text=text)] if text.strip() else []
     if element.tag == _TBL:
-        grid = _grid(element)
-        return [Block(kind="table", text=grid_text(grid), grid=grid)] if grid else []
+        grid, continued = _grid(element)
+        return [Block(kind="table", text=grid_text(grid, continued), grid=grid)] if grid else []
     if element.tag in (_SDT, _SDT_CONTENT, _CUSTOM_XML):
         return [block for child in element.iterchildren() for block in _blocks(child)]
     return []  # w:sectPr, bookmarks, proofing marks
@@ -140,10 +140,13 @@ def _paragraph_text(p) -> str:
     return "".join(run.text for run in _RUNS(p))
 
 
-def _grid(tbl) -> list[list[str]]:
+def _grid(tbl) -> tuple[list[list[str]], list[list[bool]]]:
+    """The table's grid and, per position, whether the cell to its left covers it (gridSpan)."""
     grid: list[list[str]] = []
+    continued: list[list[bool]] = []
     for tr in tbl.tr_lst:
         row = [""] * min(tr.grid_before, _MAX_COLUMNS)
+        cont = [False] * len(row)
         for tc in tr.tc_lst:
             span = max(1, min(tc.grid_span, _MAX_COLUMNS))
             if tc.vMerge == "continue":
@@ -152,11 +155,16 @@ def _grid(tbl) -> list[list[str]]:
                 row += [above[c] if c < len(above) else "" for c in range(len(row), len(row) + span)]
             else:
                 row += [_cell_text(tc)] * span
+            cont += [False] + [True] * (span - 1)
             if len(row) >= _MAX_COLUMNS:
                 break
         grid.append(row[:_MAX_COLUMNS])
+        continued.append(cont[:_MAX_COLUMNS])
     width = max((len(row) for row in grid), default=0)
-    return [row + [""] * (width - len(row)) for row in grid] if width else []
+    if not width:
+        return [], []
+    return ([row + [""] * (width - len(row)) for row in grid],
+            [cont + [False] * (width - len(cont)) for cont in continued])
 
 
 def _cell_text(tc) -> str:
@@ -171,8 +179,9 @@ def _flat_texts(container) -> list[str]:
             texts.append(_paragraph_text(child))
         elif child.tag == _TBL:
             # One line per nested row; a merged cell's repeats collapse to one copy.
-            texts += [" ".join(c for i, c in enumerate(row) if c and (i == 0 or c != row[i - 1]))
-                      for row in _grid(child)]
+            grid, continued = _grid(child)
+            texts += [" ".join(c for c, cont in zip(row, conts) if c and not cont)
+                      for row, conts in zip(grid, continued)]
         elif child.tag in (_SDT, _SDT_CONTENT, _CUSTOM_XML):
             texts += _flat_texts(child)
     return texts

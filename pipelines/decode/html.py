@@ -199,9 +199,10 @@ class _Lines:
         if line:
             self.blocks.append(Block(kind="paragraph", text=line))
 
-    def table(self, grid: list[list[str]]) -> None:
+    def table(self, grid: tuple[list[list[str]], list[list[bool]]]) -> None:
         self.end_line()
-        self.blocks.append(Block(kind="table", text=grid_text(grid), grid=grid))
+        cells, continued = grid
+        self.blocks.append(Block(kind="table", text=grid_text(cells, continued), grid=cells))
 
 
 def _walk(root: etree._Element, out: _Lines) -> None:
@@ -251,12 +252,14 @@ def _span(value: str | None, cap: int) -> int:
     return min(max(int(match.group(1)), 1), cap) if match else 1
 
 
-def _data_grid(table: etree._Element) -> list[list[str]] | None:
-    """The table's grid, or None when the table is page layout (see the module docstring)."""
+def _data_grid(table: etree._Element) -> tuple[list[list[str]], list[list[bool]]] | None:
+    """The table's grid and, per position, whether a cell to its left covers it (colspan); None when the
+    table is page layout (see the module docstring)."""
     if table.find(".//table") is not None:
         return None
     rows = list(table.iter("tr"))
     grid: list[list[str | None]] = [[] for _ in rows]
+    continued: list[list[bool]] = [[] for _ in rows]
     filled = 0
     for r, tr in enumerate(rows):
         c = 0
@@ -273,19 +276,23 @@ def _data_grid(table: etree._Element) -> list[list[str]] | None:
             filled += colspan * rowspan
             if filled > MAX_TABLE_CELLS:
                 raise DecodeError("html_table_too_large", f"a table spans more than {MAX_TABLE_CELLS} cells")
-            for covered in grid[r : r + rowspan]:
+            for covered, cont in zip(grid[r : r + rowspan], continued[r : r + rowspan]):
                 covered.extend([None] * (c + colspan - len(covered)))
+                cont.extend([False] * (c + colspan - len(cont)))
                 for i in range(c, c + colspan):
                     if covered[i] is None:  # overlapping spans: the first cell keeps the position
                         covered[i] = text
+                        cont[i] = i > c
             c += colspan
+    continued = [cont for cont, row in zip(continued, grid) if row]
     grid = [row for row in grid if row]
     width = max((len(row) for row in grid), default=0)
     if len(grid) * width > MAX_TABLE_CELLS:
         raise DecodeError("html_table_too_large", f"a table spans more than {MAX_TABLE_CELLS} cells")
     if len(grid) * width <= 1:
         return None
-    return [[cell or "" for cell in row] + [""] * (width - len(row)) for row in grid]
+    return ([[cell or "" for cell in row] + [""] * (width - len(row)) for row in grid],
+            [cont + [False] * (width - len(cont)) for cont in continued])
 
 
 def _has_text(block: Block) -> bool:

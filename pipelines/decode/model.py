@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -58,6 +60,17 @@ class DecodeError(Exception):
         return f"{self.code}: {self.message}"
 
 
-def grid_text(grid: list[list[str]]) -> str:
-    """Render a table grid as pipe rows, one row per line (the `text` of a table block)."""
-    return "\n".join("| " + " | ".join(" ".join(c.split()) for c in row) + " |" for row in grid)
+def grid_text(grid: list[list[str]], continued: list[list[bool]] | None = None) -> str:
+    """Render a table grid as pipe rows, one row per line (the `text` of a table block).
+
+    `continued` marks the positions a cell to their left covers (colspan, gridSpan). A covered position of
+    a figure is rendered blank, so a value merged over two columns is read once, not as two values of its
+    row; a label's is repeated (a label merged over the row-header columns stays one label)."""
+    if continued is None:
+        return "\n".join("| " + " | ".join(" ".join(c.split()) for c in row) + " |" for row in grid)
+    return "\n".join("| " + " | ".join("" if cont and not _WORDS.search(c) else " ".join(c.split())
+                                       for c, cont in zip(row, conts)) + " |"
+                     for row, conts in zip(grid, continued))
+
+
+_WORDS = re.compile(r"[^\s\d.,+\-−—–/%()万元项件无个]")  # a character no figure or placeholder has

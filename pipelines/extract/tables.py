@@ -353,9 +353,11 @@ def resolve_values(result: Tables, exp: Expected, values: list[Token], hints: Hi
     elif len(filled) < n <= len(values):
         raw = [t.text for t in values[:n]]  # blank cells stand in their positions
     elif len(filled) > n:
-        raw = [t.text for t in filled[:n]]
-        result.issue("extra_values", "warning",
-                     f"{len(filled)} values where the template has {n}; the first {n} were taken", where)
+        # which of them belong to the row is not known (a stray cell, a split header, an OCR'd border):
+        # taking the first n would store a number the text does not support
+        result.issue("extra_values", "error", f"{len(filled)} values ({' '.join(t.text for t in filled)}) where the "
+                     f"template has {n}; the row's cells are left out", where)
+        return
     else:
         raw = _split_run_together(result, exp, [t.text for t in filled], hints)
         if raw is None:
