@@ -4,7 +4,9 @@ Marts are built inside the warehouse from accepted reports, then published as a 
 file written under a temporary name and renamed over `published/nianbao.duckdb` in one atomic step.
 Users query the snapshot (`nianbao sql`, the DuckDB CLI, Python, DBeaver) read-only; the pipeline never
 opens it for writing, so a reader meets no lock and never a half-built mart, and a failed run leaves the
-last snapshot as it was. Every mart is also exported as Parquet and CSV, each file renamed into place.
+last snapshot as it was. A write-ahead log that a read-write client left beside it is removed when a new
+snapshot takes its place, so the new snapshot is exactly what the run built. Every mart is also exported
+as Parquet and CSV, each file renamed into place.
 """
 
 from __future__ import annotations
@@ -58,6 +60,12 @@ def publish(conn: duckdb.DuckDBPyConnection, published_dir: Path) -> Path:
         finally:
             conn.execute("detach snapshot")
         target = published_dir / SNAPSHOT
+        # A WAL beside the snapshot is a read-write client's (the pipeline never writes the snapshot), and
+        # DuckDB would replay it onto the new file for every reader. Removed before the rename (under the
+        # run lock), so a reader opening the name meanwhile meets the old snapshot without it or the new one
+        # without it. A client that keeps writing the old file after the swap can leave one again: the
+        # snapshot is for read-only use, and the next run removes it.
+        Path(f"{target}.wal").unlink(missing_ok=True)
         os.replace(tmp, target)
         return target
     finally:

@@ -5,6 +5,8 @@ clean run (no duplicate, no half-published mart, no document lost), and publishe
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import time
 
 import duckdb
@@ -107,3 +109,50 @@ def test_a_second_run_that_may_not_wait_stops_cleanly(inbox, reference, tmp_path
     assert first.returncode == 0, out1[-2000:]
     assert impatient.returncode != 0 and "another nianbao run" in impatient.stdout, impatient.stdout[-2000:]
     assert fk.canonical(data) == tables
+
+
+def _published_as_built(data) -> dict[str, int]:
+    """The snapshot's tables, each checked row for row against what the run built in the warehouse; their
+    row counts. A table the run did not build, or a row it did not write (or lacks), fails."""
+    from pipelines.publish import PUBLISHED, PUBLISHED_ROWS
+
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as conn:
+        conn.execute(f"attach '{data / 'published' / 'nianbao.duckdb'}' as snap (read_only)")
+        names = {t for (t,) in conn.execute(
+            "select table_name from information_schema.tables where table_catalog = 'snap'").fetchall()}
+        assert names == set(PUBLISHED)
+        counts = {}
+        for table in PUBLISHED:
+            built = f"select * from main.{table} {PUBLISHED_ROWS.get(table, '')}"
+            for a, b in ((built, f"select * from snap.{table}"), (f"select * from snap.{table}", built)):
+                assert conn.execute(f"select count(*) from ({a} except all {b})").fetchone()[0] == 0, table
+            counts[table] = conn.execute(f"select count(*) from snap.{table}").fetchone()[0]
+    return counts
+
+
+def test_a_write_ahead_log_left_beside_the_snapshot_is_not_replayed_onto_the_next(corpus_dir, tmp_path):
+    inbox, data = tmp_path / "inbox", tmp_path / "data"
+    fk.build_inbox(inbox, corpus_dir, 0)
+    first = fk.run(inbox, data)
+    assert first.returncode == 0, first.stdout[-3000:]
+    snapshot = data / "published" / "nianbao.duckdb"
+    counts = _published_as_built(data)
+    assert counts["mart_agency_year"] >= 4
+    # a read-write client (the DuckDB CLI's default) writes into the snapshot and dies before it checkpoints
+    client = ("import duckdb, os, sys\n"
+              "conn = duckdb.connect(sys.argv[1])\n"
+              "conn.execute('create table client_table as select 42 as x')\n"
+              "conn.execute('delete from mart_agency_year where report_id > (select median(report_id) "
+              "from mart_agency_year)')\n"
+              "os._exit(9)\n")
+    died = subprocess.run([sys.executable, "-c", client, str(snapshot)], capture_output=True, text=True)
+    assert died.returncode == 9, died.stderr
+    wal = data / "published" / "nianbao.duckdb.wal"
+    assert wal.exists() and wal.stat().st_size > 0
+    with duckdb.connect(str(snapshot), read_only=True) as conn:  # readers now see the client's writes
+        assert conn.execute("select count(*) from client_table").fetchone()[0] == 1
+        assert conn.execute("select count(*) from mart_agency_year").fetchone()[0] < counts["mart_agency_year"]
+    again = fk.run(inbox, data)
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert _published_as_built(data) == counts  # exactly the run's tables and rows, nothing of the client's
+    assert not wal.exists()
