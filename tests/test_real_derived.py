@@ -3,9 +3,7 @@ Chromium's print-to-PDF, pymupdf4llm's PDF → Markdown, python-docx Word tables
 and scored cell by cell against the real gold (tests/realderived.py builds and scores; nothing is mocked).
 
 Per family: no cell WRONG (a number that is not the gold's), doc_type / year / template right on every
-document, and at least 99% of the gold cells right. A family that does not reach 99% with the current
-extractor carries a strict xfail on that one assertion, with the number measured, so it turns red the day
-it is fixed and the mark must go. Each derived document is built once per session.
+document, and at least 99% of the gold cells right. Each derived document is built once per session.
 
 `family_table()` builds, scores and formats the same table for a benchmark script:
     sys.path.insert(0, "tests"); from test_real_derived import family_table; print(family_table())
@@ -25,20 +23,8 @@ from realderived import CHROMIUM, FAMILIES, build_family, evaluate, family_score
 RIGHT_SHARE = 0.99
 needs_chromium = pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
                                     reason="Debian's chromium is not installed (make test installs it)")
-# Measured with the extractor of commit f4ae1ff (every miss is a withheld cell, none WRONG).
-BELOW_99 = {
-    "chromium_pdf": "86.0% right (857/996, 139 withheld): Chromium's page header/footer lines (print date + title, "
-                    "file URL + n/N) land between a row's one-value-per-line cells in 003 (59 withheld) and 004 (71)",
-    "pdf_markdown": "92.0% right (526/572, 46 withheld): huaian-city-2024's T3 from 6.属于四类过程性信息 to the "
-                    "end is read one row off by lines ('理<br>结<br>予公开<br>5.…' labels), the stream reading "
-                    "disagrees, every disagreeing cell withheld (readings_disagree)",
-}
-
-
-def _param(family: str, share_test: bool = False):
+def _param(family: str):
     marks = [needs_chromium] if family.startswith("chromium") else []
-    if share_test and family in BELOW_99:
-        marks.append(pytest.mark.xfail(strict=True, reason=f"{family}: {BELOW_99[family]}"))
     return pytest.param(family, marks=marks, id=family)
 
 
@@ -73,7 +59,7 @@ def test_document_fields_right(measured, family):
     assert {k: v for k, v in bad.items() if v} == {}
 
 
-@pytest.mark.parametrize("family", [_param(f, share_test=True) for f in FAMILIES])
+@pytest.mark.parametrize("family", [_param(f) for f in FAMILIES])
 def test_at_least_99_percent_of_cells_right(measured, family):
     total = family_score(measured(family))
     assert total.cells > 0

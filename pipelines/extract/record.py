@@ -17,7 +17,7 @@ from pipelines.decode.model import Decoded
 from pipelines.extract.metadata import extract_metadata
 from pipelines.extract.narrative import narrative_claims
 from pipelines.extract.stream import read_stream
-from pipelines.extract.tables import Tables, detect_template, extract_tables
+from pipelines.extract.tables import Tables, detect_template, extract_tables, identities_held
 from pipelines.extract.values import EMPTY, NUMERIC, ZERO, Cell
 
 def _source_hash(root: Path = Path(__file__).resolve().parents[2]) -> str:
@@ -126,18 +126,35 @@ def _best_tables(decoded: Decoded, template: str | None, fmt: str, hints: dict) 
 
 
 def _withhold_disagreements(kept: Tables, other: Tables, how: tuple[str, str]) -> Tables:
-    """A cell two readings of the same text give different numbers for is not known: NULL, with the issue."""
+    """Where two readings of the same text give a cell different numbers, the identities decide: a table
+    whose identities hold in one reading and fail in the other is taken from the first (a reading that
+    gave each row the values of the row above breaks T3's column sums); otherwise the cell is not known
+    and is withheld (NULL, with the issue)."""
     if other.template != kept.template:
         return kept
     for table, rows in kept.cells.items():
-        for row, cols in rows.items():
-            for col, cell in cols.items():
-                theirs = other.cells.get(table, {}).get(row, {}).get(col)
-                if cell.value is not None and theirs is not None and theirs.value is not None \
-                        and abs(cell.value - theirs.value) > 1e-9:
-                    cols[col] = Cell(None, cell.raw, cell.semantic, cell.unit, "readings disagree")
-                    kept.issue("readings_disagree", "error", f"read as {cell.value:g} {how[0]} and as "
-                               f"{theirs.value:g} {how[1]}; withheld", f"{table}.{row}.{col}")
+        theirs_rows = other.cells.get(table, {})
+        disagree = [(row, col) for row, cols in rows.items() for col, cell in cols.items()
+                    if cell.value is not None and (t := theirs_rows.get(row, {}).get(col)) is not None
+                    and t.value is not None and abs(cell.value - t.value) > 1e-9]
+        if not disagree:
+            continue
+        ours, theirs = identities_held(kept, table), identities_held(other, table)
+        for row, col in disagree:
+            cell, their = rows[row][col], theirs_rows[row][col]
+            if theirs > ours:
+                rows[row][col] = their
+                kept.issue("readings_disagree", "info", f"read as {cell.value:g} {how[0]} and as {their.value:g} "
+                           f"{how[1]}; the second reading satisfies more of the table's identities "
+                           f"({theirs} against {ours})", f"{table}.{row}.{col}")
+            elif ours > theirs:
+                kept.issue("readings_disagree", "info", f"read as {cell.value:g} {how[0]} and as {their.value:g} "
+                           f"{how[1]}; the first reading satisfies more of the table's identities "
+                           f"({ours} against {theirs})", f"{table}.{row}.{col}")
+            else:
+                rows[row][col] = Cell(None, cell.raw, cell.semantic, cell.unit, "readings disagree")
+                kept.issue("readings_disagree", "error", f"read as {cell.value:g} {how[0]} and as "
+                           f"{their.value:g} {how[1]}; withheld", f"{table}.{row}.{col}")
     return kept
 
 

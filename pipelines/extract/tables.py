@@ -303,6 +303,23 @@ def _detached_table(result: Tables, row: RawRow, todo: list[Expected], start: in
     return best
 
 
+def identities_held(tables: Tables, table: str) -> int:
+    """How many identities a reading's table satisfies (T3: row totals and column sums; T4: block totals);
+    0 for T2, which has none inside it. A NULL cell counts as 0."""
+    rows = tables.cells.get(table, {})
+    if table == "t3_applications":
+        return _t3_identities_held({r: [_as_text(c) for c in cols.values()] for r, cols in rows.items()
+                                    if len(cols) == 7})
+    if table == "t4_review_litigation":
+        return sum(abs(sum(v.value or 0 for k, v in cols.items() if k != "total") - (cols["total"].value or 0)) < 1e-9
+                   for cols in rows.values() if "total" in cols)
+    return 0
+
+
+def _as_text(cell: Cell) -> str:
+    return "-" if cell.value is None else repr(cell.value)
+
+
 def _t3_identities_held(table: dict[str, list[str]]) -> int:
     """How many T3 identities a candidate reading satisfies: row totals (T3-02), 一+二 = (七)+四 per
     column (T3-01) and (七) = Σ outcome rows per column (T3-03)."""

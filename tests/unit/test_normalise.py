@@ -31,3 +31,8 @@ def test_nfkc_digits_brackets_and_blocks():
 
 def test_ruby_only_after_han_characters():
     assert normalise("政務(wù)公開 f(x) (abc)") == "政务公开 f(x) (abc)"
+
+
+def test_radical_forms_of_a_pdf_text_layer_are_the_characters():
+    # Chromium's print of 马渚镇人民政府's page puts CJK Radicals Supplement forms in the text layer
+    assert normalise("⻢渚镇人⺠政府⻓⻔") == "马渚镇人民政府长门"
