@@ -31,10 +31,14 @@ def rc4(key: bytes, data: bytes) -> bytes:
     return bytes(out)
 
 
+HELVETICA = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+
+
 def build_pdf(contents: list[bytes], user_pw: bytes | None = None, owner_pw: bytes = b"owner",
-              stream_filter: bytes = b"") -> bytes:
-    """A PDF with one page per content stream (Helvetica as F1), optionally RC4-40 encrypted
-    (standard security handler, revision 2, computed per the PDF 1.7 spec, algorithms 3.1–3.4)."""
+              stream_filter: bytes = b"", font: bytes = HELVETICA, extra: tuple[bytes, ...] = ()) -> bytes:
+    """A PDF with one page per content stream (`font`, Helvetica by default, as F1), optionally RC4-40
+    encrypted (standard security handler, revision 2, computed per the PDF 1.7 spec, algorithms 3.1–3.4).
+    `extra` objects (not encrypted) follow the pages, numbered from 3 + 2 × pages; `font` may refer to them."""
     n = len(contents)
     kids = b" ".join(b"%d 0 R" % (3 + 2 * i) for i in range(n))
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, n)]
@@ -49,8 +53,9 @@ def build_pdf(contents: list[bytes], user_pw: bytes | None = None, owner_pw: byt
         if key is not None:
             content = rc4(hashlib.md5(key + num.to_bytes(3, "little") + b"\0\0").digest()[:10], content)
         objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 300] /Contents %d 0 R /Resources "
-                       b"<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>" % num)
+                       b"<< /Font << /F1 %s >> >> >>" % (num, font))
         objects.append(b"<< /Length %d %s>>\nstream\n" % (len(content), stream_filter) + content + b"\nendstream")
+    objects.extend(extra)
     trailer = b"/ID [<%s> <%s>]" % (DOC_ID.hex().encode(), DOC_ID.hex().encode())
     if key is not None:
         objects.append(b"<< /Filter /Standard /V 1 /R 2 /Length 40 /P %d /O <%s> /U <%s> >>"

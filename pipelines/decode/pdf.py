@@ -25,6 +25,13 @@ in it, so no table text is lost.
 
 Text the PDF lacks stays lacking: both 洪泽区 reports print "2.其他法律行政止公开" (法规禁 missing on the
 rendered page too), so label matching downstream must tolerate missing characters.
+
+A glyph pdfminer cannot map to Unicode comes out as `(cid:N)`: that is what it makes of some copy-protected
+government PDFs (an owner password and an empty user password, so any reader opens them) and of some CID
+fonts, which pdfium reads. When most of the text layer is such glyphs (or private-use code points),
+pdfium's text is taken instead (decoder `pypdfium2-…`, flag `pdf_text_from_pdfium`: plain lines, no
+ruled-table grids). When pdfium cannot read it either, the PDF is rejected as `pdf_text_unreadable` (only
+OCR could read it), never recorded as a document with 0 cells.
 """
 
 from __future__ import annotations
@@ -43,11 +50,19 @@ from pipelines.decode.normalise import finish
 
 _EOF_WINDOW = 1024
 _CJK_OR_FULLWIDTH = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+# A character that says nothing: an unmapped CID, a private-use code point, the replacement character.
+_NO_MEANING = re.compile(r"\(cid:\d+\)|[\ue000-\uf8ff\U000f0000-\U0010ffff\ufffd]")
+_UNREADABLE_SHARE = 0.2  # of the visible characters: beyond it the labels cannot be read
+# What a report's text is made of. pdfium, given glyph ids with no Unicode map (Identity-H, no ToUnicode),
+# returns the ids as code points: Latin Extended, Cyrillic, Devanagari… — text that is not text.
+_REPORT_CHARACTER = re.compile(r"[\x21-\x7e\u00b0-\u00b7\u00d7\u00f7\u2010-\u2031\u2160-\u217f\u2460-\u24ff"
+                               r"\u2500-\u25ff\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f"
+                               r"\uff00-\uffef]")
 
 
 def decode_pdf(data: bytes, limits: Limits) -> Decoded:
     """Decode a PDF; raise `DecodeError` (pdf_truncated, pdf_encrypted, pdf_too_many_pages,
-    pdf_unreadable, pdf_image_only) when it cannot be decoded."""
+    pdf_unreadable, pdf_image_only, pdf_text_unreadable) when it cannot be decoded."""
     _check_envelope(data)
     _check_pages(_count_pages(data), limits)
     try:
@@ -67,11 +82,42 @@ def decode_pdf(data: bytes, limits: Limits) -> Decoded:
     if not any(text.strip() for text, _, _ in pages):
         raise DecodeError("pdf_image_only", f"none of the {len(pages)} pages has a text layer (scanned or "
                                             "image-only PDF); OCR is not supported")
+    unmapped, visible = (sum(counts[i] for _, _, counts in pages) for i in (0, 1))
+    if unmapped > _UNREADABLE_SHARE * visible:
+        return _pdfium_text(data, unmapped, visible)
     original_text = "\n\f\n".join(text for text, _, _ in pages)
     blocks = [b for _, page_blocks, _ in pages for b in page_blocks]
-    flags = ["pdf_unmapped_glyphs"] if any(unmapped for _, _, unmapped in pages) else []
+    flags = ["pdf_unmapped_glyphs"] if unmapped else []
     return finish(original_text, blocks, decoder=f"pdfplumber-{pdfplumber.__version__}", pages=len(pages),
                   flags=flags)
+
+
+def _pdfium_text(data: bytes, unmapped: int, visible: int) -> Decoded:
+    """The document as pdfium reads it: each page's lines, paragraphs at blank lines. Raise
+    `pdf_text_unreadable` when pdfium finds no more meaning in the glyphs than pdfminer did."""
+    texts = []
+    try:
+        doc = pypdfium2.PdfDocument(data)
+        try:
+            for page in doc:
+                textpage = page.get_textpage()
+                texts.append(textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n"))
+                textpage.close()
+                page.close()
+        finally:
+            doc.close()
+    except pypdfium2.PdfiumError as exc:
+        raise DecodeError("pdf_unreadable", f"pdfium could not read the text layer: {_short(exc)}") from exc
+    chars = [ch for text in texts for ch in text if not ch.isspace()]
+    if not chars or sum(1 for ch in chars if not _REPORT_CHARACTER.match(ch)) > _UNREADABLE_SHARE * len(chars):
+        raise DecodeError("pdf_text_unreadable", f"{unmapped} of the {visible} characters of the text layer "
+                                                 "map to no character ((cid:N) or private-use glyphs), and "
+                                                 "pdfium reads no text from them either: only OCR could read "
+                                                 "this PDF, and OCR is not supported")
+    blocks = [Block(kind="paragraph", text=para.strip(), page=n)
+              for n, text in enumerate(texts, start=1) for para in re.split(r"\n\s*\n", text) if para.strip()]
+    return finish("\n\f\n".join(texts), blocks, decoder=f"pypdfium2-{pypdfium2.version.PYPDFIUM_INFO}",
+                  pages=len(texts), flags=["pdf_text_from_pdfium"])
 
 
 def _check_envelope(data: bytes) -> None:
@@ -117,8 +163,8 @@ def _short(exc: BaseException, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _decode_page(page, n: int) -> tuple[str, list[Block], bool]:
-    """One page: its layout text, its blocks in reading order, whether it has unmapped glyphs."""
+def _decode_page(page, n: int) -> tuple[str, list[Block], tuple[int, int]]:
+    """One page: its layout text, its blocks in reading order, (characters that say nothing, visible ones)."""
     keep = _table_objects(page)
     tables = page.filter(lambda o: o["object_type"] == "char" or id(o) in keep).find_tables()
     boxes = [t.bbox for t in tables]
@@ -139,8 +185,9 @@ def _decode_page(page, n: int) -> tuple[str, list[Block], bool]:
             run.append(obj)
     blocks += _paragraphs(run, n)
 
-    unmapped = any(c["text"].startswith("(cid:") for c in page.chars)
-    return _tidy_layout(page.extract_text(layout=True)), blocks, unmapped
+    visible = [c["text"] for c in page.chars if c["text"].strip()]
+    counts = (sum(1 for t in visible if _NO_MEANING.fullmatch(t)), len(visible))
+    return _tidy_layout(page.extract_text(layout=True)), blocks, counts
 
 
 def _table_objects(page) -> set[int]:

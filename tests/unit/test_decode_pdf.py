@@ -153,6 +153,91 @@ def test_owner_password_only_still_decodes():
     assert "annual report 2023" in decode_pdf(data, Limits()).text
 
 
+def report_pdf(text: str, owner_password: str | None = None) -> bytes:
+    """A real report's text drawn line by line with reportlab in a CJK font (STSong-Light, the generator's),
+    optionally copy-protected: an owner password, an empty user password (any reader opens it)."""
+    import io
+
+    from reportlab.lib.pdfencrypt import StandardEncryption
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen.canvas import Canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    protect = None if owner_password is None else StandardEncryption(
+        "", ownerPassword=owner_password, canPrint=1, canModify=0, canCopy=0, canAnnotate=0)
+    buf = io.BytesIO()
+    canvas = Canvas(buf, pagesize=(595.27, 841.89), invariant=1, encrypt=protect)
+    y = 800
+    for paragraph in text.splitlines():
+        lines = [""]
+        for ch in paragraph:
+            if lines[-1] and pdfmetrics.stringWidth(lines[-1] + ch, "STSong-Light", 10.5) > 480:
+                lines.append("")
+            lines[-1] += ch
+        for line in lines:
+            if y < 60:
+                canvas.showPage()
+                y = 800
+            canvas.setFont("STSong-Light", 10.5)
+            canvas.drawString(56, y, line)
+            y -= 16
+    canvas.save()
+    return buf.getvalue()
+
+
+def test_copy_protected_report_decodes_like_the_unprotected_one(shared_dir):
+    from pipelines.extract.files import extract_file
+    from pipelines.extract.record import extract_decoded
+
+    sample = shared_dir / "corpus" / "samples" / "004_cb93c0191c209947.txt"
+    protected = report_pdf(sample.read_text(encoding="utf-8"), owner_password="owner-secret")
+    assert b"/Encrypt" in protected
+    pypdfium2.PdfDocument(protected).close()  # no password needed to open it
+    with pypdfium2.PdfDocument(protected, password="owner-secret") as doc:
+        assert len(doc) > 1
+    doc = decode_pdf(protected, Limits())
+    assert "(cid:" not in doc.text and "马渚镇人民政府" in doc.text and "pdf_text_from_pdfium" in doc.flags
+    expected = extract_file(sample).to_json()  # the report as its own text reads
+    for decoded in (doc, decode_pdf(report_pdf(sample.read_text(encoding="utf-8")), Limits())):
+        record = extract_decoded("r", decoded, "pdf").to_json()
+        assert record["doc_type"] == "annual_report" and record["status"] == "extracted"
+        assert (record["agency"], record["year"]) == ("马渚镇人民政府", 2020)
+        assert record["cells"] == expected["cells"] and len(record["cells"]) >= 3
+
+
+def _to_unicode(first: int) -> bytes:
+    """A ToUnicode CMap mapping the printable ASCII codes to code points from `first` on."""
+    cmap = (b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Shuffled def "
+            b"1 begincodespacerange <00> <FF> endcodespacerange 1 beginbfrange <20> <7E> <%04X> endbfrange "
+            b"endcmap CMapName currentdict /CMap defineresource pop end end" % first)
+    return b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream"
+
+
+def test_text_layer_of_private_use_glyphs_needs_ocr():
+    # every glyph maps to the private use area (fonts that shuffle their code points do): pdfminer and
+    # pdfium read the same nothing
+    line = b"BT /F1 12 Tf 20 %d Td (Annual report on government information disclosure 2023) Tj ET"
+    page = b"\n".join(line % y for y in range(260, 20, -20))
+    font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 7 0 R >>"
+    data = build_pdf([page, page], font=font, extra=(_to_unicode(0xE000),))
+    assert error_code(data) == "pdf_text_unreadable"
+    # the same PDF with a ToUnicode map to real characters reads
+    readable = build_pdf([page, page], font=font, extra=(_to_unicode(0x20),))
+    assert decode_pdf(readable, Limits()).text.count("Annual report") == 24
+
+
+def test_text_layer_of_unmapped_cids_needs_ocr():
+    # glyph ids with no Unicode map (Identity-H, no ToUnicode, font not embedded): pdfminer says (cid:N),
+    # pdfium returns the ids as code points
+    font = (b"<< /Type /Font /Subtype /Type0 /BaseFont /Song /Encoding /Identity-H /DescendantFonts [<< /Type "
+            b"/Font /Subtype /CIDFontType2 /BaseFont /Song /CIDSystemInfo << /Registry (Adobe) /Ordering "
+            b"(Identity) /Supplement 0 >> >>] >>")
+    glyphs = b"BT /F1 12 Tf 20 %d Td <0101020203030404050506060707080809090A0A0B0B0C0C> Tj ET"
+    page = b"\n".join(glyphs % y for y in range(260, 20, -20))
+    assert error_code(build_pdf([page, page], font=font)) == "pdf_text_unreadable"
+
+
 def test_user_password_is_encrypted():
     data = build_pdf([TEXT], user_pw=b"secret")
     pypdfium2.PdfDocument(data, password="secret").close()  # the fixture really is a valid encrypted PDF
