@@ -11,12 +11,13 @@ page break), by splitting run-together digits with the identities, or reported.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import product
 
 from rapidfuzz import fuzz
 
 from pipelines.contract import TEMPLATE_TABLES, T4_BLOCKS, T4_OUTCOMES
 from pipelines.extract import labels as L
-from pipelines.extract.solver import solve, sums_hold
+from pipelines.extract.solver import number, solve, sums_hold
 from pipelines.extract.template import detect_template as template_of
 from pipelines.extract.tokens import LABEL, VALUE, Token, tokenize
 from pipelines.extract.values import PLACEHOLDERS, Cell, parse_cell
@@ -323,7 +324,6 @@ def _as_text(cell: Cell) -> str:
 def _t3_identities_held(table: dict[str, list[str]]) -> int:
     """How many T3 identities a candidate reading satisfies: row totals (T3-02), 一+二 = (七)+四 per
     column (T3-01) and (七) = Σ outcome rows per column (T3-03)."""
-    from pipelines.extract.solver import number
 
     try:
         v = {row: [number(c) for c in cells] for row, cells in table.items()}
@@ -359,12 +359,10 @@ def resolve_values(result: Tables, exp: Expected, values: list[Token], hints: Hi
     n = len(exp.cols)
     filled = [t for t in values if t.kind == VALUE]
     where = f"{exp.table}.{exp.row}"
-    while len(values) > n and len(filled) < n:  # blank padding cells left over from a header line above
-        first_line = values[0].line
-        head = [t for t in values if t.line == first_line]
-        if any(t.kind == VALUE for t in head) or len(values) - len(head) < n:
-            break
-        values = values[len(head):]
+    if len(filled) < n < len(values):
+        values = _align_blanks(result, exp, values)
+        if values is None:
+            return
     if len(filled) == n:
         raw = [t.text for t in filled]
     elif len(filled) < n <= len(values):
@@ -390,6 +388,57 @@ def resolve_values(result: Tables, exp: Expected, values: list[Token], hints: Hi
         if cell.issue:
             severity = "error" if cell.semantic == "TEXT" else "info" if "unit_assumed" in cell.issue else "warning"
             result.issue("cell_value", severity, cell.issue, f"{where}.{col}")
+
+
+def _align_blanks(result: Tables, exp: Expected, values: list[Token]) -> list[Token] | None:
+    """A row with more cells than the template has columns, the extra ones blank: which run of n cells is
+    the row's? Every window that keeps all its values is a candidate. One candidate → it. Several (T3,
+    T4) → the one whose row identity holds with its totals printed; else the one under which it holds
+    at all (a blank total, as some reports leave them); else withheld (`ambiguous_blanks`). T2 has no
+    identity: blank padding from a header line above is dropped, line by line."""
+    n = len(exp.cols)
+    if exp.gate == "t2":
+        while len(values) > n:  # blank padding cells left over from a header line above
+            head = [t for t in values if t.line == values[0].line]
+            if any(t.kind == VALUE for t in head) or len(values) - len(head) < n:
+                break
+            values = values[len(head):]
+        return values[:n]
+    at = [i for i, t in enumerate(values) if t.kind == VALUE]
+    first, last = (at[0], at[-1]) if at else (0, 0)
+    windows = {tuple(t.text for t in values[s:s + n]): values[s:s + n]
+               for s in range(max(0, last - n + 1), min(first, len(values) - n) + 1)}
+    if len(windows) == 1:
+        return next(iter(windows.values()))
+    def fits(cells: tuple[str, ...], blank_total_fits: bool) -> bool:
+        try:
+            return all((blank_total_fits and not cells[total]) or (
+                bool(cells[total]) and abs(sum(number(cells[i] or "-") for i in parts) - number(cells[total])) < 1e-9)
+                for parts, total in _row_groups(exp))
+        except ValueError:  # text in a cell: no identity can be checked
+            return False
+
+    strict = [w for k, w in windows.items() if fits(k, False)]
+    loose = [w for k, w in windows.items() if fits(k, True)]
+    for found in (strict, loose):
+        if len(found) == 1:
+            return found[0]
+    result.issue("ambiguous_blanks", "error", f"{len(values)} cells where the template has {n}, and "
+                 f"{'several' if strict or loose else 'no'} placements of the blank ones satisfy the row's "
+                 "identity; the row's cells are left out", f"{exp.table}.{exp.row}")
+    return None
+
+
+def _row_groups(exp: Expected) -> list[tuple[list[int], int]]:
+    """The identities inside one row, as (part positions, total position): T3's total = Σ of the six
+    applicant columns, T4's three block totals = Σ of their four outcomes."""
+    if exp.table == "t3_applications":
+        return [([0, 1, 2, 3, 4, 5], 6)]
+    return [([5 * b + i for i in range(4)], 5 * b + 4) for b in range(3)]
+
+
+def _row_identity(exp: Expected):
+    return sums_hold(_row_groups(exp))
 
 
 def _t4_key(col: str) -> tuple[str, str]:
@@ -420,12 +469,7 @@ def _split_run_together(result: Tables, exp: Expected, tokens: list[str], hints:
         return all(typ == "sint" or s in PLACEHOLDERS or not s.startswith(("-", "+"))
                    for typ, s in zip(exp.types, split))
 
-    if exp.table == "t3_applications":
-        holds = _and(sums_hold([([0, 1, 2, 3, 4, 5], 6)]), signs_ok)
-    elif exp.table.startswith("t4"):
-        holds = _and(sums_hold([([5 * b + i for i in range(4)], 5 * b + 4) for b in range(3)]), signs_ok)
-    else:
-        holds = signs_ok
+    holds = signs_ok if exp.gate == "t2" else _and(_row_identity(exp), signs_ok)
     if not tokens or not any(len(t) > 1 for t in tokens):
         result.issue("missing_values", "error",
                      f"{len(tokens)} values where the template has {len(exp.cols)}; the row's cells are left out",
@@ -480,10 +524,6 @@ def settle_by_columns(result: Tables) -> None:
         total *= len(o)
     if total > JOINT_LIMIT:
         return
-    from itertools import product
-
-    from pipelines.extract.solver import number
-
     fits = []
     for combo in product(*options):
         v = dict(fixed)
