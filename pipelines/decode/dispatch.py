@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipelines.decode.model import Decoded, DecodeError, Limits
+from pipelines.ingest.sniff import is_mhtml
 
 
 def decode_document(data: bytes, fmt: str, encoding: str | None, limits: Limits) -> Decoded:
@@ -18,6 +19,10 @@ def decode_document(data: bytes, fmt: str, encoding: str | None, limits: Limits)
     elif fmt == "html":
         from pipelines.decode.html import decode_html
 
+        if is_mhtml(data):  # a saved page: the HTML inside its MIME envelope
+            from pipelines.decode.mhtml import html_part
+
+            data, encoding = html_part(data)
         decoded = decode_html(data, encoding, limits)
     elif fmt in ("text", "markdown", "json_record"):
         from pipelines.decode.plain import decode_plain

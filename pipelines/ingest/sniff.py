@@ -35,6 +35,8 @@ _MD_SEPARATOR = re.compile(
     re.MULTILINE,
 )
 _JSON_ARRAY_START = re.compile(r"\[\s*[\[{\"\]]")
+_MIME_HEADER = re.compile(r"[!-9;-~]+:")  # a header's name and colon (RFC 5322 field name)
+_MHTML_TYPE = re.compile(r"content-type:\s*multipart/related\b", re.IGNORECASE)
 _WHITESPACE = b" \t\r\n\f\v"
 
 
@@ -77,8 +79,29 @@ def _sniff_zip(data: bytes) -> Sniffed:
     return _unknown(f"unsupported_zip: a ZIP archive that is not a Word document (members: {shown or 'none'})")
 
 
+def is_mhtml(data: bytes) -> bool:
+    """Whether the bytes are a web page saved as one file (.mht, .mhtml; the envelope is ASCII)."""
+    return _mhtml_headers(data[:16384].removeprefix(b"\xef\xbb\xbf").decode("latin-1").lstrip(" \t\r\n\f\v"))
+
+
+def _mhtml_headers(head: str) -> bool:
+    """Mail headers, one of them `Content-Type: multipart/related`, before the first blank line."""
+    for line in head[:16384].splitlines()[:100]:
+        if not line.strip():
+            return False
+        if line[0] in " \t":  # a folded header's continuation
+            continue
+        if not _MIME_HEADER.match(line):
+            return False
+        if _MHTML_TYPE.match(line):
+            return True
+    return False
+
+
 def _sniff_text(text: str, encoding: str) -> Sniffed:
     head = text.lstrip("\ufeff \t\r\n\f\v")
+    if _mhtml_headers(head):  # decoded as the HTML page it holds (pipelines/decode/mhtml.py)
+        return Sniffed("html", encoding)
     if head.startswith(("{", "[")):
         try:
             value = json.loads(head)
