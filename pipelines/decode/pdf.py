@@ -179,8 +179,8 @@ def _decode_page(page, n: int) -> tuple[str, list[Block], tuple[int, int]]:
         if is_table:
             blocks += _paragraphs(run, n)
             run = []
-            grid = _grid(obj)
-            blocks.append(Block(kind="table", text=grid_text(grid), page=n, grid=grid))
+            grid, continued = _grid(obj)
+            blocks.append(Block(kind="table", text=grid_text(grid, continued), page=n, grid=grid))
         else:
             run.append(obj)
     blocks += _paragraphs(run, n)
@@ -242,8 +242,9 @@ def _inside(obj: dict, boxes: list[tuple]) -> bool:
     return any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
 
-def _grid(table) -> list[list[str]]:
-    """The table as a rectangular grid; a merged cell's text fills every position it covers.
+def _grid(table) -> tuple[list[list[str]], list[list[bool]]]:
+    """The table as a rectangular grid, a merged cell's text filling every position it covers, and per
+    position whether a cell to its left covers it (for `grid_text`, which prints a merged figure once).
 
     pdfplumber lays cells on a grid of distinct cell left edges × distinct cell tops and leaves None
     where a spanning cell covers a position; the cell's bbox tells how far it reaches. A position no
@@ -253,6 +254,7 @@ def _grid(table) -> list[list[str]]:
     tops = [row.bbox[1] for row in rows] + [table.bbox[3]]
     lefts = sorted({cell[0] for row in rows for cell in row.cells if cell is not None}) + [table.bbox[2]]
     grid: list[list[str | None]] = [[None] * (len(lefts) - 1) for _ in rows]
+    continued = [[False] * (len(lefts) - 1) for _ in rows]
     spans = []
     for r, row in enumerate(rows):
         for c, cell in enumerate(row.cells):
@@ -269,12 +271,13 @@ def _grid(table) -> list[list[str]]:
                     break
                 if grid[rr][cc] is None:
                     grid[rr][cc] = grid[r][c]
+                    continued[rr][cc] = cc > c
     for r, row in enumerate(grid):
         for c, cell in enumerate(row):
             if cell is None:
                 box = (lefts[c], tops[r], lefts[c + 1], tops[r + 1])
                 row[c] = extract_text([ch for ch in table.page.chars if _inside(ch, [box])]).strip()
-    return grid
+    return grid, continued
 
 
 def _paragraphs(lines: list[dict], page: int) -> list[Block]:
