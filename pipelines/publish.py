@@ -30,6 +30,11 @@ PUBLISHED = MARTS + ("reports", "report_cells", "report_quality", "check_results
 # nine in ten, stay in the warehouse and are counted in report_quality and mart_quality.
 PUBLISHED_ROWS = {"check_results": "where status <> 'PASS'"}
 SNAPSHOT = "nianbao.duckdb"
+# A CSV text cell that starts like a formula (=, +, -, @, or a tab or carriage return) would be run by Excel
+# or LibreOffice on opening (an agency named =HYPERLINK(…) in a JSON record): it gets a leading ' and shows
+# as text. Only text columns are touched; every value is printed as DuckDB prints it in a CSV.
+_CSV_CELLS = (r"case when typeof(columns(*)) = 'VARCHAR' and regexp_matches(columns(*)::varchar, '^[=+\-@\t\r]') "
+              r"then '''' || columns(*)::varchar else columns(*)::varchar end")
 
 
 def build_marts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -75,15 +80,17 @@ def publish(conn: duckdb.DuckDBPyConnection, published_dir: Path) -> Path:
 
 
 def export(snapshot: Path, exports_dir: Path) -> list[Path]:
-    """Every mart of the snapshot as Parquet and CSV in `exports_dir`."""
+    """Every mart of the snapshot as Parquet and CSV in `exports_dir` (in the CSV, a text cell that starts
+    with =, +, -, @ gets a leading ' so that a spreadsheet shows it rather than runs it)."""
     exports_dir.mkdir(parents=True, exist_ok=True)
     written = []
     with duckdb.connect(str(snapshot), read_only=True) as conn:
         for mart in MARTS:
-            for fmt, options in (("parquet", "(format parquet)"), ("csv", "(format csv, header)")):
+            for fmt, cells, options in (("parquet", "*", "(format parquet)"),
+                                        ("csv", _CSV_CELLS, "(format csv, header)")):
                 final = exports_dir / f"{mart}.{fmt}"
                 tmp = exports_dir / f".{mart}.{fmt}.tmp"
-                conn.execute(f"copy (select * from {mart}) to {_literal(tmp)} {options}")
+                conn.execute(f"copy (select {cells} from {mart}) to {_literal(tmp)} {options}")
                 os.replace(tmp, final)
                 written.append(final)
     return written

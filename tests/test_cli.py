@@ -140,3 +140,34 @@ def test_sql_is_read_only_and_formats(tmp_path, corpus_dir):
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "Outcome mix by administrative level" in html and "Reports failing each rule" in html
     assert "plotly" in html.lower() and (data / "report.html").exists()
+
+
+def test_csv_exports_do_not_carry_formulas(tmp_path, corpus_dir):
+    """A JSON record whose agency is a spreadsheet formula: the CSV export shows it as text (a leading '),
+    the Parquet export and the snapshot keep it as it is, and every other CSV cell is what DuckDB writes."""
+    import csv
+    import json
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    record = json.loads((corpus_dir / "gold" / "000_2f7257501bd8445e.json").read_text(encoding="utf-8"))
+    formula = '=HYPERLINK("http://evil.example/x","永和镇")'
+    record["agency"] = formula
+    (inbox / "record.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    shutil.copy(corpus_dir / "samples" / "003_aab5423710c0abba.txt", inbox)
+    run = nianbao("run", "--inbox", str(inbox), tmp=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    exports = tmp_path / "data" / "exports"
+    with duckdb.connect(str(tmp_path / "data" / "published" / "nianbao.duckdb"), read_only=True) as conn:
+        assert conn.execute("select count(*) from mart_agency_year where agency = ?", [formula]).fetchone()[0] == 1
+        for mart in ("mart_agency_year", "mart_active_disclosure_v2019"):
+            plain = tmp_path / f"{mart}.plain.csv"
+            conn.execute(f"copy (select * from {mart}) to '{plain}' (format csv, header)")
+            with open(exports / f"{mart}.csv", newline="", encoding="utf-8") as a, \
+                    open(plain, newline="", encoding="utf-8") as b:
+                exported, written = list(csv.reader(a)), list(csv.reader(b))
+            assert len(exported) == len(written) > 1
+            changed = {(x, y) for row, raw in zip(exported, written) for x, y in zip(row, raw) if x != y}
+            assert changed == {("'" + formula, formula)}, mart
+            assert duckdb.sql(f"select count(*) from '{exports / mart}.parquet' where agency = ?",
+                              params=[formula]).fetchone()[0] > 0

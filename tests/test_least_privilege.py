@@ -115,7 +115,7 @@ def test_the_server_would_have_noticed_a_fetch(server):
 
 # Names that may appear inside an f-string of SQL: table/column names and clauses from code constants; a
 # file path only through publish._literal, which quotes it (ATTACH and COPY take no bound file names).
-SQL_NAMES_ALLOWED = {"table", "m", "mart", "id_col", "_READ", "wanted", "where", "options"}
+SQL_NAMES_ALLOWED = {"table", "m", "mart", "id_col", "_READ", "wanted", "where", "options", "cells"}
 
 
 def _quoted(value: ast.expr) -> bool:
