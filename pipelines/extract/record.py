@@ -50,6 +50,9 @@ class Record:
     cells: dict[str, dict[str, dict[str, Cell]]] = field(default_factory=dict)
     claims: list[dict] = field(default_factory=list)
     issues: list[dict] = field(default_factory=list)
+    # "table.row" → (start, end) offsets in the decoded text of the characters its values were read from
+    # (rows read as a character stream; the line reader does not keep offsets yet)
+    provenance: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -78,6 +81,7 @@ class Record:
                       for t, rows in self.cells.items()},
             "narrative_claims": self.claims,
             "issues": self.issues,
+            "provenance": {k: list(v) for k, v in self.provenance.items()},
         }
 
 
@@ -215,6 +219,7 @@ def extract_decoded(report_id: str, decoded: Decoded, fmt: str) -> Record:
         cells=cells,
         claims=[_flat(c) for c in claims] if meta.doc_type == "annual_report" else [],
         issues=issues,
+        provenance={f"{t}.{r}": span for (t, r), span in tables.spans.items() if t in cells},
     )
     return record
 
