@@ -124,3 +124,25 @@ def test_the_values_span_points_at_the_source_text():
     t = read_stream(text, "v2021")
     a, b = t.spans[("t3_applications", "new_received")]
     assert text[a:b] == "15130000154"
+
+
+def test_a_v2021_report_with_the_single_other_handling_row():
+    rows = [r for r in T3_ROWS_2021 if not r[0].startswith(("（六）", "2.申请人逾期", "3.其他"))]
+    at = [a for a, _ in rows].index("（七）总计")
+    rows.insert(at, ("（六）其他处理", "110000011"))  # 8+2+1 = 11 in one row, as 2019-style tables print it
+    t = read_stream(crawl_text(rows=rows), "v2021")
+    t3 = values(t, "t3_applications")
+    assert list(t3["other_handling"].values()) == [11, 0, 0, 0, 0, 0, 11]
+    assert not {"other_no_correction", "other_fee_unpaid", "other_misc"} & set(t3)
+    assert list(t3["results_total"].values()) == [147, 1, 0, 0, 0, 0, 148]
+
+
+def test_a_table_split_across_pages_with_a_footer_and_a_repeated_header():
+    rows = list(T3_ROWS_2021)
+    k = [a for a, _ in rows].index("（四）无法提供1.本机关不掌握相关政府信息")
+    a, b = rows[k - 1]
+    rows[k - 1] = (a, b + "\n- 3 -\n申请人情况自然人法人或其他组织总计商业企业科研机构社会公益组织法律服务机构其他\n")
+    t = read_stream(crawl_text(rows=rows), "v2021")
+    t3 = values(t, "t3_applications")
+    assert list(t3["denied_administrative_query"].values()) == [3, 0, 0, 0, 0, 0, 3]
+    assert list(t3["unable_not_held"].values()) == [49, 1, 0, 0, 0, 0, 50]
