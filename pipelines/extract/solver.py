@@ -31,11 +31,16 @@ _UNIT = re.compile(r"万元|元|件|项")
 BUDGET = 200_000  # search steps per row: past it, the row is reported, not guessed
 
 
-def solve(tokens: list[str], cells: int, holds: Callable[[list[str]], bool], limit: int = 4) -> list[list[str]]:
+def solve(tokens: list[str], cells: int, holds: Callable[[list[str]], bool], limit: int = 4,
+          report: dict | None = None) -> list[list[str]]:
     """The splits of `tokens` into `cells` cells for which `holds` is true (at most `limit` of them).
 
     A depth-first search over cut positions; a check with a `prefix` method (see `sums_hold`) prunes a
-    partial split as soon as a complete group of it fails, and the search stops after BUDGET steps."""
+    partial split as soon as a complete group of it fails, and the search stops after BUDGET steps.
+    `report["complete"]` says whether every split was seen: a split found alone in an unfinished search is
+    not known to be the only one."""
+    if report is not None:
+        report["complete"] = False
     if sum(len(t) for t in tokens) > MAX_DIGITS:
         return []
     prefix_ok = getattr(holds, "prefix", None)
@@ -65,6 +70,8 @@ def solve(tokens: list[str], cells: int, holds: Callable[[list[str]], bool], lim
             split.pop()
 
     search(0, 0, [])
+    if report is not None:
+        report["complete"] = steps <= BUDGET and len(found) < limit
     return found
 
 

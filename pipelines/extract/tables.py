@@ -475,7 +475,12 @@ def _split_run_together(result: Tables, exp: Expected, tokens: list[str], hints:
                      f"{len(tokens)} values where the template has {len(exp.cols)}; the row's cells are left out",
                      where)
         return None
-    solutions = solve(tokens, len(exp.cols), holds, limit=JOINT_CANDIDATES)
+    search: dict = {}
+    solutions = solve(tokens, len(exp.cols), holds, limit=JOINT_CANDIDATES, report=search)
+    if not search["complete"] and solutions:
+        result.issue("ambiguous_split", "error", f"{' '.join(tokens)!r}: too many ways to split it to try them all; "
+                                                 "cells left out", where)
+        return None
     if len(solutions) > 1 and any(k in hints for k in _cell_keys(exp)):
         stated = [s for s in solutions if _agrees(exp, s, hints)]
         if len(stated) == 1:
@@ -492,9 +497,13 @@ def _split_run_together(result: Tables, exp: Expected, tokens: list[str], hints:
     shown = "; ".join(" ".join(s) for s in solutions[:3])
     if exp.table.startswith("t3"):
         result.ambiguous[exp.row] = (exp, solutions)
+    # a cell every consistent split gives the same number is known; the others are not
+    agreed = [s[0] if len({x[i] for x in solutions}) == 1 else "" for i, s in enumerate(zip(*solutions))]
+    known = sum(bool(x) for x in agreed)
     result.issue("ambiguous_split", "error", f"{' '.join(tokens)!r} splits several ways that all fit "
-                                             f"({shown}); cells left NULL", where)
-    return ["" for _ in exp.cols]
+                                             f"({shown}); " + (f"the {known} cells they agree on kept, the others "
+                                             "left NULL" if known else "cells left NULL"), where)
+    return agreed
 
 
 def _and(sums, signs):
