@@ -54,7 +54,7 @@ def test_no_cell_is_wrong(measured, family):
 
 @pytest.mark.parametrize("family", [_param(f) for f in FAMILIES])
 def test_document_fields_right(measured, family):
-    bad = {f"{r.derived.document}{r.derived.path.suffix}": r.field_mismatches(("doc_type", "year", "template"))
+    bad = {f"{r.derived.document}{r.derived.path.suffix}": r.field_mismatches(("doc_type", "year", "template", "agency"))
            for r in measured(family)}
     assert {k: v for k, v in bad.items() if v} == {}
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pipelines.extract.region import RegionResult, gazetteer, resolve_region
 from pipelines.extract.lines import compact, nonempty_compact_lines
 from pipelines.extract.template import detect_template
+from pipelines.extract.tokens import is_footer
 
 _HAN = r"\u4e00-\u9fff"
 _WS = re.compile(r"\s+")
@@ -154,10 +155,23 @@ def _clean_title_line(c: str) -> str:
     return c.strip("《》“”\"")
 
 
-def find_title(text: str, max_lines: int = 40) -> _Title | None:
-    """The first short line (or pair of lines, for a title wrapped in two) that reads as a report title."""
+def find_title(text: str, max_lines: int = 40, chrome_lines: int = 120) -> _Title | None:
+    """The first short line (or pair of lines, for a title wrapped in two) that reads as a report title.
+
+    A title without a year ("政府信息公开年报", a site's column name) gives way to a later one with a year,
+    which may stand further down a page printed with its site's navigation."""
+    first = _find_title(text, max_lines)
+    if first is None or _TITLE_YEAR.search(first.text):
+        return first
+    later = _find_title(text, chrome_lines, start=first.line_index + 1)
+    return later if later is not None and _TITLE_YEAR.search(later.text) else first
+
+
+def _find_title(text: str, max_lines: int, start: int = 0) -> _Title | None:
     lines = [_clean_title_line(c) for c in _nonempty_lines(text)[:max_lines]]
     for i, c in enumerate(lines):
+        if i < start or is_footer(c):  # a browser's print header repeats the page title on every page
+            continue
         if len(c) > 80 or _BREADCRUMB.search(c) or re.search(r"[。;]", c) or _HEADING_NUMBER.match(c):
             continue  # body headings ("六、政府信息公开工作年度报告") are not titles
         kind = _title_kind(c)

@@ -21,7 +21,7 @@ _FOOTER = re.compile(
     r"^\s*(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*/?\s*共\s*\d{1,3}\s*页)?|\d{1,3}\s*/\s*\d{1,3}"
     r"|page\s*\d+(?:\s*of\s*\d+)?)\s*$"
     # a browser's print header and footer: "12/1/26, 4:12 AM   <page title>", "file:///…/x.html   4/14"
-    r"|^\s*\d{1,4}/\d{1,2}/\d{1,4},?\s+(?:上午|下午)?\d{1,2}:\d{2}(?:\s*[AP]M)?(?:\s.*)?$"
+    r"|^\s*\d{1,4}/\d{1,2}/\d{1,4}(?:,\s*|\s+)(?:上午|下午)?\d{1,2}:\d{2}(?:\s*[AP]M)?(?![\d:]).*$"
     r"|^\s*(?:file|https?)://\S+\s+\d{1,3}\s*/\s*\d{1,3}\s*$",
     re.IGNORECASE,
 )
