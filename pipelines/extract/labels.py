@@ -115,7 +115,7 @@ STREAM_KEYS = {
     "not_processed_excessive": ("无正当理由大量反复申请", "大量反复", "反复申请"),
     "not_processed_reconfirm": ("要求行政机关确认或重新出具已获取信息", "重新出具", "确认或"),
     "other_handling": ("其他处理",),
-    "other_no_correction": ("逾期不补正", "不补正"),
+    "other_no_correction": ("逾期不补正", "申请人无正当理由", "不补正"),
     "other_fee_unpaid": ("收费通知", "缴纳费用"),
     "other_misc": ("其他",),
     "results_total": ("总计", "合计"),

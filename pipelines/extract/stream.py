@@ -287,8 +287,11 @@ def read_stream(text: str, template: str, hints: Hints | None = None) -> Tables:
     t3_end = len(chars) if t4 is None else t4
     anchors: list[Anchor] = []
     pointer = t2
+    # v2021: (六)其他处理 is a group header when its three rows are printed (a wrapped label may even put
+    # it in the middle of the first one's label), a row of its own only when they are not
+    subs = [ks for r in ("other_no_correction", "other_fee_unpaid") for ks, _ in occurrences.get(r, ()) if t3 <= ks < t3_end]
     for exp in todo:
-        if exp.pattern is None:
+        if exp.pattern is None or (exp.row == "other_handling" and template == "v2021" and subs):
             continue
         lo, hi = (t2, t2_end) if exp.gate == "t2" else (t3, t3_end)
         lo = max(lo, pointer)

@@ -560,6 +560,15 @@ def settle_by_columns(result: Tables) -> None:
 def report_missing(result: Tables, todo: list[Expected], found: dict[int, list[Token]]) -> None:
     keys = {(todo[j].table, todo[j].row) for j in found}
     single_other = ("t3_applications", "other_handling") in keys
+    subs = {("t3_applications", r) for r in ("other_no_correction", "other_fee_unpaid", "other_misc")}
+    if single_other and keys & subs and result.template == "v2021":
+        # (六)其他处理 is a group header here (its rows are printed): the values read under it belong to a
+        # row whose label wraps around it, which is not known for sure: reported missing, not guessed
+        result.cells.get("t3_applications", {}).pop("other_handling", None)
+        keys.discard(("t3_applications", "other_handling"))
+        single_other = False
+        result.issue("group_header_read_as_row", "warning", "values read under the (六)其他处理 group header while "
+                     "its rows are printed too", "t3_applications.other_handling")
     tables_found = {t for t, _ in keys}
     for exp in todo:
         if (exp.table, exp.row) in keys or exp.table not in tables_found:
