@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -46,7 +47,7 @@ def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
 
     from pipelines.definitions import runnable
     from pipelines.partitions import ALL_SHARDS
-    from pipelines.resources import build_resources
+    from pipelines.resources import WarehouseUnavailable, build_resources, open_warehouse
     from pipelines.runlock import LockTimeout, hold
 
     inbox_dir = str(inbox.resolve()) if inbox else default_inbox()
@@ -69,12 +70,13 @@ def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
     try:
         with hold(Path(lock.path), lock.wait_s, on_wait=lambda m: console.print(f"[yellow]{m}[/yellow]")), \
                 dg.DagsterInstance.get() as instance:
+            open_warehouse(db_path, resources["warehouse"].connection_config).close()  # locked or damaged: say so now
             log_level = "DEBUG" if verbose else "WARNING"
             result = dg.materialize(assets, resources=resources, instance=instance, raise_on_error=False,
                                     tags={"nianbao/trigger": "cli", **ALL_SHARDS},
                                     run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
-    except LockTimeout as e:
-        console.print(f"[red]{e}[/red]")
+    except (LockTimeout, WarehouseUnavailable) as e:
+        console.print(f"[red]{escape(str(e))}[/red]")
         raise typer.Exit(1) from None
     except Exception as e:  # Dagster's own storage failing (a full disk), a resource refusing: say why
         chain = _causes(e)
@@ -402,7 +404,6 @@ def sql_command(
     import json
 
     import duckdb
-    from rich.markup import escape
 
     path = db or Path(default_data_dir()) / "published" / "nianbao.duckdb"
     if not path.exists():

@@ -3,12 +3,67 @@
 from __future__ import annotations
 
 import os
+import re
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 from dagster_duckdb import DuckDBResource
 
 from pipelines.runlock import RunLock
 from pipelines.settings import IngestSettings, default_warehouse, duckdb_config
+
+# Another process holding the warehouse is waited for this long: a finished run's summary reads it for a
+# moment after releasing the run lock. A warehouse that cannot be opened at all is reported at once.
+LOCK_PATIENCE_S = 5.0
+
+
+class WarehouseUnavailable(Exception):
+    """The warehouse cannot be opened; the message says why and what to do."""
+
+
+class Warehouse(DuckDBResource):
+    """The DuckDB warehouse (dagster-duckdb's resource, opened differently: it retries a failed open ten
+    times over about 100 s and then shows DuckDB's bare error, whatever the cause)."""
+
+    @contextmanager
+    def get_connection(self):
+        conn = open_warehouse(self.database, self.connection_config)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+
+def open_warehouse(path: str, config: dict, patience_s: float = LOCK_PATIENCE_S) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse for writing; raise `WarehouseUnavailable` saying what to do when it cannot be:
+    locked by another process (its PID), or damaged (how to rebuild it from the lake)."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            return duckdb.connect(path, read_only=False, config=config)
+        except duckdb.Error as e:
+            message = str(e).splitlines()[0] if str(e) else type(e).__name__
+            if "Could not set lock" in message and time.monotonic() < deadline:
+                time.sleep(0.2)
+                continue
+            if "Could not set lock" in message:
+                pid = re.search(r"\(PID (\d+)\)", message)
+                raise WarehouseUnavailable(
+                    f"the warehouse {path} is locked by another process (PID {pid.group(1) if pid else 'unknown'}): "
+                    "a DuckDB client, a notebook or DBeaver has it open. Close it, or query the published snapshot "
+                    "instead (nothing locks it), and run again: the next run resumes where this one stopped.") from None
+            if any(sign in message for sign in _DAMAGED):
+                raise WarehouseUnavailable(
+                    f"the warehouse {path} is damaged ({message}). Rebuild it from the lake: move it aside, with its "
+                    f".wal if there is one (mv {path} {path}.broken), and run again; the document store and the "
+                    "lake beside it hold everything, and the next run loads them into a new warehouse.") from None
+            raise WarehouseUnavailable(f"cannot open the warehouse {path}: {message}") from None
+
+
+_DAMAGED = ("not a valid DuckDB database", "Corrupt database", "checksum", "Could not read enough bytes",
+            "replaying WAL", "Serialization Error", "INTERNAL Error")
 
 
 def build_resources(inbox: str | None = None, warehouse: str | None = None, data_dir: str | None = None) -> dict:
@@ -19,7 +74,7 @@ def build_resources(inbox: str | None = None, warehouse: str | None = None, data
         data_dir = str(Path(warehouse_path).parent)
     settings = IngestSettings.from_env(inbox=inbox, data_dir=data_dir)
     return {
-        "warehouse": DuckDBResource(database=warehouse_path, connection_config=duckdb_config()),
+        "warehouse": Warehouse(database=warehouse_path, connection_config=duckdb_config()),
         "settings": settings,
         # beside the warehouse: runs on the same warehouse exclude each other, whatever their data dir
         "run_lock": RunLock(path=str(Path(warehouse_path).with_name(".nianbao.lock")),

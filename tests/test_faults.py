@@ -156,3 +156,59 @@ def test_a_write_ahead_log_left_beside_the_snapshot_is_not_replayed_onto_the_nex
     assert again.returncode == 0, again.stdout[-3000:]
     assert _published_as_built(data) == counts  # exactly the run's tables and rows, nothing of the client's
     assert not wal.exists()
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory, corpus_dir):
+    """The sample texts and the real PDFs, run once: the inbox, the data directory and its tables."""
+    root = tmp_path_factory.mktemp("small")
+    inbox, data = root / "inbox", root / "data"
+    fk.build_inbox(inbox, corpus_dir, 0)
+    done = fk.run(inbox, data)
+    assert done.returncode == 0, done.stdout[-3000:]
+    return inbox, data, fk.canonical(data)
+
+
+def test_a_damaged_warehouse_fails_fast_and_says_how_to_rebuild_it(small, tmp_path):
+    inbox, ref_data, tables = small
+    data = tmp_path / "data"
+    shutil.copytree(ref_data, data)
+    warehouse = data / "warehouse.duckdb"
+    with open(warehouse, "r+b") as f:  # the header overwritten, as by a disk or a copy gone wrong
+        f.write(bytes(4096))
+    started = time.monotonic()
+    failed = fk.run(inbox, data)
+    took = time.monotonic() - started
+    out = " ".join(failed.stdout.split())
+    assert failed.returncode != 0 and took < 30, (took, out[-2000:])  # dagster-duckdb retried for 106 s
+    assert f"the warehouse {warehouse} is damaged" in out and f"mv {warehouse} {warehouse}.broken" in out, out
+    assert "Traceback" not in failed.stdout
+    warehouse.rename(f"{warehouse}.broken")  # doing what it says rebuilds everything from the lake
+    again = fk.run(inbox, data)
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert fk.canonical(data) == tables
+
+
+def test_a_locked_warehouse_fails_fast_and_names_the_holder(small, tmp_path):
+    inbox, ref_data, tables = small
+    data = tmp_path / "data"
+    shutil.copytree(ref_data, data)
+    # a DuckDB client holding the warehouse open for writing (the CLI's default), as an operator might
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time\n"
+                               "conn = duckdb.connect(sys.argv[1])\nprint('open', flush=True)\ntime.sleep(600)\n",
+                               str(data / "warehouse.duckdb")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        started = time.monotonic()
+        failed = fk.run(inbox, data)
+        took = time.monotonic() - started
+    finally:
+        holder.kill()
+        holder.wait()
+    out = " ".join(failed.stdout.split())
+    assert failed.returncode != 0 and took < 30, (took, out[-2000:])
+    assert f"locked by another process (PID {holder.pid})" in out and "published snapshot" in out, out
+    again = fk.run(inbox, data)  # closed: the next run goes through
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert fk.canonical(data) == tables
+
