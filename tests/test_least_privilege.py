@@ -147,14 +147,31 @@ def test_sql_f_strings_interpolate_only_code_constants():
     assert offending == [], "SQL built from something other than a code constant; bind it as a parameter"
 
 
-def test_a_document_full_of_sql_is_only_data(tmp_path):
-    from pipelines.extract.files import extract_file
+def test_a_document_full_of_sql_is_only_data(tmp_path, corpus_dir):
+    """SQL in a document's text, in its file name and in the agency it names reaches the warehouse as
+    data: every table is still there, and the text is stored as it was written."""
+    import dagster as dg
+    import duckdb
 
-    hostile = tmp_path / "x.txt"
-    hostile.write_text("某县2023年政府信息公开工作年度报告\n'); drop table reports; --\n本年新收政府信息公开申请3件。\n",
-                       encoding="utf-8")
-    record = extract_file(hostile)
-    assert "drop table" not in repr(record.cells)
+    from pipelines.definitions import runnable
+    from pipelines.partitions import ALL_SHARDS
+    from pipelines.resources import build_resources
+
+    inbox, warehouse = tmp_path / "inbox", tmp_path / "w.duckdb"
+    inbox.mkdir()
+    sql = "'); drop table reports; --"
+    text = (corpus_dir / "samples" / "004_cb93c0191c209947.txt").read_text(encoding="utf-8")
+    (inbox / f"x{sql.replace('/', '')}.txt").write_text(text.replace("马渚镇人民政府", f"马渚镇{sql}人民政府", 1),
+                                                        encoding="utf-8")
+    result = dg.materialize(runnable(), resources=build_resources(inbox=str(inbox), warehouse=str(warehouse)),
+                            tags=ALL_SHARDS)
+    assert result.success
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        tables = {t for (t,) in conn.execute("select table_name from information_schema.tables").fetchall()}
+        assert {"reports", "report_cells", "documents", "document_text"} <= tables
+        assert conn.execute("select count(*) from reports").fetchone()[0] == 1
+        assert conn.execute("select count(*) from documents where original_name like ?", [f"%{sql[:8]}%"]).fetchone()[0] == 1
+        assert sql in conn.execute("select text from document_text").fetchone()[0]
 
 
 # --- the UI listens on loopback ------------------------------------------------------------------------
