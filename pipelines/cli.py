@@ -67,6 +67,7 @@ def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
         raise typer.Exit(1)
     assets = runnable()
     lock = resources["run_lock"]
+    signal.signal(signal.SIGTERM, _as_interrupt)
     try:
         with hold(Path(lock.path), lock.wait_s, on_wait=lambda m: console.print(f"[yellow]{m}[/yellow]")), \
                 dg.DagsterInstance.get() as instance:
@@ -75,6 +76,9 @@ def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
             result = dg.materialize(assets, resources=resources, instance=instance, raise_on_error=False,
                                     tags={"nianbao/trigger": "cli", **ALL_SHARDS},
                                     run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM before or after Dagster's own handling of them
+        _say_interrupted([], snapshot)
+        raise typer.Exit(130) from None
     except (LockTimeout, WarehouseUnavailable) as e:
         console.print(f"[red]{escape(str(e))}[/red]")
         raise typer.Exit(1) from None
@@ -83,12 +87,15 @@ def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
         _explain_storage_failure("\n".join(chain), Path(db_path).parent, snapshot)
         console.print(f"[red]the run stopped: {chain[-1][:300]}[/red]")
         raise typer.Exit(1) from None
+    failures = [e for e in result.all_events if e.is_step_failure or e.event_type_value == "RUN_FAILURE"]
+    if not result.success and any(_INTERRUPTED in _error_text(e) for e in failures):
+        _say_interrupted(sorted({str(e.step_key) for e in failures if e.step_key}), snapshot)
+        raise typer.Exit(130)
     try:
         _print_summary(db_path, inbox_dir)
     except Exception as e:  # the summary must not hide the run's own outcome
         console.print(f"[red]cannot read the warehouse {db_path}: {e}[/red]")
     if not result.success:
-        failures = [e for e in result.all_events if e.is_step_failure or e.event_type_value == "RUN_FAILURE"]
         _explain_storage_failure("\n".join(_error_text(e) for e in failures), Path(db_path).parent, snapshot)
         for event in failures:
             error = getattr(event.event_specific_data, "error", None)
@@ -100,6 +107,20 @@ def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
         console.print(f"[red]run {result.run_id} failed{' in ' + ', '.join(steps) if steps else ''}[/red]")
         raise typer.Exit(1)
     console.print(f"[green]run {result.run_id} succeeded[/green]")
+
+
+_INTERRUPTED = "DagsterExecutionInterruptedError"  # what Dagster makes of SIGINT and SIGTERM inside a step
+
+
+def _as_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM (kill, a service manager) ends a run the way Ctrl-C does, and says so
+
+
+def _say_interrupted(steps: list[str], snapshot: Path) -> None:
+    console.print(f"[yellow]the run was interrupted (Ctrl-C or SIGTERM){' in ' + ', '.join(steps) if steps else ''}. "
+                  "Nothing half-written is kept (every write is a transaction or a rename), and the published "
+                  f"snapshot {snapshot} is the last complete one. Run `nianbao run` again: it resumes where this "
+                  "one stopped (documents already decoded and extracted are not read again).[/yellow]")
 
 
 _FULL = ("No space left on device", "File too large", "database or disk is full", "Disk quota exceeded")

@@ -99,6 +99,29 @@ def kill_when(inbox: Path, data: Path, appeared, timeout: float = 600) -> bool:
             pass
 
 
+def signal_when(inbox: Path, data: Path, appeared, sig: int, group: bool,
+                timeout: float = 600) -> tuple[bool, subprocess.CompletedProcess]:
+    """Start a run and send it `sig` (to its whole process group when `group`, as Ctrl-C on a terminal does;
+    else to the run's own process, as `kill` does) when `appeared(data)` is true; whether it was sent before
+    the run finished, and the run as it ended."""
+    proc = start(inbox, data)
+    deadline = time.monotonic() + timeout
+    sent = False
+    try:
+        while proc.poll() is None and time.monotonic() < deadline:
+            if appeared(data):
+                (os.killpg if group else os.kill)(proc.pid, sig)
+                sent = True
+                break
+            time.sleep(0.02)
+        out, _ = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    return sent, subprocess.CompletedProcess(proc.args, proc.returncode, out, "")
+
+
 def any_file(pattern: str):
     return lambda data: any(data.glob(pattern))
 

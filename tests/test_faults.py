@@ -5,6 +5,7 @@ clean run (no duplicate, no half-published mart, no document lost), and publishe
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -212,3 +213,19 @@ def test_a_locked_warehouse_fails_fast_and_names_the_holder(small, tmp_path):
     assert again.returncode == 0, again.stdout[-3000:]
     assert fk.canonical(data) == tables
 
+
+@pytest.mark.parametrize("how", ["SIGTERM to the run", "Ctrl-C (SIGINT to its process group)"])
+def test_an_interrupted_run_says_so_and_the_next_resumes(inbox, reference, tmp_path, how):
+    tables, _ = reference
+    data = tmp_path / "data"
+    sig, group = (signal.SIGTERM, False) if how.startswith("SIGTERM") else (signal.SIGINT, True)
+    sent, stopped = fk.signal_when(inbox, data, fk.KILL_POINTS["during extraction"], sig, group)
+    assert sent, "the run finished before extraction"
+    out = " ".join(stopped.stdout.split())
+    assert stopped.returncode == 130, out[-2000:]
+    assert "the run was interrupted" in out and "it resumes where this one stopped" in out, out[-2000:]
+    assert "different configuration" not in out and "cannot read the warehouse" not in out
+    again = fk.run(inbox, data)
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert fk.duplicates(data) == 0 and fk.lost(inbox, data) == 0
+    assert fk.canonical(data) == tables
