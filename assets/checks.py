@@ -17,8 +17,10 @@ from pipelines.quality.parallel import check_batches, check_loaded
 from pipelines.quality.plan import batches, to_check
 from pipelines.quality.report_html import write_report
 from pipelines.quality.store import (aliases, last_fingerprint, load_outcome_files, load_reports, report_index,
-                                     rules_fingerprint, save_fingerprint, save_state)
+                                     rules_fingerprint, save_fingerprint, save_state, save_versions,
+                                     version_documents)
 from pipelines.quality.suites import rules
+from pipelines.quality.versions import resolve
 from pipelines.runlock import RunLock
 from pipelines.settings import IngestSettings
 from pipelines.warehouse import ensure_schema
@@ -47,6 +49,8 @@ def check_results(context: dg.AssetExecutionContext, warehouse: DuckDBResource, 
         with warehouse.get_connection() as conn:
             ensure_schema(conn)
             names = aliases(conn)
+            versions = resolve(version_documents(conn, names))
+            reversioned = save_versions(conn, versions, at)
             fingerprint = rules_fingerprint(conn)
             index = report_index(conn)
             wanted = to_check(index, names, everything=fingerprint != last_fingerprint(conn))
@@ -70,6 +74,8 @@ def check_results(context: dg.AssetExecutionContext, warehouse: DuckDBResource, 
                 "count(*) filter (where status = 'NOT_ASSESSABLE') from check_results group by all order by 1"
             ).fetchall()
             totals = dict(conn.execute("select status, count(*) from report_quality group by all").fetchall())
+            by_version = conn.execute("select status, count(*), count(distinct logical_key) from report_versions "
+                                      "group by all order by 1").fetchall()
             html = write_report(Path(warehouse.database).with_name("quality_report.html"), conn, list(rules()),
                                 at.isoformat(timespec="seconds"))
             rows = conn.execute("select count(*) from check_results").fetchone()[0]
@@ -88,6 +94,8 @@ def check_results(context: dg.AssetExecutionContext, warehouse: DuckDBResource, 
         "reports_failing_each_rule": md_table(["rule", "severity", "reports failing", "not assessable"], per_rule,
                                               limit=60),
         "suspect_cells_this_run": suspects,
+        "versions": md_table(["status", "documents", "logical reports"], by_version),
+        "reversioned_this_run": reversioned,
         "quality_report": dg.MetadataValue.path(str(html)),
         "dagster/row_count": rows,
     })

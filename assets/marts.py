@@ -12,14 +12,16 @@ from pipelines.report import write_report
 from pipelines.runlock import RunLock
 
 _DESCRIPTIONS = {
-    "mart_agency_year": "One row per accepted report: agency, level, region, year, template and every indicator.",
+    "mart_agency_year": "One row per logical report (agency × year × scope) whose current version is accepted: "
+                        "agency, level, region, year, template and every indicator.",
     "mart_region_level_year": "Per region, level and year: sums, agency counts, rates from summed numerators and "
                               "denominators, P25/P50/P75 of agency rates.",
     "mart_outcome_breakdown": "Long: region/level/year × outcome row × applicant column.",
     "mart_review_litigation": "Administrative review and litigation per region/level/year and block.",
     "mart_active_disclosure_v2019": "T2 cells of accepted 2019-template reports (never unioned with v2021).",
     "mart_active_disclosure_v2021": "T2 cells of accepted 2021-template reports (never unioned with v2019).",
-    "mart_quality": "Per region/level/year, all reports: accepted, quarantined, failures per rule, most common errors.",
+    "mart_quality": "Per region/level/year, all reports: accepted, quarantined, failures per rule, most common errors; "
+                    "superseded and conflicting versions, duplicate sources, withdrawn documents.",
     "mart_agency_yoy": "Year-over-year changes per agency (agency identity key, renames through agency_aliases).",
 }
 
@@ -61,7 +63,8 @@ def snapshot(warehouse: DuckDBResource, run_lock: RunLock):
 
 @dg.asset_check(asset=["marts", "mart_agency_year"], blocking=True)
 def only_accepted_reports_and_rates_in_range(warehouse: DuckDBResource) -> dg.AssetCheckResult:
-    """The mart holds accepted reports only, once each, and every rate lies in [0, 1]."""
+    """The mart holds accepted reports only, once each and one per logical report (agency × year × scope: no
+    report counted twice through a copy, an older version or a rival), and every rate lies in [0, 1]."""
     rates = ("closure_rate", "grant_rate", "substantive_disclosure_rate", "denial_rate", "unable_rate",
              "not_processed_rate", "other_handling_rate", "not_held_rate")
     with warehouse.get_connection() as conn:
@@ -70,8 +73,15 @@ def only_accepted_reports_and_rates_in_range(warehouse: DuckDBResource) -> dg.As
             "where q.status is distinct from 'accepted'").fetchone()[0]
         duplicated = conn.execute(
             "select count(*) - count(distinct report_id) from mart_agency_year").fetchone()[0]
+        counted_twice = conn.execute(
+            "select count(*) - count(distinct logical_report) from mart_agency_year").fetchone()[0]
+        not_current = conn.execute(
+            "select count(*) from mart_agency_year m left join report_versions v using (report_id) "
+            "where v.status is distinct from 'current' or v.primary_id <> v.report_id").fetchone()[0]
         out_of_range = conn.execute(
             "select count(*) from mart_agency_year where " + " or ".join(f"{r} not between 0 and 1" for r in rates)
         ).fetchone()[0]
-    return dg.AssetCheckResult(passed=not (not_accepted or duplicated or out_of_range), metadata={
-        "not_accepted": not_accepted, "duplicated": duplicated, "rates_out_of_range": out_of_range})
+    return dg.AssetCheckResult(passed=not (not_accepted or duplicated or counted_twice or not_current or out_of_range),
+                               metadata={"not_accepted": not_accepted, "duplicated": duplicated,
+                                         "logical_reports_counted_twice": counted_twice,
+                                         "not_the_current_version": not_current, "rates_out_of_range": out_of_range})

@@ -323,7 +323,7 @@ def check(files: Annotated[list[Path], typer.Argument(help="Reports to check (an
     from pipelines.decode.model import DecodeError, Limits
     from pipelines.extract.files import Rejected, extract_file
     from pipelines.ingest.sniff import sniff
-    from pipelines.quality.data import from_record, link_years
+    from pipelines.quality.data import from_record, link_versions, link_years
     from pipelines.quality.run import check_reports
 
     reports, names, bad = [], {}, 0
@@ -340,6 +340,9 @@ def check(files: Annotated[list[Path], typer.Argument(help="Reports to check (an
             continue
         reports.append(from_record(record, text))
         names[record.report_id] = str(path)
+    link_versions(reports)  # the same agency, year and scope with different cells: VR-01 names the other file
+    for r in reports:
+        r.rivals = tuple(names.get(rival, rival) for rival in r.rivals)
     link_years(reports)
     outcome = check_reports(reports) if reports else None
     for verdict in outcome.verdicts if outcome else []:
@@ -359,6 +362,62 @@ def check(files: Annotated[list[Path], typer.Argument(help="Reports to check (an
             console.print(f"  [dim]{note}[/dim]")
     if bad or (outcome and any(v.hard_failures for v in outcome.verdicts)):
         raise typer.Exit(1)
+
+
+@app.command()
+def withdraw(paths: Annotated[list[Path], typer.Argument(help="Files removed from the inbox (or a removed folder).")],
+             reason: Annotated[str, typer.Option(help="Why, kept with the withdrawal.")] = "withdrawn by the operator",
+             warehouse: WarehouseOpt = None) -> None:
+    """Withdraw the documents of files removed from the inbox: from the next run on they are no version of
+    their reports, so a conflict they were part of is resolved and the marts count the report's other version
+    (or none). Removing a file alone withdraws nothing (a deleted source loses nothing); a withdrawn document
+    whose file comes back is taken in again by the next run. Exit 1 when nothing could be withdrawn."""
+    from datetime import datetime, timezone
+
+    from pipelines.ingest.inbox import printable
+    from pipelines.resources import WarehouseUnavailable, build_resources
+    from pipelines.runlock import LockTimeout, hold
+    from pipelines.warehouse import documents_seen_at, ensure_schema, withdraw_documents
+
+    resources = build_resources(warehouse=str(warehouse.resolve()) if warehouse else None)
+    db_path = resources["warehouse"].database
+    if not Path(db_path).exists():
+        console.print(f"[red]no warehouse at {escape(db_path)}: nothing to withdraw[/red]")
+        raise typer.Exit(1)
+    lock = resources["run_lock"]
+    withdrawn: list[tuple[str, str]] = []
+    try:
+        with hold(Path(lock.path), lock.wait_s, on_wait=lambda m: console.print(f"[yellow]{m}[/yellow]")), \
+                resources["warehouse"].get_connection() as conn:
+            ensure_schema(conn)
+            for given in paths:
+                path = printable(os.path.realpath(given))
+                seen = documents_seen_at(conn, path)
+                if not seen:
+                    console.print(f"[red]{escape(str(given))}: no document was ever seen there[/red]")
+                for doc, doc_paths in seen.items():
+                    present = [p for p in doc_paths if os.path.lexists(p)]
+                    if present:
+                        console.print(f"[yellow]{escape(str(given))}: document {doc[:12]} is still in the inbox at "
+                                      f"{escape(present[0])}; remove it there too to withdraw it[/yellow]")
+                    else:
+                        withdrawn += [(doc, p) for p in doc_paths]
+            withdraw_documents(conn, withdrawn, reason, datetime.now(timezone.utc))
+            rows = conn.execute(
+                """select d.original_path, r.agency, r.year, v.status from documents d
+                   left join reports r on r.report_id = d.id left join report_versions v on v.report_id = d.id
+                   where d.id in (select unnest(?::varchar[])) order by d.original_path""",
+                [sorted({doc for doc, _ in withdrawn})]).fetchall()
+    except (LockTimeout, WarehouseUnavailable) as e:
+        console.print(f"[red]{escape(str(e))}[/red]")
+        raise typer.Exit(1) from None
+    for original, agency, year, status in rows:
+        console.print(f"withdrawn: {escape(original)} ({escape(agency or 'agency unknown')}, {year or 'year unknown'}; "
+                      f"was {status or 'not yet versioned'})")
+    if not rows:
+        raise typer.Exit(1)
+    console.print("The next run (nianbao run) takes it into account: the checks place the report's other versions "
+                  "again (VR-01), the marts and the snapshot are rebuilt.")
 
 
 # `nianbao sql` reaches only the snapshot: no files, no other databases, no extensions, no settings. The

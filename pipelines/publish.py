@@ -23,9 +23,10 @@ MART_SQL = ("agency_year", "region_level_year", "outcome_breakdown", "review_lit
             "quality", "agency_yoy")
 MARTS = ("mart_agency_year", "mart_region_level_year", "mart_outcome_breakdown", "mart_review_litigation",
          "mart_active_disclosure_v2019", "mart_active_disclosure_v2021", "mart_quality", "mart_agency_yoy")
-# What people query besides the marts: the reports, their cells and why a report is quarantined.
+# What people query besides the marts: the reports, their cells, why a report is quarantined and which
+# documents are versions of which report (superseded, in conflict, withdrawn: report_versions).
 PUBLISHED = MARTS + ("reports", "report_cells", "report_quality", "check_results", "suspect_cells",
-                     "narrative_claims", "extraction_issues", "documents")
+                     "narrative_claims", "extraction_issues", "documents", "report_versions")
 # The snapshot's check_results holds the instances people look at (FAIL, NOT_ASSESSABLE): the passing ones,
 # nine in ten, stay in the warehouse and are counted in report_quality and mart_quality.
 PUBLISHED_ROWS = {"check_results": "where status <> 'PASS'"}

@@ -65,3 +65,19 @@ def documents_summary(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str, i
     return conn.execute(
         "select format, status, count(*) from documents group by all order by format, status"
     ).fetchall()
+
+
+def documents_seen_at(conn: duckdb.DuckDBPyConnection, path: str) -> dict[str, list[str]]:
+    """The documents ever seen at `path` (a file) or under it (a folder), each with every path it was seen at."""
+    return dict(conn.execute(
+        """select document_id, list(path order by path) from document_sources
+           where document_id in (select document_id from document_sources where path = ? or starts_with(path, ?))
+           group by document_id order by document_id""", [path, path.rstrip("/") + "/"]).fetchall())
+
+
+def withdraw_documents(conn: duckdb.DuckDBPyConnection, withdrawn: list[tuple[str, str]], reason: str,
+                       at: datetime) -> None:
+    """Record (document id, path) pairs as withdrawn at `at`: from the next checks run on, those documents are
+    no version of their reports (pipelines/quality/versions.py), until one of their files is seen again."""
+    conn.executemany("insert or replace into document_withdrawals (document_id, path, withdrawn_at, reason) "
+                     "values (?, ?, ?, ?)", [(doc, path, at, reason) for doc, path in withdrawn])

@@ -256,6 +256,13 @@ def placeholders_consistent(rule: Rule, report: ReportData) -> list[Row]:
     return _row(rule, report, "t3_applications", float(len(problems)), "; ".join(problems) or "consistent")
 
 
+def version_conflict(rule: Rule, report: ReportData) -> list[Row]:
+    rivals = report.rivals
+    return _row(rule, report, "report", float(len(rivals)),
+                f"{len(rivals)} other document(s) claim the same agency, year and scope with different cells, and "
+                f"no replacement orders them: {', '.join(rivals[:5])}" if rivals else "no conflicting version")
+
+
 CHECKS = {
     "structure_complete": structure_complete,
     "title_year_matches_period": title_year_matches_period,
@@ -271,4 +278,5 @@ CHECKS = {
     "review_without_workload": review_without_workload,
     "copy_paste": copy_paste,
     "summary_covers_own": summary_covers_own,
+    "version_conflict": version_conflict,
 }

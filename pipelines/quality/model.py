@@ -34,6 +34,8 @@ class ReportData:
     agency_key: str | None = None
     previous: "ReportData | None" = None  # the same agency's report of the year before
     own: "ReportData | None" = None  # for a jurisdiction summary: the government's own report, same year
+    version: str | None = None  # among the versions of its logical report: current, superseded, conflict, withdrawn
+    rivals: tuple[str, ...] = ()  # in conflict: the other documents claiming the same agency, year and scope
     _rows: tuple[int, dict[str, set[str]]] | None = field(default=None, repr=False, compare=False)
 
     def rows(self, table: str) -> set[str]:

@@ -1,9 +1,11 @@
 """Which reports a checks run must (re)check, and in which batches. Pure: index rows in, report ids out.
 
-A report's results depend on itself and, through the cross-year rules, on its agency's report of the
-year before and (for a jurisdiction summary) on the government's own report of the same year. So when a
-report is new or re-extracted, the reports to check are it, the same agency's reports of the same year
-and those of the year after. When the rules or the alias table change, everything is checked.
+A report's results depend on itself, on its place among the versions of its logical report (VR-01, and
+a superseded version is nobody's previous year) and, through the cross-year rules, on its agency's report
+of the year before and (for a jurisdiction summary) on the government's own report of the same year. So
+when a report is new, re-extracted or changed place among the versions (superseded, in or out of a
+conflict, withdrawn), the reports to check are it, the same agency's reports of the same year and those of
+the year after. When the rules or the alias table change, everything is checked.
 
 Batches keep an agency's reports together and bring their other years along as context (linked, not
 re-checked), so memory is bounded by the batch size, not by the warehouse.
@@ -28,6 +30,7 @@ class IndexRow:
     year: int | None
     extracted_at: datetime | None
     checked_at: datetime | None
+    versioned_at: datetime | None = None  # when its place among the versions of its report last changed
 
     def key(self, aliases: dict[str, str]) -> str | None:
         k = agency_key(self.agency, self.region_code, self.admin_level)
@@ -41,10 +44,12 @@ class Batch:
 
 
 def to_check(index: list[IndexRow], aliases: dict[str, str], everything: bool) -> set[str]:
-    """The reports this run must check: new or re-extracted ones and their cross-year neighbours (or all)."""
+    """The reports this run must check: new, re-extracted or re-versioned ones and their cross-year neighbours
+    (or all)."""
     if everything:
         return {r.report_id for r in index}
-    changed = [r for r in index if r.checked_at is None or (r.extracted_at and r.extracted_at > r.checked_at)]
+    changed = [r for r in index if r.checked_at is None or (r.extracted_at and r.extracted_at > r.checked_at)
+               or (r.versioned_at and r.versioned_at > r.checked_at)]
     touched = {(r.key(aliases), r.year) for r in changed if r.key(aliases) and r.year}
     out = {r.report_id for r in changed}
     for r in index:

@@ -14,7 +14,7 @@ from pipelines.quality.suites import Rule, rules as all_rules
 
 ACCEPTED, QUARANTINED = "accepted", "quarantined"
 # Bump when evaluate/flags/localise change what a rule yields: every report is then checked again.
-CHECKER_VERSION = "2026.11.2"
+CHECKER_VERSION = "2026.11.3"
 
 
 @dataclass

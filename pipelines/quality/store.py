@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime
 from pathlib import Path
 
@@ -16,14 +16,85 @@ from pipelines.quality.model import CellV, ReportData
 from pipelines.quality.plan import IndexRow
 from pipelines.quality.run import CHECKER_VERSION, Outcome
 from pipelines.quality.suites import suite_files
-
+from pipelines.quality.versions import Document, Source, Version, logical_key
 
 
 def report_index(conn: duckdb.DuckDBPyConnection) -> list[IndexRow]:
-    """Every report's identity, extraction time and last check time (a few columns: fits 100k reports)."""
+    """Every report's identity, extraction time, last check time and when its place among the versions of
+    its report last changed (a few columns: fits 100k reports)."""
     return [IndexRow(*row) for row in conn.execute(
-        """select r.report_id, r.doc_type, r.agency, r.admin_level, r.region_code, r.year, r.extracted_at, q.checked_at
-           from reports r left join report_quality q using (report_id) order by r.report_id""").fetchall()]
+        """select r.report_id, r.doc_type, r.agency, r.admin_level, r.region_code, r.year, r.extracted_at, q.checked_at,
+                  v.changed_at
+           from reports r left join report_quality q using (report_id) left join report_versions v using (report_id)
+           order by r.report_id""").fetchall()]
+
+
+def version_documents(conn: duckdb.DuckDBPyConnection, aliases: dict[str, str]) -> list[Document]:
+    """Every extracted report as a version of its logical report: its identity (agency key through the
+    aliases, year, scope) and withdrawal; for the reports that share an identity with another (the only ones
+    compared) or were withdrawn, also when they were first seen, where and when their files were seen, and
+    a fingerprint of their cells."""
+    rows = conn.execute(
+        """select r.report_id, r.doc_type, r.agency, r.region_code, r.admin_level, r.year,
+                  r.metadata->>'report_scope', w.withdrawn_at
+           from reports r left join (select document_id as report_id, max(withdrawn_at) as withdrawn_at
+                                     from document_withdrawals group by document_id) w using (report_id)
+           order by r.report_id""").fetchall()
+    identities, withdrawals = {}, {}
+    for rid, doc_type, agency, region_code, level, year, scope, withdrawn_at in rows:
+        key = agency_key(agency, region_code, level)
+        identities[rid] = logical_key(aliases.get(key, key), year, scope) if doc_type == "annual_report" else None
+        withdrawals[rid] = withdrawn_at
+    shared = Counter(i for i in identities.values() if i)
+    compared = [rid for rid, i in identities.items() if (i and shared[i] > 1) or withdrawals[rid]]
+    conn.register("compared_reports", pl.DataFrame({"report_id": compared}, schema={"report_id": pl.String}).to_arrow())
+    try:
+        contents = dict(conn.execute(
+            """select report_id, count(*) || ':' || bit_xor(hash(table_key, row_key, col_key, value, semantic))
+               from report_cells where report_id in (select report_id from compared_reports)
+               group by report_id""").fetchall())
+        found = conn.execute(
+            """select d.id, d.first_seen, (select list((s.path, s.last_seen, s.mtime_ns) order by s.path)
+                                          from document_sources s where s.document_id = d.id)
+               from documents d where d.id in (select report_id from compared_reports)""").fetchall()
+        seen = {rid: (first_seen, tuple(Source(*s) for s in sources or ())) for rid, first_seen, sources in found}
+    finally:
+        conn.unregister("compared_reports")
+    return [Document(rid, identities[rid], contents.get(rid, "0:"), *seen.get(rid, (None, ())), withdrawals[rid])
+            for rid in identities]
+
+
+_VERSIONS = {"report_id": pl.String, "logical_key": pl.String, "status": pl.String, "primary_id": pl.String,
+             "superseded_by": pl.String, "rivals": pl.List(pl.String), "sources": pl.Int32,
+             "changed_at": pl.Datetime("us", "UTC")}
+
+
+def save_versions(conn: duckdb.DuckDBPyConnection, versions: list[Version], at: datetime) -> int:
+    """Replace report_versions in one transaction. A report whose status or rivals changed (or that is new)
+    gets `changed_at` = `at`, so the checks plan re-checks it; the others keep theirs. Returns how many
+    changed."""
+    frame = pl.DataFrame([{**v.__dict__, "rivals": list(v.rivals), "changed_at": at} for v in versions],
+                         schema=_VERSIONS)
+    conn.register("resolved_versions", frame.to_arrow())
+    conn.execute("begin")
+    try:
+        conn.execute(
+            """create or replace temp table next_versions as
+               select n.* replace (case when o.report_id is not null and o.status = n.status
+                                             and o.rivals = n.rivals then o.changed_at else n.changed_at end
+                                   as changed_at)
+               from resolved_versions n left join report_versions o using (report_id)""")
+        changed = conn.execute("select count(*) from next_versions where changed_at = ?", [at]).fetchone()[0]
+        conn.execute("delete from report_versions")
+        conn.execute("insert into report_versions by name select * from next_versions")
+        conn.execute("drop table next_versions")
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    finally:
+        conn.unregister("resolved_versions")
+    return changed
 
 
 def load_reports(conn: duckdb.DuckDBPyConnection, ids: list[str]) -> list[ReportData]:
@@ -38,17 +109,23 @@ def load_reports(conn: duckdb.DuckDBPyConnection, ids: list[str]) -> list[Report
 def _load(conn: duckdb.DuckDBPyConnection) -> list[ReportData]:
     wanted = "report_id in (select report_id from wanted_reports)"
     reports = {}
-    for (rid, doc_type, template, year, agency, level, pub, meta, text) in conn.execute(
+    for (rid, doc_type, template, year, agency, level, pub, meta, text, version, rivals) in conn.execute(
         f"""select r.report_id, r.doc_type, r.template, r.year, r.agency, r.admin_level,
-                  strftime(r.publication_date, '%Y-%m-%d'), r.metadata, t.text
+                  strftime(r.publication_date, '%Y-%m-%d'), r.metadata, t.text, v.status, rv.rivals
            from reports r left join (select document_id, text from document_text where document_id in
                                      (select report_id from wanted_reports)) t on t.document_id = r.report_id
+           left join report_versions v using (report_id)
+           left join (select x.report_id, list(d.original_path order by d.original_path) as rivals
+                      from (select report_id, unnest(rivals) as rival from report_versions
+                            where report_id in (select report_id from wanted_reports)) x
+                      join documents d on d.id = x.rival group by x.report_id) rv using (report_id)
            where r.{wanted}
            order by r.report_id"""
     ).fetchall():
         metadata = json.loads(meta) if meta else {}
         reports[rid] = ReportData(rid, doc_type, template, year, agency, level, pub, metadata, text=text,
-                                  agency_key=agency_key(agency, metadata.get("region_code"), level))
+                                  agency_key=agency_key(agency, metadata.get("region_code"), level),
+                                  version=version, rivals=tuple(rivals or ()))
     for rid, t, r, c, value, semantic, raw in conn.execute(
         f"select report_id, table_key, row_key, col_key, value, semantic, value_raw from report_cells where {wanted}"
     ).fetchall():

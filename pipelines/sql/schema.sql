@@ -130,6 +130,29 @@ create table if not exists report_quality (
     checked_at     timestamptz
 );
 
+-- Documents as versions of logical reports (agency × year × scope; pipelines/quality/versions.py), rebuilt by
+-- every checks run. The marts count each logical report once: its current version's primary document.
+create table if not exists report_versions (
+    report_id     varchar primary key,
+    logical_key   varchar,              -- year|region code|agency without 人民政府…|level|scope, or report:<id>
+    status        varchar,              -- current | superseded | conflict | withdrawn
+    primary_id    varchar,              -- the document standing for these cells (others: more sources of them)
+    superseded_by varchar,              -- the primary of the version that replaced it
+    rivals        varchar[],            -- in conflict: the primaries of the other versions (rule VR-01)
+    sources       integer,              -- documents with the same cells in this logical report
+    changed_at    timestamptz           -- when its status or rivals last changed (the checks re-check it)
+);
+
+-- Withdrawn by the operator (nianbao withdraw PATH, after removing the file): no longer a version of its
+-- report, unless one of its files is seen again after the withdrawal.
+create table if not exists document_withdrawals (
+    document_id  varchar,
+    path         varchar,
+    withdrawn_at timestamptz,
+    reason       varchar,
+    primary key (document_id, path)
+);
+
 -- Renames and mergers after 机构改革: an old agency key read as the new one by the cross-year rules.
 create table if not exists agency_aliases (
     alias_key     varchar primary key,

@@ -1,5 +1,6 @@
 """Which reports an incremental checks run re-checks, and how they are batched."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from pipelines.quality.plan import IndexRow, batches, to_check
@@ -90,3 +91,12 @@ def test_checks_in_worker_processes_equal_checks_in_process(corpus_dir, tmp_path
         load_outcome_files(conn, parallel)
         load_outcome_files(conn, parallel)  # loading again replaces, never duplicates
         assert conn.execute("select count(*) from report_quality").fetchone()[0] == len(files)
+
+
+def test_a_report_whose_place_among_the_versions_changed_is_checked_again_with_its_neighbours():
+    # a23 became superseded or left a conflict (a withdrawal, a replacement) after it was last checked
+    moved = IndexRow("a23", "annual_report", "洪泽区人民政府", "county", "320813", 2023, T0, T0 + timedelta(hours=1),
+                     T0 + timedelta(hours=2))
+    assert to_check([r for r in INDEX if r.report_id != "a23"] + [moved], {}, everything=False) == {"a23", "a24"}
+    settled = replace(moved, versioned_at=T0 + timedelta(hours=1))  # checked at the moment it moved
+    assert to_check([r for r in INDEX if r.report_id != "a23"] + [settled], {}, everything=False) == set()

@@ -15,7 +15,7 @@ from functools import cache
 import pytest
 
 from pipelines.contract import T3_COLS, T4_BLOCKS, TEMPLATE_TABLES
-from pipelines.quality.data import agency_key, link_years
+from pipelines.quality.data import agency_key, link_versions, link_years
 from pipelines.quality.model import FAIL, NOT_ASSESSABLE, PASS, CellV, ReportData
 from pipelines.quality.run import ACCEPTED, QUARANTINED, Outcome, check_reports
 from pipelines.quality.suites import rules
@@ -396,6 +396,15 @@ def _summary(summary_scale: int, own_scale: int) -> Callable[[], ReportData]:
     return build
 
 
+def _claimed_by(**other) -> Callable[[], ReportData]:
+    """The correct report beside another document of the same agency (checked together, no file history)."""
+    def build() -> ReportData:
+        report, rival = make_report(report_id="this"), make_report(report_id="other", variant=1, **other)
+        link_versions([report, rival])
+        return report
+    return build
+
+
 def _self_inspection() -> ReportData:
     r = make_report()
     r.doc_type = "self_inspection"
@@ -501,6 +510,7 @@ FAIL_CASES = [
     F("MD-04", "a total blank while its parts are numbers",
       _mut(lambda r: setv(r, (T3, "carried_over_in", "total"), None, "", "EMPTY"))),
     F("HX-01", "the summary below its own government's report", _summary(1, 2)),
+    F("VR-01", "another document claims the same agency and year with other numbers", _claimed_by(scale=2)),
 ]
 
 PASS_CASES = [
@@ -537,6 +547,9 @@ PASS_CASES = [
     P("XY-03", "consecutive reports", _cross()),
     P("MD-03", "a differently worded report last year", _cross()),
     P("HX-01", "a summary three times its own government's report", _summary(3, 1)),
+    P("VR-01", "the same cells in another document (one version, two sources)", _claimed_by()),
+    P("VR-01", "the same agency's report of the year before", _claimed_by(year=2022)),
+    P("VR-01", "the same agency's jurisdiction summary", _claimed_by(scope="jurisdiction_summary", scale=2)),
 ]
 
 RULES = {r.id: r for r in rules()}

@@ -1,12 +1,16 @@
--- mart_agency_year: one row per accepted annual report, every indicator of spec §5.
--- Placeholders (NULL cells of accepted reports) count as 0, as in the identities; a rate whose
--- denominator is 0 is NULL, never 100%.
+-- mart_agency_year: one row per logical report (agency × year × scope) whose current version is an accepted
+-- annual report, every indicator of spec §5. The current version is read through its primary document:
+-- other documents with the same cells (the same report in another format) are more sources of it
+-- (`sources`), superseded versions, versions in conflict (VR-01) and withdrawn ones are left out
+-- (report_versions, mart_quality). Placeholders (NULL cells of accepted reports) count as 0, as in the
+-- identities; a rate whose denominator is 0 is NULL, never 100%.
 create or replace table mart_agency_year as
 with accepted as (
     select r.report_id, r.agency, r.admin_level, r.region, r.region_code, r.year, r.template,
-           r.publication_date, r.metadata
-    from reports r join report_quality q using (report_id)
+           r.publication_date, r.metadata, v.logical_key, v.sources
+    from reports r join report_quality q using (report_id) join report_versions v using (report_id)
     where q.status = 'accepted' and r.doc_type = 'annual_report'
+      and v.status = 'current' and v.primary_id = v.report_id
 ),
 c as (
     select report_id, table_key t, row_key r, col_key k, coalesce(value, 0) v
@@ -101,5 +105,6 @@ select
               and a.agency not like '%办公%' and a.admin_level <> 'township' then 3 else 1 end, 31),
               a.publication_date) end as days_after_deadline,
     -- agencies with fewer than 30 applications are not ranked (KGC sample-size guardrail)
-    (t.apps_new + t.carried_in) >= 30 as rankable
+    (t.apps_new + t.carried_in) >= 30 as rankable,
+    a.logical_key as logical_report, a.sources
 from accepted a left join t3 t using (report_id) left join checks k using (report_id);
