@@ -168,6 +168,7 @@ def test_csv_exports_do_not_carry_formulas(tmp_path, corpus_dir):
                 exported, written = list(csv.reader(a)), list(csv.reader(b))
             assert len(exported) == len(written) > 1
             changed = {(x, y) for row, raw in zip(exported, written) for x, y in zip(row, raw) if x != y}
-            assert changed == {("'" + formula, formula)}, mart
+            assert ("'" + formula, formula) in changed, mart
+            assert all(x == "'" + y and y[:1] in "=+-@\t\r" for x, y in changed), changed  # nothing else
             assert duckdb.sql(f"select count(*) from '{exports / mart}.parquet' where agency = ?",
                               params=[formula]).fetchone()[0] > 0
