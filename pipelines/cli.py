@@ -466,9 +466,11 @@ def _cell(value) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-@app.command("sql")
+# A query may start with a comment ("-- 6. …"): it is the argument, not an unknown option
+@app.command("sql", context_settings={"ignore_unknown_options": True})
 def sql_command(
-    query: Annotated[str, typer.Argument(help="The SQL to run, e.g. \"select * from mart_agency_year\".")],
+    query: Annotated[str, typer.Argument(help="The SQL to run, e.g. \"select * from mart_agency_year\"; "
+                                              "- (or nothing) reads it from standard input.")] = "-",
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     db: Annotated[Optional[Path], typer.Option(help="DuckDB file [default: the published snapshot, "
                                                     "data/published/nianbao.duckdb].")] = None,
@@ -489,6 +491,11 @@ def sql_command(
     if not path.exists():
         console.print(f"[red]{path} does not exist: run `nianbao run` first[/red]")
         raise typer.Exit(2)
+    if query == "-":
+        if sys.stdin.isatty():
+            console.print("[red]no query: give it as the argument, or pipe it in (nianbao sql < query.sql)[/red]")
+            raise typer.Exit(2)
+        query = sys.stdin.read()
     if fmt not in ("table", "csv", "json"):
         raise typer.BadParameter("choose table, csv or json", param_hint="--format")
     try:
