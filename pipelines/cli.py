@@ -317,8 +317,9 @@ def extract(files: Annotated[list[Path], typer.Argument(help="Documents to extra
 def check(files: Annotated[list[Path], typer.Argument(help="Reports to check (any supported format).")]) -> None:
     """Extract each report and check it against every rule of expectations/ (the same agency's reports of
     consecutive years, given together, are also checked against each other). Prints a verdict per report:
-    each failing rule with its numbers and the suspect cell. Exit 1 when a hard rule fails (or a file is
-    rejected) — for an auditor checking a report before it is published."""
+    each failing rule with its numbers and the suspect cell. Exit 0 when every report is accepted; 1 when a
+    report is quarantined (a hard rule fails, or it is not an annual report) or a file is rejected — for an
+    auditor checking a report before it is published."""
     from pipelines.decode.dispatch import decode_document
     from pipelines.decode.model import DecodeError, Limits
     from pipelines.extract.files import Rejected, extract_file
@@ -360,7 +361,7 @@ def check(files: Annotated[list[Path], typer.Argument(help="Reports to check (an
                               f"{s.suggested:g} would make {', '.join(s.rules_explained)} hold")
         for note in verdict.notes:
             console.print(f"  [dim]{note}[/dim]")
-    if bad or (outcome and any(v.hard_failures for v in outcome.verdicts)):
+    if bad or (outcome and any(v.status != "accepted" for v in outcome.verdicts)):
         raise typer.Exit(1)
 
 
@@ -550,14 +551,14 @@ def report(out: Annotated[Optional[Path], typer.Option(help="Where to write the 
 
 
 @app.command()
-def synth(count: Annotated[int, typer.Option("--count", "-n", help="How many documents.")] = 100,
+def synth(count: Annotated[int, typer.Option("--count", "-n", min=1, help="How many documents.")] = 100,
           out: Annotated[Path, typer.Option(help="Output folder: documents in OUT/docs, gold records in OUT/gold.")]
           = Path("synth"),
           layouts: Annotated[Optional[list[str]], typer.Option("--layouts", help="Layouts to render (repeat the "
                              "option); default: every layout of spec §9.")] = None,
           seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same corpus.")] = 0,
-          error_rate: Annotated[float, typer.Option(help="Share of reports with an injected error (recorded in "
-                                                        "the gold).")] = 0.0) -> None:
+          error_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of reports with an injected "
+                                                        "error (recorded in the gold).")] = 0.0) -> None:
     """Generate synthetic reports of both templates in every layout, with gold records (the test corpus)."""
     from pipelines.synth.cli import synth_command
 

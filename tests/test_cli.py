@@ -172,3 +172,17 @@ def test_csv_exports_do_not_carry_formulas(tmp_path, corpus_dir):
             assert all(x == "'" + y and y[:1] in "=+-@\t\r" for x, y in changed), changed  # nothing else
             assert duckdb.sql(f"select count(*) from '{exports / mart}.parquet' where agency = ?",
                               params=[formula]).fetchone()[0] > 0
+
+
+def test_check_exits_1_on_a_document_that_is_not_a_report(tmp_path, corpus_dir):
+    done = nianbao("check", str(corpus_dir / "samples" / "001_2f212ad4ee3ae2a4.txt"), tmp=tmp_path)
+    assert done.returncode == 1, done.stdout
+    assert "not an annual report" in done.stdout
+
+
+@pytest.mark.parametrize("args", [["--count", "-3"], ["--count", "0"], ["--error-rate", "1.5"]])
+def test_synth_refuses_counts_and_rates_out_of_range(tmp_path, args):
+    done = nianbao("synth", *args, "--out", str(tmp_path / "s"), tmp=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Invalid value" in done.stdout + done.stderr
+    assert not (tmp_path / "s" / "docs").exists()
