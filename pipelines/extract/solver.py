@@ -8,18 +8,19 @@ answer; several are an `ambiguous_split`, never a silent guess.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from pipelines.extract.values import PLACEHOLDERS
+from pipelines.extract.values import PLACEHOLDERS, UNREADABLE
 
 MAX_DIGITS = 40  # beyond this the number of cuts explodes and no identity pins them down
 _NUMBER = re.compile(r"^(?:[+\-]?(?:0|[1-9]\d*)(?:\.\d{1,2})?(?:万元|元|件|项)?|[/—\-无])$")
 _NO_CUT_BEFORE = ".元万件项"
 # One whole printed cell: a number as printed (thousands separated, any decimals) or a placeholder. A
 # leading zero ("04") is never a cell: it is a cell glued to the next one, or to a section number.
-_CELL = re.compile(r"^(?:[+\-]?(?:0|[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)(?:\.\d+)?(?:万元|元|件|项)?|[/—\-–]+|无)$")
+_CELL = re.compile(r"^(?:[+\-]?(?:0|[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)(?:\.\d+)?(?:万元|元|件|项)?|[/—\-–]+|无|[+\-]?\ufffd(?:万元|元|件|项)?)$")
 
 
 def is_cell(text: str) -> bool:
@@ -78,7 +79,7 @@ def solve(tokens: list[str], cells: int, holds: Callable[[list[str]], bool], lim
 @lru_cache(maxsize=65536)
 def _pieces(token: str, pos: int) -> tuple[str, ...]:
     """The numbers a cell can be when it starts at `pos` of `token` (the search asks this many times)."""
-    if token in PLACEHOLDERS and len(token) == 1:
+    if token in PLACEHOLDERS and len(token) == 1 or token == UNREADABLE:
         return (token,)
     return tuple(token[pos:end] for end in range(pos + 1, len(token) + 1)
                  if _NUMBER.match(token[pos:end]) and (end == len(token) or token[end] not in _NO_CUT_BEFORE))
@@ -89,6 +90,8 @@ def number(text: str) -> float:
     """The value of a split cell; placeholders count as 0, as in the identities."""
     if text in PLACEHOLDERS:
         return 0.0
+    if UNREADABLE in text:  # not known: no identity holds with it
+        return math.nan
     return float(_UNIT.sub("", text))
 
 

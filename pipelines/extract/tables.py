@@ -385,7 +385,9 @@ def resolve_values(result: Tables, exp: Expected, values: list[Token], hints: Hi
             result.cells.setdefault(exp.table, {}).setdefault(block, {})[outcome] = cell
         else:
             result.cells.setdefault(exp.table, {}).setdefault(exp.row, {})[col] = cell
-        if cell.issue:
+        if cell.issue and cell.issue.startswith("ocr_unreadable"):
+            result.issue("ocr_unreadable", "error", cell.issue, f"{where}.{col}")
+        elif cell.issue:
             severity = "error" if cell.semantic == "TEXT" else "info" if "unit_assumed" in cell.issue else "warning"
             result.issue("cell_value", severity, cell.issue, f"{where}.{col}")
 

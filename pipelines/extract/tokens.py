@@ -31,8 +31,8 @@ _ARTEFACTS = re.compile(r"\[bookmark:[^\]]*\]|\*\*|__|^#{1,6}\s+|^>\s+")
 # A run of glued cells: numbers (each with an optional unit, a sign, a decimal part) and placeholders.
 # Atomic: a number is taken whole. Without it `(\d[\d.,]*)+` may split a long digit string in
 # exponentially many ways before failing (the fuzzer found a token that took minutes).
-_RUN = r"(?:(?>[+\-]?\d[\d.,]*(?:万元|元|项|件)?)|[/—\-无])+"
-_GLUED = re.compile(rf"^(?P<label>.*?[^\d\s.,+\-/—无])(?P<tail>{_RUN}(?:\s+{_RUN})*)$")
+_RUN = r"(?:(?>[+\-]?\d[\d.,]*(?:万元|元|项|件)?)|[/—\-无\ufffd])+"
+_GLUED = re.compile(rf"^(?P<label>.*?[^\d\s.,+\-/—无\ufffd])(?P<tail>{_RUN}(?:\s+{_RUN})*)$")
 _DIGIT_RUN = re.compile(_RUN)
 
 
@@ -79,7 +79,7 @@ def _kinds(text: str) -> tuple[tuple[str, str], ...]:
 
 def _is_digit_run(text: str) -> bool:
     # Run-together cells: numbers, units, signs and placeholders with the separators lost.
-    return bool(_DIGIT_RUN.fullmatch(text)) and any(c.isdigit() or c in "/—-无" for c in text)
+    return bool(_DIGIT_RUN.fullmatch(text)) and any(c.isdigit() or c in "/—-无\ufffd" for c in text)
 
 
 def is_footer(line: str) -> bool:

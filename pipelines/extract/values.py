@@ -18,6 +18,10 @@ _NUMBER = re.compile(
     rf"^(?P<sign>[+-]?)\s*(?P<int>\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.(?P<frac>\d+))?\s*(?P<unit>{_UNITS})?$"
 )
 _BLANKS = re.compile(r"(?:&nbsp;|\s)+")
+# A figure OCR could not read with confidence (pipelines/decode/ocr.py): its digits are U+FFFD. A value
+# whose number is not known: NULL, never a guess.
+UNREADABLE = "\ufffd"
+_UNREADABLE = re.compile(rf"^[+-]?\s*\ufffd+(?:[.,]\ufffd+)*\s*(?:{_UNITS})?$")
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ class Cell:
 def is_value_token(text: str) -> bool:
     """Whether a token is a cell value (a number, with optional sign and unit, or a placeholder)."""
     text = text.strip()
-    return text in PLACEHOLDERS or bool(_NUMBER.match(text))
+    return text in PLACEHOLDERS or bool(_NUMBER.match(text)) or (UNREADABLE in text and bool(_UNREADABLE.match(text)))
 
 
 @lru_cache(maxsize=65536)
@@ -48,6 +52,8 @@ def parse_cell(raw: str, col_type: str = "int", header_unit: str | None = None) 
         return Cell(None, raw, NA)
     m = _NUMBER.match(text)
     if not m:
+        if UNREADABLE in text and _UNREADABLE.match(text):
+            return Cell(None, raw, TEXT, issue="ocr_unreadable: a figure OCR could not read with confidence")
         return Cell(None, raw, TEXT, issue=f"not a number: {text[:40]!r}")
     number = float(f"{m['int'].replace(',', '')}.{m['frac'] or 0}")
     unit, issue = m["unit"], None
