@@ -16,7 +16,7 @@ from pipelines.synth import identities, narrative, nonreport
 from pipelines.synth.labels import Variants, pick_variants
 from pipelines.synth.narrative import Section
 from pipelines.synth.numbers import table_values
-from pipelines.synth.places import Agency, pick_agency
+from pipelines.synth.places import Agency, agency_for_slot, pick_agency
 from pipelines.synth.printing import PTable, Style, pick_style, print_tables
 
 TEXT_LAYOUTS = ("one_cell_per_line", "tab_indented", "pipe_table", "run_together")
@@ -102,8 +102,11 @@ def _notes(template: str, rowset: tuple, year: int, style: Style, v: Variants, l
 def build_report(seed: str, layout: str, error_rate: float = 0.0) -> Report:
     """Draw one document (a report, or ~3% of the time a non-report) for a layout."""
     rng = random.Random(seed)
-    agency = pick_agency(rng)
-    year = rng.randint(2019, 2025)
+    corpus, _, slot = seed.rpartition(":")
+    if corpus and slot.isdigit():  # document `slot` of corpus `corpus`: an agency × year no other slot has
+        agency, year = agency_for_slot(corpus, int(slot), rng)
+    else:
+        agency, year = pick_agency(rng), rng.randint(2019, 2025)
     halfwidth = layout in TEXT_LAYOUTS and rng.random() < 0.2
     date, chrome, signature = _publication(rng, agency, year, layout)
     meta = {"publication_date": date, "admin_level": agency.admin_level, "region": agency.region}

@@ -7,47 +7,32 @@ province + city + county (as in the gold records, e.g. 浙江省宁波市余姚�
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 
-# province -> city -> counties. Municipalities (直辖市) have the province itself as city.
-GAZETTEER: dict[str, dict[str, tuple[str, ...]]] = {
-    "浙江省": {
-        "杭州市": ("西湖区", "余杭区", "桐庐县", "淳安县", "建德市"),
-        "宁波市": ("余姚市", "慈溪市", "象山县", "宁海县", "鄞州区"),
-        "台州市": ("三门县", "天台县", "仙居县", "温岭市", "临海市"),
-        "温州市": ("瑞安市", "乐清市", "永嘉县", "平阳县", "苍南县"),
-    },
-    "江苏省": {
-        "淮安市": ("洪泽区", "淮安区", "清江浦区", "涟水县", "盱眙县", "金湖县"),
-        "宿迁市": ("沭阳县", "泗阳县", "泗洪县", "宿城区"),
-        "苏州市": ("昆山市", "常熟市", "张家港市", "太仓市", "吴江区"),
-        "南京市": ("江宁区", "溧水区", "高淳区", "六合区"),
-    },
-    "河北省": {
-        "保定市": ("涿州市", "安国市", "高碑店市", "清苑区", "涞水县"),
-        "唐山市": ("迁安市", "遵化市", "滦州市", "乐亭县"),
-        "石家庄市": ("正定县", "藁城区", "晋州市", "赞皇县"),
-    },
-    "山东省": {
-        "济南市": ("历城区", "章丘区", "平阴县", "商河县"),
-        "临沂市": ("沂水县", "兰陵县", "费县", "郯城县"),
-        "潍坊市": ("寿光市", "青州市", "诸城市", "昌乐县"),
-    },
-    "四川省": {
-        "成都市": ("双流区", "郫都区", "都江堰市", "彭州市", "金堂县"),
-        "绵阳市": ("江油市", "三台县", "梓潼县", "盐亭县"),
-    },
-    "广东省": {
-        "江门市": ("新会区", "台山市", "开平市", "恩平市"),
-        "韶关市": ("乐昌市", "南雄市", "仁化县", "翁源县"),
-    },
-    "湖南省": {"长沙市": ("浏阳市", "宁乡市", "长沙县", "望城区")},
-    "河南省": {"郑州市": ("新郑市", "登封市", "中牟县", "巩义市")},
-    "安徽省": {"合肥市": ("肥西县", "长丰县", "巢湖市", "庐江县")},
-    "福建省": {"福州市": ("闽侯县", "福清市", "长乐区", "连江县")},
-    "上海市": {"上海市": ("浦东新区", "黄浦区", "崇明区", "嘉定区")},
-}
+_MUNICIPALITIES = ("11", "12", "31", "50")  # 北京 天津 上海 重庆: their districts sit under 市辖区
+
+
+@lru_cache(maxsize=1)
+def gazetteer_tree() -> dict[str, dict[str, tuple[str, ...]]]:
+    """province -> city -> counties of the GB/T 2260 gazetteer shipped in `cpca` (the one the extractor
+    resolves regions on). A municipality (直辖市) has the province itself as city; counties directly under a
+    province without a city (省直辖县级行政区划) are left out."""
+    from pipelines.extract.region import gazetteer
+
+    places = gazetteer().places
+    tree: dict[str, dict[str, list[str]]] = {}
+    for code in sorted(places):
+        if code[2:4] == "00" or code[4:6] == "00" or code[6:] != "000000":
+            continue  # provinces and cities themselves
+        province = places.get(code[:2] + "0000000000")
+        city = province if code[:2] in _MUNICIPALITIES else places.get(code[:4] + "00000000")
+        if province and city:
+            tree.setdefault(province.name, {}).setdefault(city.name, []).append(places[code].name)
+    return {p: {c: tuple(v) for c, v in cities.items()} for p, cities in tree.items()}
+
 
 TOWNS = (
     "城关镇", "新华镇", "永和镇", "太平镇", "长安镇", "东风镇", "河西镇", "新兴镇", "红星乡",
@@ -104,16 +89,88 @@ def _gov_pronoun(county: str) -> str:
     return {"区": "区政府", "县": "县政府"}.get(county[-1], "市政府")
 
 
-def pick_agency(rng: random.Random) -> Agency:
-    """Draw an agency: a kind (by KINDS shares), a real place, a name built the way agencies name themselves."""
-    kind, level = _pick_kind(rng)
-    province = rng.choice(sorted(GAZETTEER))
-    city = rng.choice(sorted(GAZETTEER[province]))
-    county = rng.choice(GAZETTEER[province][city])
+YEARS = tuple(range(2019, 2026))
+# The kinds of a corpus drawn by slot, in a cycle of 100 documents: townships and county departments
+# are most of the country's agencies (and of its reports), provincial departments a few.
+SLOT_SHARES = (("township", 45), ("county_department", 40), ("county_government", 4),
+               ("prefectural_department", 8), ("prefectural_government", 1), ("provincial_department", 2))
+_LEVELS = {kind: level for kind, level, _ in KINDS}
+
+
+@lru_cache(maxsize=1)
+def _slot_cycle() -> tuple[tuple[str, int], ...]:
+    """For each position of the cycle of 100: its kind and its rank among that kind's positions (kinds
+    spread evenly: the kind furthest behind its share comes next)."""
+    taken = {k: 0 for k, _ in SLOT_SHARES}
+    out = []
+    for _ in range(100):
+        kind = min(SLOT_SHARES, key=lambda ks: (taken[ks[0]] + 0.5) / ks[1])[0]
+        out.append((kind, taken[kind]))
+        taken[kind] += 1
+    return tuple(out)
+
+
+@lru_cache(maxsize=8)
+def _agencies_of(kind: str) -> tuple[tuple[str, str | None, str | None, str | None], ...]:
+    """Every agency of a kind, as (province, city, county, department or town), in a fixed order."""
+    tree = gazetteer_tree()
+    out = []
+    for province in sorted(tree):
+        if kind == "provincial_department":
+            out += [(province, None, None, d) for d in PROVINCE_DEPTS]
+            continue
+        for city in sorted(tree[province]):
+            municipality = province == city
+            if kind == "prefectural_government" and not municipality:
+                out.append((province, city, None, None))
+            elif kind == "prefectural_department" and not municipality:
+                out += [(province, city, None, d) for d in CITY_DEPTS]
+            for county in tree[province][city]:
+                if kind == "county_government":
+                    out.append((province, city, county, None))
+                elif kind == "county_department":
+                    out += [(province, city, county, d) for d in COUNTY_DEPTS]
+                elif kind == "township":
+                    out += [(province, city, county, t) for t in TOWNS]
+    return tuple(out)
+
+
+def agency_for_slot(corpus: str, slot: int, rng: random.Random) -> tuple[Agency, int]:
+    """The agency and report year of document `slot` of a corpus: different slots of one corpus never get the
+    same agency and year while the kind has pairs left (1 400+ for provincial departments, hundreds of
+    thousands for townships), as no agency publishes two different reports for one year. A fixed
+    permutation of the kind's (agency, year) pairs, offset by the corpus seed, orders them."""
+    kind, rank = _slot_cycle()[slot % 100]
+    count = sum(1 for k, _ in _slot_cycle() if k == kind)
+    index = (slot // 100) * count + rank
+    agencies = _agencies_of(kind)
+    pairs = len(agencies) * len(YEARS)
+    offset = int(hashlib.sha256(corpus.encode()).hexdigest()[:12], 16)
+    p = (index * 1_000_003 + offset) % pairs  # 1 000 003 is prime and larger than any kind's pairs: a bijection
+    province, city, county, item = agencies[p // len(YEARS)]
+    return pick_agency(rng, (kind, province, city, county, item)), YEARS[p % len(YEARS)]
+
+
+def pick_agency(rng: random.Random, spec: tuple | None = None) -> Agency:
+    """An agency: drawn at random (a kind by KINDS shares, a real place), or the one `spec` names (kind,
+    province, city, county, department or town); its name built the way agencies name themselves."""
+    tree = gazetteer_tree()
+    if spec is None:
+        kind, level = _pick_kind(rng)
+        province = rng.choice(sorted(tree))
+        city = rng.choice(sorted(tree[province]))
+        county = rng.choice(tree[province][city])
+        item = None
+    else:
+        kind, province, city, county, item = spec
+        level = _LEVELS[kind]
+        city = city or sorted(tree[province])[0]  # a municipality's only city is itself
+        county = county or tree[province][city][0]
     municipality = province == city
     city_path = province if municipality else province + city
     if kind == "provincial_department":
-        dept = rng.choice(PROVINCE_DEPTS).replace("厅", "局") if municipality else rng.choice(PROVINCE_DEPTS)
+        dept = item or rng.choice(PROVINCE_DEPTS)
+        dept = dept.replace("厅", "局") if municipality else dept
         return Agency(province + dept, kind, level, province, province, None, None,
                       "我" + dept[-1] if dept[-1] in "厅局委" else "本机关", False)
     if kind == "prefectural_government":
@@ -122,16 +179,16 @@ def pick_agency(rng: random.Random) -> Agency:
                           city, county, _gov_pronoun(county), False)
         return Agency(city + "人民政府", kind, level, city_path, province, city, None, "市政府", True)
     if kind == "prefectural_department":
-        dept = rng.choice(CITY_DEPTS)
+        dept = item or rng.choice(CITY_DEPTS)
         return Agency(city + dept, kind, level, city_path, province, city, None, "我" + dept[-1], False)
     region = city_path + county
     if kind == "county_government":
         name = (city + county if rng.random() < 0.4 and not municipality else county) + "人民政府"
         return Agency(name, kind, level, region, province, city, county, _gov_pronoun(county), False)
     if kind == "county_department":
-        dept = rng.choice(COUNTY_DEPTS)
+        dept = item or rng.choice(COUNTY_DEPTS)
         return Agency(county + dept, kind, level, region, province, city, county, "我" + dept[-1], False)
-    town = rng.choice(TOWNS)
+    town = item or rng.choice(TOWNS)
     suffix = "办事处" if town.endswith("街道") else "人民政府"
     # Some township titles omit the county (004 马渚镇人民政府): the narrative then names it.
     r = rng.random()
