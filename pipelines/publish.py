@@ -35,7 +35,24 @@ SNAPSHOT = "nianbao.duckdb"
 # or LibreOffice on opening (an agency named =HYPERLINK(…) in a JSON record): it gets a leading ' and shows
 # as text. Only text columns are touched; every value is printed as DuckDB prints it in a CSV.
 _CSV_CELLS = (r"case when typeof(columns(*)) = 'VARCHAR' and regexp_matches(columns(*)::varchar, '^[=+\-@\t\r]') "
-              r"then '''' || columns(*)::varchar else columns(*)::varchar end")
+              r"then '''' || columns(*)::varchar "
+              r"when regexp_matches(typeof(columns(*)), '^(MAP|STRUCT)|\[\]$') then to_json(columns(*))::varchar "
+              r"when typeof(columns(*)) = 'DOUBLE' and isfinite(columns(*)::double) "
+              r"and columns(*)::double = trunc(columns(*)::double) and abs(columns(*)::double) < 1e15 "
+              r"then (columns(*)::double)::bigint::varchar "
+              r"else columns(*)::varchar end")
+# A map, struct or list (failures_per_rule, sources) goes into the CSV as JSON, which spreadsheets and
+# scripts read, not as DuckDB's {k=v} display; a byte order mark makes Excel and WPS read the CSV as UTF-8.
+_BOM = b"\xef\xbb\xbf"
+
+
+def _prepend_bom(path: Path) -> None:
+    bommed = path.with_name(path.name + ".bom")
+    with open(path, "rb") as src, open(bommed, "wb") as dst:
+        dst.write(_BOM)
+        while chunk := src.read(1 << 20):
+            dst.write(chunk)
+    os.replace(bommed, path)
 
 
 def build_marts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -81,8 +98,9 @@ def publish(conn: duckdb.DuckDBPyConnection, published_dir: Path) -> Path:
 
 
 def export(snapshot: Path, exports_dir: Path) -> list[Path]:
-    """Every mart of the snapshot as Parquet and CSV in `exports_dir` (in the CSV, a text cell that starts
-    with =, +, -, @ gets a leading ' so that a spreadsheet shows it rather than runs it)."""
+    """Every mart of the snapshot as Parquet and CSV in `exports_dir`. The CSV is UTF-8 with a byte order mark
+    (Excel and WPS then show the Chinese), maps and lists are JSON, and a text cell that starts with =, +, -,
+    @ gets a leading ' so that a spreadsheet shows it rather than runs it."""
     exports_dir.mkdir(parents=True, exist_ok=True)
     written = []
     with duckdb.connect(str(snapshot), read_only=True) as conn:
@@ -92,6 +110,8 @@ def export(snapshot: Path, exports_dir: Path) -> list[Path]:
                 final = exports_dir / f"{mart}.{fmt}"
                 tmp = exports_dir / f".{mart}.{fmt}.tmp"
                 conn.execute(f"copy (select {cells} from {mart}) to {_literal(tmp)} {options}")
+                if fmt == "csv":
+                    _prepend_bom(tmp)
                 os.replace(tmp, final)
                 written.append(final)
     return written

@@ -163,15 +163,22 @@ def test_csv_exports_do_not_carry_formulas(tmp_path, corpus_dir):
         for mart in ("mart_agency_year", "mart_active_disclosure_v2019"):
             plain = tmp_path / f"{mart}.plain.csv"
             conn.execute(f"copy (select * from {mart}) to '{plain}' (format csv, header)")
-            with open(exports / f"{mart}.csv", newline="", encoding="utf-8") as a, \
+            assert (exports / f"{mart}.csv").read_bytes()[:3] == b"\xef\xbb\xbf"  # Excel/WPS read it as UTF-8
+            with open(exports / f"{mart}.csv", newline="", encoding="utf-8-sig") as a, \
                     open(plain, newline="", encoding="utf-8") as b:
                 exported, written = list(csv.reader(a)), list(csv.reader(b))
             assert len(exported) == len(written) > 1
             changed = {(x, y) for row, raw in zip(exported, written) for x, y in zip(row, raw) if x != y}
             assert ("'" + formula, formula) in changed, mart
-            assert all(x == "'" + y and y[:1] in "=+-@\t\r" for x, y in changed), changed  # nothing else
+            formulas = {(x, y) for x, y in changed if y[:1] in "=+-@\t\r"}
+            assert all(x == "'" + y for x, y in formulas), formulas
+            # nothing else but a whole number printed as one (a count: 9, not 9.0)
+            assert all(float(y) == int(x) for x, y in changed - formulas), changed - formulas
             assert duckdb.sql(f"select count(*) from '{exports / mart}.parquet' where agency = ?",
                               params=[formula]).fetchone()[0] > 0
+    with open(exports / "mart_quality.csv", newline="", encoding="utf-8-sig") as f:
+        maps = [row["failures_per_rule"] for row in csv.DictReader(f) if row["failures_per_rule"]]
+    assert maps and all(isinstance(json.loads(m), dict) for m in maps)  # JSON, not DuckDB's {k=v}
 
 
 def test_check_exits_1_on_a_document_that_is_not_a_report(tmp_path, corpus_dir):
