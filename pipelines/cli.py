@@ -314,12 +314,16 @@ def extract(files: Annotated[list[Path], typer.Argument(help="Documents to extra
 
 
 @app.command()
-def check(files: Annotated[list[Path], typer.Argument(help="Reports to check (any supported format).")]) -> None:
+def check(files: Annotated[list[Path], typer.Argument(help="Reports to check (any supported format).")],
+          html: Annotated[Optional[Path], typer.Option(
+              "--html", help="Also write the audit sheet (审核单): a file for one report, a folder (with an "
+                             "index.html) for several.")] = None) -> None:
     """Extract each report and check it against every rule of expectations/ (the same agency's reports of
     consecutive years, given together, are also checked against each other). Prints a verdict per report:
     each failing rule with its numbers and the suspect cell. Exit 0 when every report is accepted; 1 when a
     report is quarantined (a hard rule fails, or it is not an annual report) or a file is rejected — for an
-    auditor checking a report before it is published."""
+    auditor checking a report before it is published. With --html, the audit sheet of each report: its tables
+    in the official layout, failing identities, suspect cells with the value that would make them hold."""
     from pipelines.decode.dispatch import decode_document
     from pipelines.decode.model import DecodeError, Limits
     from pipelines.extract.files import Rejected, extract_file
@@ -327,7 +331,7 @@ def check(files: Annotated[list[Path], typer.Argument(help="Reports to check (an
     from pipelines.quality.data import from_record, link_versions, link_years
     from pipelines.quality.run import check_reports
 
-    reports, names, bad = [], {}, 0
+    reports, names, bad, checked = [], {}, 0, []
     for path in files:
         try:
             record = extract_file(path)
@@ -341,6 +345,7 @@ def check(files: Annotated[list[Path], typer.Argument(help="Reports to check (an
             continue
         reports.append(from_record(record, text))
         names[record.report_id] = str(path)
+        checked.append((record, str(path), text))
     link_versions(reports)  # the same agency, year and scope with different cells: VR-01 names the other file
     for r in reports:
         r.rivals = tuple(names.get(rival, rival) for rival in r.rivals)
@@ -361,6 +366,15 @@ def check(files: Annotated[list[Path], typer.Argument(help="Reports to check (an
                               f"{s.suggested:g} would make {', '.join(s.rules_explained)} hold")
         for note in verdict.notes:
             console.print(f"  [dim]{note}[/dim]")
+    if html is not None and checked:
+        from datetime import datetime
+
+        from pipelines.audit.build import sheets_from_check, write_check_sheets
+
+        written = write_check_sheets(sheets_from_check(checked, outcome), html,
+                                     datetime.now().isoformat(timespec="seconds"))
+        console.print(f"audit sheet: {escape(str(written[0]))}" if len(written) == 1 else
+                      f"audit sheets: {escape(str(html))}/ ({len(checked)} sheets and index.html)")
     if bad or (outcome and any(v.status != "accepted" for v in outcome.verdicts)):
         raise typer.Exit(1)
 

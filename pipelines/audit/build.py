@@ -1,0 +1,173 @@
+"""Audit sheets from the published snapshot (every run) or from `nianbao check` (records at hand), written
+as files: one page per report (`<report_id[:16]>.html`) and the index pages.
+
+From the snapshot a sheet shows everything but the source text of a cell: the record's provenance (offsets
+of a row's values in the decoded text) is not stored in the warehouse, so only `nianbao check --html`,
+which has the record and the text, shows it. A run re-writes only the sheets of reports checked again
+since their sheet was written (report_quality.checked_at, the source name and RENDER_VERSION in a
+manifest), and every index page.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+
+from pipelines.audit.index import Entry, render_index
+from pipelines.audit.sheet import (RENDER_VERSION, Cell, Claim, Finding, Issue, Sheet, Suspect, render_sheet,
+                                   sheet_name)
+from pipelines.quality.suites import rules as all_rules
+
+BATCH = 1000  # reports read from the snapshot at a time
+MANIFEST = ".manifest.json"
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def load_sheets(conn: duckdb.DuckDBPyConnection, ids: list[str]) -> list[Sheet]:
+    """The sheets of some reports, read from a snapshot (or the warehouse)."""
+    if not ids:
+        return []
+    head = conn.execute(
+        """select r.report_id, coalesce(d.original_name, r.report_id), r.agency, r.year, r.admin_level, r.region,
+                  r.template, r.doc_type, q.status, q.reason, cast(r.publication_date as varchar), q.notes
+           from reports r left join documents d on d.id = r.report_id
+           left join report_quality q on q.report_id = r.report_id
+           where r.report_id in (select unnest(?::varchar[])) order by r.report_id""", [ids]).fetchall()
+    sheets = {row[0]: Sheet(*row[:11], notes=list(row[11] or [])) for row in head}
+    for rid, t, r, c, value, raw, semantic, unit in conn.execute(
+            """select report_id, table_key, row_key, col_key, value, value_raw, semantic, unit from report_cells
+               where report_id in (select unnest(?::varchar[]))""", [ids]).fetchall():
+        sheets[rid].cells[(t, r, c)] = Cell(value, raw, semantic, unit)
+    for rid, *f in conn.execute(
+            """select report_id, rule_id, severity, status, scope, expected, observed, difference, message
+               from check_results where status <> 'PASS' and report_id in (select unnest(?::varchar[]))
+               order by rule_id, scope""", [ids]).fetchall():
+        sheets[rid].findings.append(Finding(*f))
+    for rid, t, r, c, reported, suggested, explained, unique in conn.execute(
+            """select report_id, table_key, row_key, col_key, reported, suggested, rules_explained, is_unique
+               from suspect_cells where report_id in (select unnest(?::varchar[]))""", [ids]).fetchall():
+        sheets[rid].suspects.append(Suspect(t, r, c, reported, suggested, list(explained or []), bool(unique)))
+    for rid, claim, value, text, offset, unit in conn.execute(
+            """select report_id, claim, value, text, "offset", unit from narrative_claims
+               where report_id in (select unnest(?::varchar[]))""", [ids]).fetchall():
+        sheets[rid].claims.append(Claim(claim, value, text or "", offset, unit))
+    for rid, code, severity, message, location in conn.execute(
+            """select report_id, code, severity, message, location from extraction_issues
+               where report_id in (select unnest(?::varchar[]))""", [ids]).fetchall():
+        sheets[rid].issues.append(Issue(code, severity, message or "", location))
+    return [sheets[i] for i in ids if i in sheets]
+
+
+def write_audit(snapshot: Path, out_dir: Path, *, generated: str = "", quality_href: str | None = None
+                ) -> dict:
+    """Write the sheets of reports that changed since their sheet was written, and every index page.
+    Returns counts and the index path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.glob(".*.tmp"):
+        stale.unlink(missing_ok=True)
+    manifest_path = out_dir / MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    if manifest.get("version") != RENDER_VERSION:
+        manifest = {"version": RENDER_VERSION, "sheets": {}}
+    done: dict[str, str] = manifest["sheets"]
+    rules = {r.id: r for r in all_rules()}
+    written = 0
+    entries: list[Entry] = []
+    with duckdb.connect(str(snapshot), read_only=True) as conn:
+        listing = conn.execute(
+            """select r.report_id, coalesce(d.original_name, r.report_id), r.agency, r.year, r.admin_level, r.region,
+                      r.template, q.status, cast(q.checked_at as varchar),
+                      (select list(distinct c.rule_id order by c.rule_id) from check_results c
+                       where c.report_id = r.report_id and c.status = 'FAIL')
+               from reports r left join documents d on d.id = r.report_id
+               left join report_quality q on q.report_id = r.report_id order by r.report_id""").fetchall()
+        stale = []
+        for rid, source, agency, year, level, region, template, status, checked_at, failing in listing:
+            entries.append(Entry(rid, sheet_name(rid), agency, year, level, region, template, status, source,
+                                 list(failing or [])))
+            stamp = f"{checked_at}|{source}"
+            if done.get(rid) != stamp or not (out_dir / sheet_name(rid)).exists():
+                stale.append((rid, stamp))
+        for start in range(0, len(stale), BATCH):
+            batch = stale[start:start + BATCH]
+            for sheet in load_sheets(conn, [rid for rid, _ in batch]):
+                _write(out_dir / sheet_name(sheet.report_id),
+                       render_sheet(sheet, rules, index_href="index.html", generated=generated))
+                written += 1
+            done.update(dict(batch))
+    pages = render_index(entries, generated=generated, quality_href=quality_href)
+    for name, html in pages:
+        _write(out_dir / name, html)
+    for old in out_dir.glob("index-*.html"):  # pages of a larger index before
+        if old.name not in {n for n, _ in pages}:
+            old.unlink()
+    _write(manifest_path, json.dumps(manifest, ensure_ascii=False))
+    return {"index": out_dir / "index.html", "reports": len(entries), "sheets_written": written,
+            "index_pages": len(pages)}
+
+
+def sheets_from_check(reports: list[tuple], outcome) -> list[Sheet]:
+    """Sheets of `nianbao check`: [(record, source name, decoded text)] and the check outcome."""
+    findings, suspects = defaultdict(list), defaultdict(list)
+    verdicts = {v.report_id: v for v in (outcome.verdicts if outcome else [])}
+    for r in outcome.results if outcome else []:
+        if r.status != "PASS":
+            findings[r.report_id].append(Finding(r.rule_id, r.severity, r.status, r.scope, r.expected, r.observed,
+                                                 r.difference, r.message))
+    for s in outcome.suspects if outcome else []:
+        suspects[s.report_id].append(Suspect(s.table_key, s.row_key, s.col_key, s.reported, s.suggested,
+                                             list(s.rules_explained), s.unique))
+    out = []
+    for record, source, text in reports:
+        v = verdicts.get(record.report_id)
+        sheet = Sheet(record.report_id, source, record.agency, record.year, record.admin_level, record.region,
+                      record.template, record.doc_type, v.status if v else None, v.reason if v else "",
+                      record.publication_date, list(v.notes) if v else [],
+                      findings=findings[record.report_id], suspects=suspects[record.report_id],
+                      provenance={k: tuple(span) for k, span in record.provenance.items()}, text=text)
+        for t, rows in record.cells.items():
+            for row, cols in rows.items():
+                for c, cell in cols.items():
+                    sheet.cells[(t, row, c)] = Cell(cell.value, cell.raw, cell.semantic, cell.unit)
+        sheet.claims = [Claim(c["claim"], c.get("value"), c.get("text") or "", c.get("offset"), c.get("unit"))
+                        for c in record.claims]
+        sheet.issues = [Issue(i["code"], i["severity"], i.get("message") or "", i.get("location"))
+                        for i in record.issues]
+        out.append(sheet)
+    return out
+
+
+def write_check_sheets(sheets: list[Sheet], out: Path, generated: str = "") -> list[Path]:
+    """`nianbao check --html OUT`: one report → OUT is the page (or a folder to put it in); several → OUT
+    is a folder with a page each and an index."""
+    rules = {r.id: r for r in all_rules()}
+    if len(sheets) == 1 and not out.is_dir():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _write(out, render_sheet(sheets[0], rules, generated=generated))
+        return [out]
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for sheet in sheets:
+        path = out / sheet_name(sheet.report_id)
+        _write(path, render_sheet(sheet, rules, index_href="index.html" if len(sheets) > 1 else None,
+                                  generated=generated))
+        paths.append(path)
+    if len(sheets) > 1:
+        entries = [Entry(s.report_id, sheet_name(s.report_id), s.agency, s.year, s.admin_level, s.region, s.template,
+                         s.status, s.source, s.failing_rules) for s in sheets]
+        for name, html in render_index(entries, generated=generated):
+            _write(out / name, html)
+            paths.append(out / name)
+    return paths

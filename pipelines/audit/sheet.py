@@ -1,0 +1,615 @@
+"""The audit sheet (审核单) of one report: a pure function from the report's data to a static HTML page.
+
+The page renders T2, T3 and T4 in the official template layout with the official Chinese labels, marks
+every cell of a failing identity, each suspect cell with the value that would make its identities hold,
+the cells the extractor withheld with the reason, quotes the prose a table contradicts, and carries the
+agency, year, level, region, template, source file and verdict in its header. It prints on A4.
+
+Output is polyglot HTML (well-formed XML as well): every element closed, attributes quoted, no named
+entities, scripts inside CDATA, so a strict XML parser reads it (tests do).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html import escape
+
+from pipelines.audit import labels as L
+from pipelines.contract import TEMPLATE_TABLES, T3_COLS, T4_BLOCKS, T4_OUTCOMES, cell_ref, stated_cells
+from pipelines.extract.labels import strip_numbering
+from pipelines.quality.suites import Rule, rules as all_rules
+
+Key = tuple[str, str, str]
+# Bump when the page changes: every sheet is written again.
+RENDER_VERSION = "2026.11.1"
+WITHHELD_CODES = ("ambiguous_split", "unsplittable", "readings_disagree", "extra_values", "ocr_unreadable",
+                  "unreadable_cell", "missing_row", "missing_table", "missing_values", "cell_value",
+                  "ambiguous_blanks")
+
+
+@dataclass
+class Cell:
+    value: float | None
+    raw: str | None = None
+    semantic: str | None = None
+    unit: str | None = None
+
+
+@dataclass
+class Finding:
+    """A check result that is not a pass (check_results)."""
+
+    rule_id: str
+    severity: str
+    status: str  # FAIL | NOT_ASSESSABLE
+    scope: str
+    expected: float | None
+    observed: float | None
+    difference: float | None
+    message: str = ""
+
+
+@dataclass
+class Suspect:
+    table: str
+    row: str
+    col: str
+    reported: float | None
+    suggested: float
+    rules_explained: list[str]
+    unique: bool
+
+
+@dataclass
+class Claim:
+    claim: str
+    value: float | None
+    text: str
+    offset: int | None
+    unit: str | None = None
+
+
+@dataclass
+class Issue:
+    code: str
+    severity: str
+    message: str
+    location: str | None
+
+
+@dataclass
+class Sheet:
+    report_id: str
+    source: str
+    agency: str | None
+    year: int | None
+    admin_level: str | None
+    region: str | None
+    template: str | None
+    doc_type: str | None
+    status: str | None  # accepted | quarantined | None (not checked)
+    reason: str = ""
+    publication_date: str | None = None
+    notes: list[str] = field(default_factory=list)
+    cells: dict[Key, Cell] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    suspects: list[Suspect] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    provenance: dict[str, tuple[int, int]] = field(default_factory=dict)  # "table.row" -> offsets into text
+    text: str | None = None  # the decoded text the provenance points into (nianbao check only)
+
+    @property
+    def failing_rules(self) -> list[str]:
+        return sorted({f.rule_id for f in self.findings if f.status == "FAIL"})
+
+
+def sheet_name(report_id: str) -> str:
+    """The file name of a report's sheet."""
+    return f"{report_id[:16]}.html"
+
+
+# ---------------------------------------------------------------------------------------------------- helpers
+
+def _e(text) -> str:
+    return escape("" if text is None else str(text), quote=True)
+
+
+def _n(value) -> str:
+    if value is None:
+        return ""
+    return f"{int(value)}" if float(value).is_integer() else f"{value:.6g}"
+
+
+def _rules() -> dict[str, Rule]:
+    return {r.id: r for r in all_rules()}
+
+
+_OTHER_2021 = ("other_no_correction", "other_fee_unpaid", "other_misc")
+
+
+def _t3_rows(sheet: Sheet) -> tuple[str, ...]:
+    """The template's T3 rows; the (六) block as the report printed it (one row, or the three of v2021)."""
+    has_2021 = any(k[0] == "t3_applications" and k[1] in _OTHER_2021 for k in sheet.cells)
+    has_single = any(k[0] == "t3_applications" and k[1] == "other_handling" for k in sheet.cells)
+    template = sheet.template if sheet.template in TEMPLATE_TABLES else ("v2021" if has_2021 else "v2019")
+    rows = TEMPLATE_TABLES[template]["t3_applications"].rows
+    if template == "v2021" and has_single and not has_2021:
+        at = rows.index("other_no_correction")
+        rows = rows[:at] + ("other_handling",) + rows[at + 3:]
+    return rows
+
+
+_NOTE = re.compile(r"^(\w+): (?:(\d+) cells could each explain (.+)|no single cell explains the failures of (.+))$")
+
+
+def _note_zh(note: str) -> str:
+    """A localisation note of the checker in Chinese (the English stays beside it)."""
+    m = _NOTE.match(note)
+    if not m:
+        return note
+    table = L.TABLE_NAMES.get(m.group(1), m.group(1))
+    if m.group(2):
+        return f"{table}：有 {m.group(2)} 个单元格各自都能解释 {m.group(3).replace(', ', '、')} 的不符，需核对原表"
+    return f"{table}：没有哪一个单元格能单独解释 {m.group(4).replace(', ', '、')} 的不符，可能不止一处有误"
+
+
+def _short_row(row: str) -> str:
+    return strip_numbering(L.row_label("t3_applications", row).replace("（", "(").replace("）", ")"))
+
+
+def _side(names: list[str]) -> str:
+    return "＋".join(names) if len(names) <= 5 else f"{'＋'.join(names[:2])}＋…（共{len(names)}项）"
+
+
+def instance_cells(rule: Rule, scope: str, template: str | None) -> tuple[set[Key], str]:
+    """The cells one instance of a rule reads, and the identity in the report's words
+    (行政复议：总计 应等于 结果维持＋结果纠正＋其他结果＋尚未审结)."""
+    p = rule.params
+    if rule.kind == "sum" and not p.get("cross_year"):
+        parts = scope.split(".")
+        lhs, rhs = [r.lstrip("-") for r in p["lhs"]], [r.lstrip("-") for r in p["rhs"]]
+        if p.get("for_each") == "col" and len(parts) == 3:
+            table, col = parts[0], parts[2]
+            keys = {(table, r, col) for r in lhs + rhs}
+            words = (f"{L.col_label(table, col, template)}列：{_side([_short_row(r) for r in lhs])} 应等于 "
+                     f"{_side([_short_row(r) for r in rhs])}")
+            return keys, words
+        if p.get("for_each") == "row" and len(parts) == 2:
+            table, row = parts
+            keys = {(table, row, c) for c in lhs + rhs}
+            name = L.row_label(table, row, template) if table != "t3_applications" else _short_row(row)
+            return keys, (f"{name}：{_side([L.col_label(table, c, template) for c in lhs])} 应"
+                          f"{'不超过' if p.get('compare') == 'le' else '等于'} "
+                          f"{_side([L.col_label(table, c, template) for c in rhs])}")
+        table = p["table"] if isinstance(p["table"], str) else parts[0]
+        keys_l = [(table, *r.split(".", 1)) for r in lhs]
+        keys_r = [(table, *r.split(".", 1)) for r in rhs]
+        if all(len(k) == 3 for k in keys_l + keys_r):
+            def names(keys):
+                rows = {k[1] for k in keys_l + keys_r}
+                return [L.col_label(table, k[2], template) if len(rows) == 1 else L.cell_label(table, k[1], k[2],
+                                                                                                 template)
+                        for k in keys]
+            rows = {k[1] for k in keys_l + keys_r}
+            head = f"{L.row_label(table, next(iter(rows)), template)}：" if len(rows) == 1 else ""
+            op = "不超过" if p.get("compare") == "le" else "等于"
+            return set(keys_l + keys_r), f"{head}{_side(names(keys_l))} 应{op} {_side(names(keys_r))}"
+    if rule.kind == "cells" and scope.count(".") == 2:
+        key = tuple(scope.split("."))
+        return {key}, L.cell_label(*key, template)
+    if rule.kind == "claim":
+        claim = scope.split("@")[0]
+        key = stated_cells(template).get(claim)
+        if key:
+            return {key}, f"正文所述与表中 {L.cell_label(*key, template)}"
+        checks = {c["claim"]: c for c in p.get("checks", [])}
+        refs = (checks.get(claim) or {}).get("cells") or (checks.get(claim) or {}).get(template or "") or []
+        keys = {cell_ref(r) for r in refs}
+        return keys, "正文所述与表中 " + _side([L.cell_label(*k, template) for k in sorted(keys)]) if keys else ""
+    return set(), ""
+
+
+def _issue_keys(issue: Issue, sheet: Sheet) -> set[Key]:
+    """The cells an extraction issue is about (location table.row[.col]; row * = the whole table)."""
+    if not issue.location or "." not in issue.location:
+        return set()
+    parts = issue.location.split(".")
+    table, row = parts[0], parts[1]
+    col = parts[2] if len(parts) > 2 else None
+    return {k for k in _all_keys(sheet, table)
+            if (row == "*" or k[1] == row) and (col in (None, "*") or k[2] == col)}
+
+
+def _all_keys(sheet: Sheet, table: str) -> list[Key]:
+    spec = None
+    for template in ([sheet.template] if sheet.template in TEMPLATE_TABLES else []) + list(TEMPLATE_TABLES):
+        spec = TEMPLATE_TABLES[template].get(table)
+        if spec:
+            break
+    if spec is None:
+        return [k for k in sheet.cells if k[0] == table]
+    rows = _t3_rows(sheet) if table == "t3_applications" else spec.rows
+    return [(table, r, c) for r in rows for c in spec.cols]
+
+
+def _source_text(sheet: Sheet, table: str, row: str) -> str | None:
+    if not sheet.text:
+        return None
+    span = sheet.provenance.get(f"{table}.{row}") or sheet.provenance.get(f"{table}.*")
+    if not span:
+        return None
+    start, end = span
+    before = sheet.text[max(0, start - 40):start].replace("\n", " ")
+    return f"…{before}【{sheet.text[start:end]}】{sheet.text[end:end + 20]}…".replace("\n", " ")
+
+
+# ---------------------------------------------------------------------------------------------------- marks
+
+@dataclass
+class _Marks:
+    failing: dict[Key, list[str]]
+    prose: dict[Key, list[str]]
+    suspect: dict[Key, Suspect]
+    withheld: dict[Key, Issue]
+    noted: dict[Key, list[Issue]]
+
+
+def _marks(sheet: Sheet, rules: dict[str, Rule]) -> _Marks:
+    failing: dict[Key, list[str]] = {}
+    prose: dict[Key, list[str]] = {}
+    for f in sheet.findings:
+        if f.status != "FAIL" or f.rule_id not in rules:
+            continue
+        keys, _ = instance_cells(rules[f.rule_id], f.scope, sheet.template)
+        target = prose if rules[f.rule_id].kind == "claim" else failing
+        for k in keys:
+            target.setdefault(k, [])
+            if f.rule_id not in target[k]:
+                target[k].append(f.rule_id)
+    suspect = {(s.table, s.row, s.col): s for s in sheet.suspects}
+    withheld: dict[Key, Issue] = {}
+    noted: dict[Key, list[Issue]] = {}
+    for issue in sheet.issues:
+        for k in _issue_keys(issue, sheet):
+            cell = sheet.cells.get(k)
+            if issue.code in WITHHELD_CODES and (cell is None or cell.value is None):
+                withheld.setdefault(k, issue)
+            else:
+                noted.setdefault(k, []).append(issue)
+    return _Marks(failing, prose, suspect, withheld, noted)
+
+
+def _td(sheet: Sheet, marks: _Marks, key: Key, extra: str = "") -> str:
+    cell = sheet.cells.get(key)
+    classes, tips, body = [], [], ""
+    table, row, col = key
+    tips.append(L.cell_label(table, row, col, sheet.template))
+    if key in marks.withheld:
+        issue = marks.withheld[key]
+        classes.append("withheld")
+        body = f'<span class="wh">未取值</span><span class="why">{_e(L.ISSUES.get(issue.code, issue.code))}</span>'
+        tips.append(f"未取值：{L.ISSUES.get(issue.code, issue.code)}（{issue.code}）{issue.message}")
+    elif cell is None:
+        classes.append("absent")
+        body = '<span class="wh">缺</span>'
+        tips.append("报告中没有这一格")
+    else:
+        if cell.value is None:
+            classes.append("placeholder")
+            body = _e(cell.raw.strip() if cell.raw and cell.raw.strip() else "") or '<span class="blank">空</span>'
+            tips.append({"NA": "占位符（按0计）", "EMPTY": "空白（按0计）", "TEXT": "文字，不是数字"}.get(
+                cell.semantic or "", cell.semantic or ""))
+        else:
+            body = _e(_n(cell.value))
+        if cell.raw is not None and cell.raw.strip() and cell.raw.strip() != _n(cell.value):
+            tips.append(f"原文：{cell.raw.strip()}")
+    if key in marks.failing:
+        classes.append("fail")
+        tips.append("不符规则：" + "、".join(marks.failing[key]))
+    if key in marks.prose:
+        classes.append("prose")
+        tips.append("与正文不符：" + "、".join(marks.prose[key]))
+    if key in marks.suspect:
+        s = marks.suspect[key]
+        classes.append("suspect")
+        body += (f'<span class="fix">应为 {_e(_n(s.suggested))}</span>')
+        tips.append(f"疑误：填报 {_n(s.reported)}，改为 {_n(s.suggested)} 可使 {'、'.join(s.rules_explained)} 成立"
+                    f"{'' if s.unique else '（可能之一）'}")
+    for issue in marks.noted.get(key, []):
+        if issue.severity != "info":
+            tips.append(f"{L.ISSUES.get(issue.code, issue.code)}：{issue.message}")
+    source = _source_text(sheet, table, row)
+    attrs = f' title="{_e(chr(10).join(tips))}"'
+    if source:
+        classes.append("src")
+        attrs += f' data-src="{_e(source)}" tabindex="0"'
+    cls = f' class="{" ".join(classes)}"' if classes else ""
+    return f"<td{cls}{attrs}{extra}>{body}</td>"
+
+
+# ---------------------------------------------------------------------------------------------------- tables
+
+def _t2(sheet: Sheet, marks: _Marks) -> str:
+    template = sheet.template if sheet.template in TEMPLATE_TABLES else None
+    if template is None:
+        return '<p class="none">模板版本未识别，主动公开表无法按模板排列。</p>'
+    out = ['<table class="form t2"><colgroup><col class="lab"/><col/><col/><col/></colgroup><tbody>']
+    for tkey, spec in TEMPLATE_TABLES[template].items():
+        if not tkey.startswith("t2_"):
+            continue
+        cols = list(spec.cols)
+        spans = [1] * (len(cols) - 1) + [4 - len(cols)]
+        out.append(f'<tr class="cap"><th colspan="4">{_e(L.T2_CAPTIONS[tkey])}</th></tr>')
+        out.append("<tr><th>" + _e(L.T2_ROW_HEADER) + "</th>" + "".join(
+            f'<th{_span(s)}>{_e(L.col_label(tkey, c, template))}</th>' for c, s in zip(cols, spans)) + "</tr>")
+        for row in spec.rows:
+            out.append(f'<tr><th class="rl">{_e(L.row_label(tkey, row, template))}</th>' + "".join(
+                _td(sheet, marks, (tkey, row, c), _span(s)) for c, s in zip(cols, spans)) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def _span(n: int, attr: str = "colspan") -> str:
+    return f' {attr}="{n}"' if n > 1 else ""
+
+
+def _t3(sheet: Sheet, marks: _Marks) -> str:
+    rows = _t3_rows(sheet)
+    cols = list(T3_COLS)
+    out = ['<table class="form t3"><colgroup><col class="g1"/><col class="g2"/><col class="g3"/>'
+           + "<col/>" * 7 + "</colgroup><thead>",
+           f'<tr><th colspan="3" rowspan="3" class="note">{_e(L.T3_NOTE)}</th>'
+           f'<th colspan="7">{_e(L.T3_APPLICANT)}</th></tr>',
+           f'<tr><th rowspan="2" class="v">{_e(L.T3_COLS["natural_person"])}</th>'
+           f'<th colspan="5">{_e(L.T3_LEGAL_PERSON)}</th>'
+           f'<th rowspan="2" class="v">{_e(L.T3_COLS["total"])}</th></tr>',
+           "<tr>" + "".join(f'<th class="v">{_e(L.T3_COLS[c])}</th>' for c in cols[1:6]) + "</tr></thead><tbody>"]
+    results = [r for r in rows if r not in ("new_received", "carried_over_in", "carried_forward_out")]
+    groups: dict[str, list[str]] = {}
+    for r in results:
+        if g := L.t3_group(r):
+            groups.setdefault(g, []).append(r)
+    for row in rows:
+        head = ""
+        if row in ("new_received", "carried_over_in", "carried_forward_out"):
+            head = f'<th colspan="3" class="rl">{_e(L.row_label("t3_applications", row))}</th>'
+        else:
+            if row == results[0]:
+                head += f'<th rowspan="{len(results)}" class="grp v">{_e(L.T3_RESULTS_GROUP)}</th>'
+            group = L.t3_group(row)
+            if group is None:
+                head += f'<th colspan="2" class="rl">{_e(L.row_label("t3_applications", row))}</th>'
+            else:
+                if row == groups[group][0]:
+                    head += f'<th rowspan="{len(groups[group])}" class="grp">{_e(L.T3_GROUPS[group])}</th>'
+                head += f'<th class="rl">{_e(L.row_label("t3_applications", row))}</th>'
+        out.append(f"<tr>{head}" + "".join(_td(sheet, marks, ("t3_applications", row, c)) for c in cols) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def _t4(sheet: Sheet, marks: _Marks) -> str:
+    outcomes = list(T4_OUTCOMES)
+    table = "t4_review_litigation"
+    out = ['<table class="form t4"><thead>',
+           f'<tr><th colspan="5">{_e(L.T4_REVIEW)}</th><th colspan="10">{_e(L.T4_LITIGATION)}</th></tr>',
+           "<tr>" + "".join(f'<th rowspan="2" class="v">{_e(L.T4_OUTCOMES[o])}</th>' for o in outcomes)
+           + f'<th colspan="5">{_e(L.T4_BLOCKS["litigation_direct"])}</th>'
+           f'<th colspan="5">{_e(L.T4_BLOCKS["litigation_after_review"])}</th></tr>',
+           "<tr>" + "".join(f'<th class="v">{_e(L.T4_OUTCOMES[o])}</th>' for o in outcomes) * 2 + "</tr>",
+           "</thead><tbody><tr>"]
+    out += [_td(sheet, marks, (table, b, o)) for b in T4_BLOCKS for o in outcomes]
+    out.append("</tr></tbody></table>")
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------------------------------- page
+
+_STYLE = """
+@page{size:A4;margin:12mm 10mm}
+*{box-sizing:border-box}
+body{font-family:'Noto Serif CJK SC','Source Han Serif SC','SimSun','Songti SC',serif;color:#111;margin:0 auto;
+max-width:190mm;padding:8mm 0;font-size:10.5pt;line-height:1.45;-webkit-print-color-adjust:exact;print-color-adjust:exact}
+h1{font-size:17pt;text-align:center;margin:0 0 2mm;letter-spacing:.1em}
+h2{font-size:12.5pt;margin:6mm 0 2mm;font-family:'Noto Sans CJK SC','Microsoft YaHei',sans-serif}
+.sub{text-align:center;color:#444;margin:0 0 4mm;font-size:10pt}
+table{border-collapse:collapse;width:100%;page-break-inside:avoid;break-inside:avoid}
+th,td{border:1px solid #333;padding:1.2mm 1.4mm;vertical-align:middle}
+th{font-weight:normal;background:#f4f4f4}
+table.form td{text-align:center;font-family:'Noto Sans CJK SC',sans-serif;font-variant-numeric:tabular-nums}
+table.form th.rl{text-align:left}
+table.t3{font-size:9pt;table-layout:fixed}table.t3 th.note{font-size:8.5pt}
+table.t3 col.g1{width:7mm}table.t3 col.g2{width:17mm}table.t3 col.g3{width:62mm}
+table.t2 col.lab{width:55mm}
+table.t4{font-size:9pt;table-layout:fixed}
+th.grp.v{writing-mode:vertical-rl;letter-spacing:.2em}
+tr.cap th{background:#e8e8e8;font-weight:bold;text-align:left}
+table.head th{width:22mm;text-align:left}table.head td{text-align:left}
+td.fail{background:#fde2e1}
+td.prose{background:#fff1c2}
+td.suspect{outline:2.5px solid #b00020;outline-offset:-3px;font-weight:bold;color:#b00020}
+td.withheld{background:repeating-linear-gradient(45deg,#eee,#eee 3px,#fff 3px,#fff 6px);color:#555}
+td.absent{background:#eee;color:#777}
+td.placeholder{color:#666}
+td.src{cursor:pointer}td.src:focus{outline:2px solid #1565c0}
+.fix{display:block;font-size:8pt;color:#b00020;white-space:nowrap}
+.wh{display:block;font-size:8.5pt}.why{display:block;font-size:7pt;line-height:1.1}
+.blank{color:#aaa;font-size:8pt}
+.verdict-accepted{color:#1b5e20;font-weight:bold}.verdict-quarantined{color:#b00020;font-weight:bold}
+table.list{font-size:9.5pt;margin-bottom:2mm}
+table.findings col.id{width:15mm}table.findings col.req{width:52mm}table.findings col.n{width:13mm}
+td.hard,td.soft{white-space:nowrap}table.list th{text-align:left}table.list td{vertical-align:top}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.hard{color:#b00020;font-weight:bold}.soft{color:#8a5a00}
+.en{color:#777;font-size:8pt;display:block}
+blockquote{margin:1mm 0;padding:1mm 3mm;border-left:3px solid #c9a227;background:#fffbea}
+.legend span{display:inline-block;margin-right:4mm;font-size:8.5pt}
+.legend i{display:inline-block;width:4mm;height:3mm;border:1px solid #333;margin-right:1mm;vertical-align:middle}
+.none{color:#555}
+#src{position:fixed;left:0;right:0;bottom:0;background:#fffde7;border-top:2px solid #c9a227;padding:2mm 4mm;
+font-size:10pt;display:none}
+nav{font-size:9pt;margin-bottom:2mm}
+footer{margin-top:6mm;font-size:8pt;color:#666}
+@media print{nav,#src{display:none!important}body{padding:0;max-width:none}h2{break-after:avoid}
+section.tables{break-before:auto}.t3wrap{break-before:page}}
+"""
+
+_SCRIPT = """//<![CDATA[
+(function(){var box=document.getElementById('src');if(!box)return;
+function show(e){var t=e.target.closest('td[data-src]');if(!t)return;box.textContent='原文：'+t.getAttribute('data-src');
+box.style.display='block';}
+document.addEventListener('click',show);document.addEventListener('keydown',function(e){if(e.key==='Enter')show(e);});
+})();
+//]]>"""
+
+
+def _scope_words(f: Finding, rule: Rule | None, template: str | None) -> str:
+    if rule is not None:
+        _, words = instance_cells(rule, f.scope, template)
+        if words:
+            return words
+    parts = f.scope.split(".")
+    if len(parts) in (2, 3) and parts[0] in L.TABLE_NAMES:
+        try:
+            return L.cell_label(parts[0], parts[1], parts[2] if len(parts) == 3 else None, template)
+        except KeyError:
+            pass
+    return f.scope
+
+
+def _reason_zh(sheet: Sheet) -> str:
+    if sheet.status is None:
+        return "未检查"
+    if sheet.doc_type and sheet.doc_type != "annual_report":
+        return f"不是政府信息公开工作年度报告（{L.DOC_TYPES.get(sheet.doc_type, sheet.doc_type)}）"
+    hard = sorted({f.rule_id for f in sheet.findings if f.status == "FAIL" and f.severity == "hard"})
+    if sheet.status == "quarantined" and hard:
+        return "未通过硬性规则 " + "、".join(hard)
+    return "全部硬性规则通过" if sheet.status == "accepted" else ""
+
+
+def _findings(sheet: Sheet, rules: dict[str, Rule]) -> str:
+    fails = [f for f in sheet.findings if f.status == "FAIL"]
+    fails.sort(key=lambda f: (f.severity != "hard", f.rule_id, f.scope))
+    if not fails:
+        return '<p class="none">没有不符的勾稽关系或核对规则。</p>'
+    out = ['<table class="list findings"><colgroup><col class="id"/><col class="req"/><col/><col class="n"/>'
+           '<col class="n"/><col class="n"/></colgroup><thead><tr><th>规则</th><th>要求</th><th>位置与关系</th>'
+           '<th>填报</th><th>应为</th><th>差额</th></tr></thead><tbody>']
+    for f in fails:
+        rule = rules.get(f.rule_id)
+        zh = rule.zh if rule else f.rule_id
+        out.append(f'<tr class="finding" data-rule="{_e(f.rule_id)}"><td class="{_e(f.severity)}">{_e(f.rule_id)}'
+                   f'<span class="en">{_e(L.SEVERITIES.get(f.severity, f.severity))}</span></td>'
+                   f"<td>{_e(zh)}</td><td>{_e(_scope_words(f, rule, sheet.template))}"
+                   f'<span class="en">{_e(f.message)}</span></td>'
+                   f'<td class="num">{_e(_n(f.observed))}</td><td class="num">{_e(_n(f.expected))}</td>'
+                   f'<td class="num">{_e(_n(f.difference))}</td></tr>')
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def _suspects(sheet: Sheet) -> str:
+    if not sheet.suspects:
+        return ""
+    out = ['<h2>修改建议（疑误单元格）</h2><table class="list suspects"><thead><tr><th>单元格</th><th>填报</th>'
+           '<th>建议值</th><th>可使成立</th><th>判断</th></tr></thead><tbody>']
+    for s in sorted(sheet.suspects, key=lambda s: (not s.unique, s.table, s.row, s.col)):
+        out.append(f'<tr class="suspect-row"><td>{_e(L.cell_label(s.table, s.row, s.col, sheet.template))}</td>'
+                   f'<td class="num">{_e(_n(s.reported))}</td><td class="num"><b>{_e(_n(s.suggested))}</b></td>'
+                   f"<td>{_e('、'.join(s.rules_explained))}</td>"
+                   f"<td>{'唯一可解释的单元格' if s.unique else '可能之一（几格均可解释）'}</td></tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def _prose(sheet: Sheet, rules: dict[str, Rule]) -> str:
+    claims = {(c.claim, c.offset or 0): c for c in sheet.claims}
+    items = []
+    for f in sheet.findings:
+        rule = rules.get(f.rule_id)
+        if f.status != "FAIL" or rule is None or rule.kind != "claim":
+            continue
+        claim, _, offset = f.scope.partition("@")
+        c = claims.get((claim, int(offset) if offset.isdigit() else 0))
+        text = c.text if c else ""
+        _, words = instance_cells(rule, f.scope, sheet.template)
+        items.append(f'<li class="contradiction"><b>{_e(f.rule_id)}</b> {_e(rule.zh)}<blockquote>{_e(text)}'
+                     f"</blockquote>正文称 <b>{_e(_n(f.observed))}</b>；{_e(words or '表中')} 为 "
+                     f"<b>{_e(_n(f.expected))}</b>。</li>")
+    if not items:
+        return ""
+    return "<h2>正文与表格不一致</h2><ul>" + "".join(items) + "</ul>"
+
+
+def _issues(sheet: Sheet) -> str:
+    shown = [i for i in sheet.issues if i.severity != "info" or i.code in WITHHELD_CODES]
+    if not shown:
+        return ""
+    out = ['<h2>提取说明</h2><table class="list issues"><thead><tr><th>位置</th><th>问题</th><th>级别</th>'
+           "<th>说明</th></tr></thead><tbody>"]
+    for i in shown:
+        where = i.location or ""
+        parts = where.split(".")
+        if parts[0] in L.TABLE_NAMES and len(parts) >= 2:
+            where = L.cell_label(parts[0], parts[1], parts[2] if len(parts) > 2 else None, sheet.template)
+        elif parts[0] == "metadata":
+            where = "报告信息"
+        out.append(f'<tr class="issue" data-code="{_e(i.code)}"><td>{_e(where)}</td>'
+                   f"<td>{_e(L.ISSUES.get(i.code, i.code))}<span class=\"en\">{_e(i.code)}</span></td>"
+                   f"<td>{_e(L.ISSUE_SEVERITIES.get(i.severity, i.severity))}</td><td>{_e(i.message)}</td></tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def render_sheet(sheet: Sheet, rules: dict[str, Rule] | None = None, *, index_href: str | None = None,
+                 generated: str = "") -> str:
+    """The audit sheet of one report as a complete HTML page."""
+    rules = rules if rules is not None else _rules()
+    marks = _marks(sheet, rules)
+    verdict = L.VERDICTS.get(sheet.status or "", "未检查")
+    title = f"{sheet.agency or '（机关未识别）'} {sheet.year or ''}年度 政府信息公开工作年度报告 审核单"
+    head = [("机关", sheet.agency or "（未识别）"), ("年度", f"{sheet.year}年" if sheet.year else "（未识别）"),
+            ("层级", L.LEVELS.get(sheet.admin_level or "", sheet.admin_level or "（未识别）")),
+            ("地区", sheet.region or "（未识别）"),
+            ("模板", L.TEMPLATES.get(sheet.template or "", sheet.template or "（未识别）")),
+            ("发布日期", sheet.publication_date or "（未识别）"), ("来源文件", sheet.source),
+            ("报告编号", sheet.report_id[:16])]
+    parts = ['<!DOCTYPE html>\n<html xmlns="http://www.w3.org/1999/xhtml" lang="zh-CN"><head><meta charset="utf-8"/>',
+             '<meta name="viewport" content="width=device-width, initial-scale=1"/>',
+             f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>"]
+    if index_href:
+        parts.append(f'<nav><a href="{_e(index_href)}">← 全部报告</a></nav>')
+    parts.append(f"<h1>政府信息公开工作年度报告审核单</h1><p class=\"sub\">{_e(title)}</p>")
+    parts.append('<table class="head"><tbody>')
+    for i in range(0, len(head), 2):
+        parts.append("<tr>" + "".join(f"<th>{_e(k)}</th><td>{_e(v)}</td>" for k, v in head[i:i + 2]) + "</tr>")
+    parts.append(f'<tr><th>审核结论</th><td colspan="3" class="verdict"><span class="verdict-{_e(sheet.status or "")}">'
+                 f"{_e(verdict)}</span> — {_e(_reason_zh(sheet))}"
+                 f'<span class="en">{_e(sheet.reason)}</span></td></tr></tbody></table>')
+    parts.append("<h2>不符的勾稽关系与核对规则</h2>" + _findings(sheet, rules))
+    parts.append(_suspects(sheet))
+    parts.append(_prose(sheet, rules))
+    for note in sheet.notes:
+        parts.append(f'<p class="none note">{_e(_note_zh(note))}<span class="en">{_e(note)}</span></p>')
+    parts.append('<p class="legend"><span><i style="background:#fde2e1"></i>不符的勾稽关系所涉单元格</span>'
+                 '<span><i style="outline:2px solid #b00020"></i>疑误单元格（下注建议值）</span>'
+                 '<span><i style="background:#fff1c2"></i>与正文不一致</span>'
+                 '<span><i style="background:repeating-linear-gradient(45deg,#ddd,#ddd 2px,#fff 2px,#fff 4px)"></i>'
+                 "未取值（注明原因）</span><span><i style=\"background:#eee\"></i>报告缺此格</span></p>")
+    if sheet.text and sheet.provenance:
+        parts.append('<p class="none">点击单元格可查看其读取自原文的位置。</p>')
+    parts.append(f'<section class="tables"><h2>{_e(L.SECTION_TITLES["t2"])}</h2>{_t2(sheet, marks)}')
+    parts.append(f'<div class="t3wrap"><h2>{_e(L.SECTION_TITLES["t3"])}</h2>{_t3(sheet, marks)}</div>')
+    parts.append(f'<h2>{_e(L.SECTION_TITLES["t4"])}</h2>{_t4(sheet, marks)}</section>')
+    parts.append(_issues(sheet))
+    parts.append(f"<footer>nianbao 审核单 · 报告编号 {_e(sheet.report_id)}"
+                 f"{' · 生成于 ' + _e(generated) if generated else ''}</footer>")
+    parts.append('<div id="src"></div>')
+    if sheet.text and sheet.provenance:
+        parts.append(f"<script>{_SCRIPT}</script>")
+    parts.append("</body></html>")
+    return "".join(parts)
+
