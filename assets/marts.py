@@ -1,5 +1,6 @@
 """Marts layer: indicators of accepted reports (spec §5), and their safe publication and export."""
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 import dagster as dg
@@ -7,6 +8,7 @@ from dagster_duckdb import DuckDBResource
 
 from assets.checks import CHECK_RESULTS
 from assets.metadata import md_table
+from pipelines.audit.build import write_audit
 from pipelines.publish import MARTS, build_marts, export, publish
 from pipelines.report import write_report
 from pipelines.runlock import RunLock
@@ -47,15 +49,21 @@ def marts(warehouse: DuckDBResource):
           pool="duckdb")
 def snapshot(warehouse: DuckDBResource, run_lock: RunLock):
     """The published snapshot users query (data/published/nianbao.duckdb, replaced atomically), every mart
-    as Parquet and CSV in data/exports/, and the charts page data/report.html."""
+    as Parquet and CSV in data/exports/, the charts page data/report.html, and the audit sheet (审核单) of every
+    report with their index in data/audit/ (only the sheets of reports checked again are re-written)."""
     data_dir = Path(warehouse.database).parent
     with warehouse.get_connection() as conn:
         path = publish(conn, data_dir / "published")
     files = export(path, data_dir / "exports")
     page = write_report(path, data_dir / "report.html")
+    audit = write_audit(path, data_dir / "audit", generated=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                        quality_href="../quality_report.html")
     return dg.MaterializeResult(metadata={
         "snapshot": dg.MetadataValue.path(str(path)),
         "report": dg.MetadataValue.path(str(page)),
+        "audit_sheets": dg.MetadataValue.path(str(audit["index"])),
+        "audit_sheets_written_this_run": audit["sheets_written"],
+        "audit_index_pages": audit["index_pages"],
         "exports": md_table(["file", "bytes"], [(f.name, f.stat().st_size) for f in files], limit=40),
         "query_with": f"nianbao sql \"select * from mart_agency_year\"  (or duckdb -readonly {path})",
     })

@@ -321,7 +321,7 @@ def _td(sheet: Sheet, marks: _Marks, key: Key, extra: str = "") -> str:
         if issue.severity != "info":
             tips.append(f"{L.ISSUES.get(issue.code, issue.code)}：{issue.message}")
     source = _source_text(sheet, table, row)
-    attrs = f' title="{_e(chr(10).join(tips))}"'
+    attrs = f' title="{_e(chr(10).join(tips)).replace(chr(10), "&#10;")}"'
     if source:
         classes.append("src")
         attrs += f' data-src="{_e(source)}" tabindex="0"'

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.audit.labels import cell_label
+from pipelines.audit.sheet import sheet_name
 from pipelines.quality.suites import Rule
 
 _STYLE = """body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;margin:2rem;color:#222}
@@ -17,6 +19,7 @@ vertical-align:top}th{background:#f3f3f3}.FAIL{color:#b00020;font-weight:600}.ha
 
 
 MAX_REPORTS = 300  # reports listed with their failures; the counts above cover all of them
+AUDIT_DIR = "audit"  # the audit sheets, beside this page (pipelines/audit/build.py, written when publishing)
 
 
 def write_report(path: Path, conn: duckdb.DuckDBPyConnection, rules: list[Rule], generated: str) -> Path:
@@ -31,18 +34,23 @@ def write_report(path: Path, conn: duckdb.DuckDBPyConnection, rules: list[Rule],
             failing_reports[rule_id] = reports
     verdicts = Counter(dict(conn.execute("select status, count(*) from report_quality group by all").fetchall()))
     total = sum(verdicts.values())
-    parts = [f"<!doctype html><meta charset=utf-8><title>nianbao quality report</title><style>{_STYLE}</style>",
+    parts = ['<!DOCTYPE html>\n<html xmlns="http://www.w3.org/1999/xhtml" lang="zh-CN"><head><meta charset="utf-8"/>',
+             f"<title>nianbao quality report — 数据质量</title><style>{_STYLE}</style></head><body>",
              f"<h1>Data quality — 数据质量</h1><p><small>generated {escape(generated)}</small></p>",
-             f"<p>{total} reports: <span class=accepted>{verdicts['accepted']} accepted</span>, "
-             f"<span class=quarantined>{verdicts['quarantined']} quarantined</span>.</p>",
-             "<h2>Rules</h2><table><tr><th>rule</th><th>severity</th><th>描述 / description</th><th>tolerance</th>"
-             "<th>reports failing</th><th>PASS</th><th>FAIL</th><th>NOT_ASSESSABLE</th></tr>"]
+             f'<p>{total} reports: <span class="accepted">{verdicts["accepted"]} accepted</span>, '
+             f'<span class="quarantined">{verdicts["quarantined"]} quarantined</span>. '
+             f'<a href="{AUDIT_DIR}/index.html">审核单 — the audit sheet of every report</a> '
+             f"<small>(written by the publish step of the run)</small></p>",
+             '<h2>Rules</h2><table id="rules"><thead><tr><th>rule</th><th>severity</th><th>描述 / description</th>'
+             "<th>tolerance</th><th>reports failing</th><th>PASS</th><th>FAIL</th><th>NOT_ASSESSABLE</th></tr></thead>"
+             "<tbody>"]
     for rule in rules:
         c, n = status[rule.id], failing_reports.get(rule.id, 0)
-        parts.append(f"<tr><td class={'hard' if rule.hard else ''}>{rule.id}</td><td>{rule.severity}</td>"
-                     f"<td>{escape(rule.zh)}<br><small>{escape(rule.en)}</small></td><td>{rule.tolerance:g}</td>"
-                     f"<td class={'FAIL' if n else ''}>{n}</td>"
+        parts.append(f'<tr class="rule"><td class="{"hard" if rule.hard else ""}">{rule.id}</td><td>{rule.severity}</td>'
+                     f"<td>{escape(rule.zh)}<br/><small>{escape(rule.en)}</small></td><td>{rule.tolerance:g}</td>"
+                     f'<td class="{"FAIL" if n else ""}">{n}</td>'
                      f"<td>{c['PASS']}</td><td>{c['FAIL']}</td><td>{c['NOT_ASSESSABLE']}</td></tr>")
+    parts.append("</tbody></table>")
     listed = conn.execute(
         """select q.report_id, coalesce(d.original_name, q.report_id), q.status, q.reason, q.notes
            from report_quality q left join documents d on d.id = q.report_id
@@ -62,20 +70,26 @@ def write_report(path: Path, conn: duckdb.DuckDBPyConnection, rules: list[Rule],
                    from suspect_cells where report_id in (select unnest(?))""", [shown]).fetchall():
             suspects[rid].append((t, r, c, reported, suggested, explained, unique))
     parts.append(f"<h2>Reports with failures</h2><p><small>the first {len(listed)} (quarantined first, then by "
-                 f"name); every result is in the warehouse tables check_results and suspect_cells</small></p>")
+                 f"name); every result is in the warehouse tables check_results and suspect_cells, every report's "
+                 f'audit sheet in <a href="{AUDIT_DIR}/index.html">{AUDIT_DIR}/</a></small></p>')
     for rid, name, st, reason, notes in listed:
-        parts.append(f"<h3>{escape(name)} — <span class={st}>{st}</span></h3><p>{escape(reason or '')}</p><table>"
-                     "<tr><th>rule</th><th>scope</th><th>observed</th><th>expected</th><th>message</th></tr>")
+        parts.append(f'<section class="report" id="r-{rid[:16]}"><h3>{escape(name)} — <span class="{st}">{st}</span> '
+                     f'<small><a href="{AUDIT_DIR}/{sheet_name(rid)}">审核单</a></small></h3>'
+                     f"<p>{escape(reason or '')}</p><table class=\"results\"><thead><tr><th>rule</th><th>scope</th>"
+                     "<th>observed</th><th>expected</th><th>message</th></tr></thead><tbody>")
         for rule_id, severity, scope, observed, expected, message in results[rid]:
-            parts.append(f"<tr><td class={'hard' if severity == 'hard' else ''}>{rule_id}</td>"
+            parts.append(f'<tr><td class="{"hard" if severity == "hard" else ""}">{rule_id}</td>'
                          f"<td>{escape(scope or '')}</td><td>{_n(observed)}</td><td>{_n(expected)}</td>"
                          f"<td>{escape(message or '')}</td></tr>")
-        parts.append("</table>")
+        parts.append("</tbody></table>")
         for t, r, c, reported, suggested, explained, unique in suspects[rid]:
-            parts.append(f"<p>Suspect cell{'' if unique else ' (one of several)'}: <b>{t}.{r}.{c}</b> printed "
+            parts.append(f'<p class="suspect">Suspect cell{"" if unique else " (one of several)"}: '
+                         f"<b>{escape(cell_label(t, r, c))}</b> <small>({t}.{r}.{c})</small> printed "
                          f"{_n(reported)}, {_n(suggested)} would make {', '.join(explained or [])} hold.</p>")
         for note in notes or []:
             parts.append(f"<p><small>{escape(note)}</small></p>")
+        parts.append("</section>")
+    parts.append("</body></html>")
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
 
