@@ -6,12 +6,17 @@ from pipelines.decode.model import Decoded, DecodeError, Limits
 from pipelines.ingest.sniff import is_mhtml
 
 
-def decode_document(data: bytes, fmt: str, encoding: str | None, limits: Limits) -> Decoded:
-    """Decode a document of a detected format; raise `DecodeError` with a specific reason when it cannot be."""
+def decode_document(data: bytes, fmt: str, encoding: str | None, limits: Limits, ocr: bool = True) -> Decoded:
+    """Decode a document of a detected format; raise `DecodeError` with a specific reason when it cannot be.
+    With `ocr=False`, a document that needs OCR raises `NeedsOcr` (with its page count) instead."""
     if fmt == "pdf":
         from pipelines.decode.pdf import decode_pdf
 
-        decoded = decode_pdf(data, limits)
+        decoded = decode_pdf(data, limits, ocr=ocr)
+    elif fmt == "image":
+        from pipelines.decode.image import decode_image
+
+        decoded = decode_image(data, limits, ocr=ocr)
     elif fmt == "docx":
         from pipelines.decode.docx import decode_docx
 

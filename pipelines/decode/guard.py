@@ -12,10 +12,11 @@ import os
 import resource
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, TimeoutError, wait
+from contextlib import ExitStack
 
 from pebble import ProcessExpired, ProcessPool
 
-from pipelines.decode.model import Decoded, DecodeError, Limits
+from pipelines.decode.model import Decoded, DecodeError, Limits, NeedsOcr
 
 Job = tuple[str, str, str, str | None]  # (document id, stored path, format, encoding)
 Outcome = Decoded | DecodeError
@@ -26,7 +27,17 @@ def _limit_memory(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _decode_stored(path: str, fmt: str, encoding: str | None, limits: Limits) -> tuple:
+# OCR is slow (seconds a page): a document that needs it is decoded a second time, in its own task, with
+# the time limit NIANBAO_DECODE_TIMEOUT_S plus this much per page to OCR (NIANBAO_OCR_PAGE_TIMEOUT_S).
+OCR_PAGE_TIMEOUT_S = float(os.environ.get("NIANBAO_OCR_PAGE_TIMEOUT_S", 30))
+# OCR runs in a pool of its own, started at the first document that needs it, whose workers keep the
+# models loaded. onnxruntime, the models and a page image reach ~1.5 GB of address space (VmPeak, measured):
+# at the edge of the 1536 MB limit of the other decoders. OCR workers get at least OCR_MEMORY_MB
+# (NIANBAO_DECODE_MEMORY_MB still bounds every other document, and OCR workers when it is larger).
+OCR_MEMORY_MB = 2560
+
+
+def _decode_stored(path: str, fmt: str, encoding: str | None, limits: Limits, ocr: bool = False) -> tuple:
     # Runs in the worker. Exceptions are returned as plain tuples: they cross the process boundary
     # intact, whatever their constructor looks like.
     from pipelines.decode.dispatch import decode_document
@@ -34,7 +45,9 @@ def _decode_stored(path: str, fmt: str, encoding: str | None, limits: Limits) ->
     try:
         with open(path, "rb") as f:
             data = f.read()
-        return ("ok", decode_document(data, fmt, encoding, limits))
+        return ("ok", decode_document(data, fmt, encoding, limits, ocr=ocr))
+    except NeedsOcr as e:
+        return ("ocr", e.pages)
     except DecodeError as e:
         return ("error", e.code, e.message)
     except MemoryError:
@@ -72,14 +85,18 @@ def decode_many(
     workers: int,
     on_done: Callable[[], None] | None = None,
 ) -> Iterator[tuple[str, Outcome]]:
-    """Decode every job; yield (document id, Decoded or DecodeError) as each finishes."""
+    """Decode every job; yield (document id, Decoded or DecodeError) as each finishes. A document that
+    needs OCR (its first decoding says how many pages) is decoded again in the OCR pool, with a time limit
+    of `timeout_s` plus OCR_PAGE_TIMEOUT_S per page."""
     jobs = iter(jobs)
     retry: list[Job] = []  # documents of a failed group, to be decoded one at a time
     group: list[Job] = []
     # forkserver: workers start from a clean process, not a fork of a threaded Dagster run.
     context = multiprocessing.get_context("forkserver")
-    with ProcessPool(max_workers=workers, max_tasks=200, initializer=_limit_memory,
-                     initargs=(memory_mb,), context=context) as pool:
+    with ExitStack() as stack:
+        pool = stack.enter_context(ProcessPool(max_workers=workers, max_tasks=200, initializer=_limit_memory,
+                                               initargs=(memory_mb,), context=context))
+        ocr_pool = None
         in_flight: dict = {}
 
         def submit_next() -> bool:
@@ -103,8 +120,18 @@ def decode_many(
                     return False
                 doc_id, path, fmt, encoding = job
                 future = pool.schedule(_decode_stored, args=(path, fmt, encoding, limits), timeout=timeout_s)
-                in_flight[future] = doc_id
+                in_flight[future] = (job, timeout_s, "NIANBAO_DECODE_TIMEOUT_S")
                 return True
+
+        def submit_ocr(job: Job, pages: int) -> None:
+            nonlocal ocr_pool
+            if ocr_pool is None:
+                ocr_pool = stack.enter_context(ProcessPool(
+                    max_workers=workers, max_tasks=50, initializer=_limit_memory,
+                    initargs=(max(memory_mb, OCR_MEMORY_MB),), context=context))
+            limit = timeout_s + pages * OCR_PAGE_TIMEOUT_S
+            future = ocr_pool.schedule(_decode_stored, args=(*job[1:], limits, True), timeout=limit)
+            in_flight[future] = (job, limit, f"NIANBAO_DECODE_TIMEOUT_S + {pages} pages × NIANBAO_OCR_PAGE_TIMEOUT_S")
 
         while len(in_flight) < workers * 4 and submit_next():
             pass
@@ -123,22 +150,29 @@ def decode_many(
                             if on_done:
                                 on_done()
                 else:
-                    yield owner, _outcome(future, timeout_s)
+                    job, limit, why = owner
+                    outcome = _outcome(future, limit, why)
+                    if isinstance(outcome, NeedsOcr):
+                        submit_ocr(job, outcome.pages)
+                        continue
+                    yield job[0], outcome
                     if on_done:
                         on_done()
                 while len(in_flight) < workers * 4 and submit_next():
                     pass
 
 
-def _outcome(future, timeout_s: float) -> Outcome:
+def _outcome(future, timeout_s: float, why: str = "NIANBAO_DECODE_TIMEOUT_S") -> Outcome | NeedsOcr:
     try:
         result = future.result()
     except TimeoutError:
-        return DecodeError("decode_timeout", f"decoding took longer than {timeout_s:g} s (NIANBAO_DECODE_TIMEOUT_S)")
+        return DecodeError("decode_timeout", f"decoding took longer than {timeout_s:g} s ({why})")
     except ProcessExpired as e:
         return DecodeError("decode_crashed", f"the decoder process died (exit code {e.exitcode})")
     except Exception as e:
         return DecodeError("decode_failed", f"{type(e).__name__}: {str(e)[:200]}")
+    if result[0] == "ocr":
+        return NeedsOcr(result[1])
     return _from_result(result)
 
 

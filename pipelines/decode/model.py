@@ -47,6 +47,15 @@ class Limits:
     max_text_chars: int = 20_000_000
 
 
+class NeedsOcr(Exception):
+    """Raised by a decoder asked not to OCR (`ocr=False`) when the document needs it: `pages` to OCR. The
+    guarded pool then decodes it again with a time limit that grows with the pages (guard.py)."""
+
+    def __init__(self, pages: int):
+        super().__init__(f"{pages} pages need OCR")
+        self.pages = pages
+
+
 class DecodeError(Exception):
     """The document cannot be decoded. `code` is a stable machine-readable reason, `message` the human one."""
 

@@ -30,8 +30,12 @@ A glyph pdfminer cannot map to Unicode comes out as `(cid:N)`: that is what it m
 government PDFs (an owner password and an empty user password, so any reader opens them) and of some CID
 fonts, which pdfium reads. When most of the text layer is such glyphs (or private-use code points),
 pdfium's text is taken instead (decoder `pypdfium2-…`, flag `pdf_text_from_pdfium`: plain lines, no
-ruled-table grids). When pdfium cannot read it either, the PDF is rejected as `pdf_text_unreadable` (only
-OCR could read it), never recorded as a document with 0 cells.
+ruled-table grids). When pdfium cannot read it either, the pages are read by OCR.
+
+Scanned pages — a PDF whose pages are images, or some pages of it (a text report with a scanned table
+appended) — are rendered by pdfium and read by OCR (`ocr.py`; decoder `rapidocr-…`, flag `pdf_ocr` and
+the OCR numbers). A PDF in which neither the text layer nor OCR finds any text is rejected as
+`ocr_no_text`, never recorded as a document with 0 cells.
 """
 
 from __future__ import annotations
@@ -40,12 +44,13 @@ import io
 import re
 from statistics import median
 
+import numpy as np
 import pdfplumber
 import pypdfium2
 from pdfplumber.utils import extract_text
 from pypdfium2 import raw as pdfium_c
 
-from pipelines.decode.model import Block, DecodeError, Decoded, Limits, grid_text
+from pipelines.decode.model import Block, DecodeError, Decoded, Limits, NeedsOcr, grid_text
 from pipelines.decode.normalise import finish
 
 _EOF_WINDOW = 1024
@@ -60,15 +65,18 @@ _REPORT_CHARACTER = re.compile(r"[\x21-\x7e\u00b0-\u00b7\u00d7\u00f7\u2010-\u203
                                r"\uff00-\uffef]")
 
 
-def decode_pdf(data: bytes, limits: Limits) -> Decoded:
+def decode_pdf(data: bytes, limits: Limits, ocr: bool = True) -> Decoded:
     """Decode a PDF; raise `DecodeError` (pdf_truncated, pdf_encrypted, pdf_too_many_pages,
-    pdf_unreadable, pdf_image_only, pdf_text_unreadable) when it cannot be decoded."""
+    pdf_unreadable, pdf_text_unreadable, ocr_no_text) when it cannot be decoded. Pages without a text
+    layer (scans) and a text layer no reader can map are read by OCR (`ocr.py`); with `ocr=False`,
+    `NeedsOcr` is raised instead, with the number of pages to OCR."""
     _check_envelope(data)
     _check_pages(_count_pages(data), limits)
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             _check_pages(len(pdf.pages), limits)
             pages = [_decode_page(page, n) for n, page in enumerate(pdf.pages, start=1)]
+            with_images = [bool(page.images) for page in pdf.pages]
     except DecodeError:
         raise
     except Exception as exc:  # pdfminer raises a wide zoo of exceptions on malformed input
@@ -79,17 +87,66 @@ def decode_pdf(data: bytes, limits: Limits) -> Decoded:
                                                         f"(NIANBAO_DECODE_MEMORY_MB): {_short(exc)}") from exc
         raise DecodeError("pdf_unreadable", f"pdfplumber could not parse the PDF: {_short(exc)}") from exc
 
-    if not any(text.strip() for text, _, _ in pages):
-        raise DecodeError("pdf_image_only", f"none of the {len(pages)} pages has a text layer (scanned or "
-                                            "image-only PDF); OCR is not supported")
+    if not any(text.strip() for text, _, _ in pages):  # a scan: every page is an image (or blank)
+        return _ocr_pdf(data, pages, list(range(len(pages))), ocr, "none of the pages has a text layer")
     unmapped, visible = (sum(counts[i] for _, _, counts in pages) for i in (0, 1))
     if unmapped > _UNREADABLE_SHARE * visible:
-        return _pdfium_text(data, unmapped, visible)
+        try:
+            return _pdfium_text(data, unmapped, visible)
+        except DecodeError as exc:
+            if exc.code != "pdf_text_unreadable":
+                raise
+            return _ocr_pdf(data, [("", [], (0, 0))] * len(pages), list(range(len(pages))), ocr,
+                            "the text layer maps to no characters")
+    scanned = [i for i, (text, _, _) in enumerate(pages) if not text.strip() and with_images[i]]
+    if scanned:  # some pages text, some page images
+        return _ocr_pdf(data, pages, scanned, ocr, "pages without a text layer")
     original_text = "\n\f\n".join(text for text, _, _ in pages)
     blocks = [b for _, page_blocks, _ in pages for b in page_blocks]
     flags = ["pdf_unmapped_glyphs"] if unmapped else []
     return finish(original_text, blocks, decoder=f"pdfplumber-{pdfplumber.__version__}", pages=len(pages),
                   flags=flags)
+
+
+def _ocr_pdf(data: bytes, pages: list[tuple[str, list[Block], tuple[int, int]]], scanned: list[int], ocr: bool,
+             why: str) -> Decoded:
+    """The PDF with the pages `scanned` read by OCR (rendered at `ocr.OCR_DPI`, grey), the others as their
+    text layer gave them. Raise `NeedsOcr` when `ocr` is False, `ocr_no_text` when OCR finds no text
+    on any page and no page has a text layer either."""
+    from pipelines.decode import ocr as engine
+
+    if not ocr:
+        raise NeedsOcr(len(scanned))
+    doc = pypdfium2.PdfDocument(data)
+    try:
+        def images():
+            for i in scanned:
+                page = doc[i]
+                bitmap = page.render(scale=engine.OCR_DPI / 72, grayscale=True)
+                image = np.asarray(bitmap.to_pil().convert("L"))
+                bitmap.close()
+                page.close()
+                yield image
+        read, stats = engine.read_pages(images())
+    finally:
+        doc.close()
+    texts = {i: p.text for i, p in zip(scanned, read)}
+    if not any(t.strip() for t in texts.values()) and not any(text.strip() for text, _, _ in pages):
+        raise DecodeError("ocr_no_text", f"{why}, and OCR finds no text on the {len(scanned)} page"
+                                         f"{'s' if len(scanned) > 1 else ''}: blank pages or pictures, not a report")
+    page_texts, blocks = [], []
+    for i, (text, page_blocks, _) in enumerate(pages):
+        if i in texts:
+            page_texts.append(texts[i])
+            if texts[i].strip():
+                blocks.append(Block(kind="paragraph", text=texts[i], page=i + 1))
+        else:
+            page_texts.append(text)
+            blocks += page_blocks
+    decoder = engine.engine_version() if len(scanned) == len(pages) else \
+        f"pdfplumber-{pdfplumber.__version__} + {engine.engine_version()}"
+    return finish("\n\f\n".join(page_texts), blocks, decoder=decoder, pages=len(pages),
+                  flags=engine.stats_flags("pdf_ocr", stats))
 
 
 def _pdfium_text(data: bytes, unmapped: int, visible: int) -> Decoded:
@@ -113,7 +170,7 @@ def _pdfium_text(data: bytes, unmapped: int, visible: int) -> Decoded:
         raise DecodeError("pdf_text_unreadable", f"{unmapped} of the {visible} characters of the text layer "
                                                  "map to no character ((cid:N) or private-use glyphs), and "
                                                  "pdfium reads no text from them either: only OCR could read "
-                                                 "this PDF, and OCR is not supported")
+                                                 "this PDF")
     blocks = [Block(kind="paragraph", text=para.strip(), page=n)
               for n, text in enumerate(texts, start=1) for para in re.split(r"\n\s*\n", text) if para.strip()]
     return finish("\n\f\n".join(texts), blocks, decoder=f"pypdfium2-{pypdfium2.version.PYPDFIUM_INFO}",

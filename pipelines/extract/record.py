@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pipelines.contract import TEMPLATE_TABLES, stated_cells
 from pipelines.decode.model import Decoded
+from pipelines.decode.ocr import ocr_stats
 from pipelines.extract.metadata import extract_metadata
 from pipelines.extract.narrative import narrative_claims
 from pipelines.extract.stream import read_stream
@@ -173,6 +174,8 @@ def _flat(obj) -> dict:
 
 def source_format(decoded: Decoded, fmt: str, tables: Tables) -> str:
     """The layout family the tables were read from (spec §6 source_format)."""
+    if "pdf_ocr" in decoded.flags or "image_ocr" in decoded.flags:
+        return "pdf_ocr" if "pdf_ocr" in decoded.flags else "image_ocr"
     if fmt in ("pdf", "docx"):
         return fmt
     if fmt == "html":
@@ -216,7 +219,8 @@ def extract_decoded(report_id: str, decoded: Decoded, fmt: str) -> Record:
         template=tables.template if cells else None,
         publication_date=meta.publication_date,
         source_format=source_format(decoded, fmt, tables),
-        metadata={k: v for k, v in _flat(meta).items() if k not in ("issues",) and v is not None},
+        metadata={k: v for k, v in _flat(meta).items() if k not in ("issues",) and v is not None}
+        | ({"ocr": ocr_stats(decoded.flags)} if ocr_stats(decoded.flags) else {}),
         cells=cells,
         claims=[_flat(c) for c in claims] if meta.doc_type == "annual_report" else [],
         issues=issues,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pipelines.ingest.encoding import decode_text
 
-FORMATS = ("pdf", "html", "docx", "text", "markdown", "json_record", "unknown")
+FORMATS = ("pdf", "html", "docx", "text", "markdown", "json_record", "image", "unknown")
 
 _IMAGES = (
     (b"\x89PNG\r\n\x1a\n", "PNG"),
@@ -130,9 +130,8 @@ def sniff(data: bytes) -> Sniffed:
         return _sniff_zip(data)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         return _unknown("legacy_office: legacy Word .doc/.xls (OLE2) is not supported; save it as DOCX")
-    image = _image_kind(data)
-    if image:
-        return _unknown(f"image_file: an image ({image}) has no text; OCR is not supported")
+    if _image_kind(data):  # a scanned page or a photo: read by OCR (pipelines/decode/image.py)
+        return Sniffed("image", None)
     if data.lstrip(_WHITESPACE).startswith(b"{\\rtf"):
         return _unknown("unsupported_format: RTF")
     try:

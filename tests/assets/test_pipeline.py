@@ -25,7 +25,7 @@ BAD = {  # file name -> expected reason code
     "junk.bin": "binary_data",
     "truncated.pdf": "pdf_truncated",
     "encrypted.pdf": "pdf_encrypted",
-    "scan.pdf": "pdf_image_only",
+    "scan.pdf": "ocr_no_text",
     "bomb.docx": "docx_zip_bomb",
     "entities.docx": "docx_xml_entities",
     "malformed.docx": "docx_malformed_xml",

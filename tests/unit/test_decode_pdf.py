@@ -214,14 +214,17 @@ def _to_unicode(first: int) -> bytes:
     return b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream"
 
 
-def test_text_layer_of_private_use_glyphs_needs_ocr():
+def test_text_layer_of_private_use_glyphs_is_read_by_ocr():
     # every glyph maps to the private use area (fonts that shuffle their code points do): pdfminer and
-    # pdfium read the same nothing
+    # pdfium read the same nothing, but the page shows the text: OCR reads it from the rendered page
     line = b"BT /F1 12 Tf 20 %d Td (Annual report on government information disclosure 2023) Tj ET"
     page = b"\n".join(line % y for y in range(260, 20, -20))
     font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 7 0 R >>"
     data = build_pdf([page, page], font=font, extra=(_to_unicode(0xE000),))
-    assert error_code(data) == "pdf_text_unreadable"
+    decoded = decode_pdf(data, Limits())
+    assert "pdf_ocr" in decoded.flags and "ocr_pages=2" in decoded.flags
+    assert decoded.text.count("Annual report on government information") == 24
+    assert "\ue000" not in decoded.text
     # the same PDF with a ToUnicode map to real characters reads
     readable = build_pdf([page, page], font=font, extra=(_to_unicode(0x20),))
     assert decode_pdf(readable, Limits()).text.count("Annual report") == 24
@@ -235,7 +238,8 @@ def test_text_layer_of_unmapped_cids_needs_ocr():
             b"(Identity) /Supplement 0 >> >>] >>")
     glyphs = b"BT /F1 12 Tf 20 %d Td <0101020203030404050506060707080809090A0A0B0B0C0C> Tj ET"
     page = b"\n".join(glyphs % y for y in range(260, 20, -20))
-    assert error_code(build_pdf([page, page], font=font)) == "pdf_text_unreadable"
+    # the glyphs have no font to draw them with either: nothing for OCR to read, rejected (never 0 cells)
+    assert error_code(build_pdf([page, page], font=font)) == "ocr_no_text"
 
 
 def test_user_password_is_encrypted():
@@ -260,9 +264,10 @@ def test_trailing_whitespace_after_eof_is_fine():
     assert decode_pdf(build_pdf([TEXT]) + b"\r\n\0\0  \n", Limits()).pages == 1
 
 
-def test_image_only():
+def test_no_text_layer_and_nothing_to_read():
+    # pages without a text layer go to OCR; a grey rectangle holds no text: rejected, never 0 cells
     rect_only = b"0.5 g 10 10 280 280 re f"
-    assert error_code(build_pdf([rect_only, rect_only])) == "pdf_image_only"
+    assert error_code(build_pdf([rect_only, rect_only])) == "ocr_no_text"
 
 
 def test_too_many_pages(real_pdf):

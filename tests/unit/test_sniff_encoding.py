@@ -12,7 +12,7 @@ import opencc
 import pytest
 
 from pipelines.ingest.encoding import ENCODINGS, decode_as, decode_text
-from pipelines.ingest.sniff import sniff
+from pipelines.ingest.sniff import Sniffed, sniff
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 SAMPLES = sorted((CORPUS / "samples").glob("*.txt"))
@@ -217,12 +217,6 @@ def test_corrupt_zip():
         (b"", "empty_file"),
         (b" \n\t\r\n  ", "empty_file"),
         (b"\xef\xbb\xbf\n", "empty_file"),
-        (b"\x89PNG\r\n\x1a\n" + bytes(100), "image_file"),
-        (b"\xff\xd8\xff\xe0" + bytes(100), "image_file"),
-        (b"GIF89a" + bytes(100), "image_file"),
-        (b"II*\x00" + bytes(100), "image_file"),
-        (b"RIFF\x10\x00\x00\x00WEBPVP8 " + bytes(100), "image_file"),
-        (b"BM\x46\x00\x00\x00\x00\x00\x00\x00\x36\x00\x00\x00\x28\x00\x00\x00" + bytes(100), "image_file"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500), "legacy_office"),
         (b"{\\rtf1\\ansi\\ansicpg936 hello}", "unsupported_format"),
         (b"[1, 2, 3]", "json_invalid"),
@@ -235,13 +229,25 @@ def test_refused(data: bytes, code: str):
     assert (found.format, found.encoding, _reason_code(found)) == ("unknown", None, code)
 
 
+@pytest.mark.parametrize("data", [
+    b"\x89PNG\r\n\x1a\n" + bytes(100),
+    b"\xff\xd8\xff\xe0" + bytes(100),
+    b"GIF89a" + bytes(100),
+    b"II*\x00" + bytes(100),
+    b"MM\x00*" + bytes(100),
+    b"RIFF\x10\x00\x00\x00WEBPVP8 " + bytes(100),
+    b"BM\x46\x00\x00\x00\x00\x00\x00\x00\x36\x00\x00\x00\x28\x00\x00\x00" + bytes(100),
+], ids=["png", "jpeg", "gif", "tiff-le", "tiff-be", "webp", "bmp"])
+def test_images_are_decoded_by_ocr(data: bytes):
+    # a scanned page or a photo: format image, read by OCR (a broken one is rejected by its decoder)
+    assert sniff(data) == Sniffed("image", None)
+
+
 def test_reason_messages():
     assert sniff(b"").reason == "empty_file: the file is empty"
     assert sniff(b"\xd0\xcf\x11\xe0" + bytes(100)).reason == (
         "legacy_office: legacy Word .doc/.xls (OLE2) is not supported; save it as DOCX"
     )
-    png = sniff(b"\x89PNG\r\n\x1a\n" + bytes(10))
-    assert png.reason == "image_file: an image (PNG) has no text; OCR is not supported"
     assert sniff(b"{\\rtf1}").reason == "unsupported_format: RTF"
 
 
