@@ -503,6 +503,7 @@ def ruled_cells(rgb: np.ndarray, words: list[Word], angle: float) -> list[Word]:
 
     dropped: set[int] = set()
     found: list[tuple[int, int, int, int]] = []
+    bands = []
     for line in rows:
         numbers = [q for q in line if q.numeric]
         top = int(min(q.cy - q.h / 2 for q in numbers) + dy)
@@ -513,16 +514,24 @@ def ruled_cells(rgb: np.ndarray, words: list[Word], angle: float) -> list[Word]:
         if len(cols) < 2:
             continue
         rules = [int(g.mean()) for g in np.split(cols, np.nonzero(np.diff(cols) > 2)[0] + 1)]
-        first = min(q.x0 for q in numbers)
-        labels_end = max((q.x1 + dx for q in line if not q.numeric and q.x1 <= first), default=-1.0)
         for q in numbers:  # a figure's box across a rule: two cells merged
             margin = 0.25 * q.h
             if any(q.x0 + dx + margin < r < q.x1 + dx - margin for r in rules):
                 dropped.add(q.index)
+        bands.append((line, numbers, top, bottom, rules))
+    # the columns that hold figures somewhere on the page: a missed figure is looked for in them only,
+    # never in a label column (a wrapped label's other line lies in the band of the row's figures)
+    figure_columns = [(left, right) for line, numbers, _, _, rules in bands for left, right in zip(rules, rules[1:])
+                      if any(left <= (q.x0 + q.x1) / 2 + dx <= right for q in numbers if q.index not in dropped)]
+    for line, numbers, top, bottom, rules in bands:
+        first = min(q.x0 for q in numbers)
+        labels_end = max((q.x1 + dx for q in line if not q.numeric and q.x1 <= first), default=-1.0)
         kept = [q for q in line if q.index not in dropped and (q.numeric or _LETTERS.search(q.text))]
         for left, right in zip(rules, rules[1:]):
             if right - left < 0.8 * unit or left < labels_end - 2:
                 continue
+            if not any(min(right, r) - max(left, l) > 0.6 * (right - left) for l, r in figure_columns):
+                continue  # not a column of figures
             if any(left <= (q.x0 + q.x1) / 2 + dx <= right for q in kept):
                 continue  # a box of a figure (or of words) is in the cell; junk ("So" for a small 3) is not
             cell = glyphs[top:bottom, left + 2:right - 1]
