@@ -56,8 +56,7 @@ def snapshot(warehouse: DuckDBResource, run_lock: RunLock):
         path = publish(conn, data_dir / "published")
     files = export(path, data_dir / "exports")
     page = write_report(path, data_dir / "report.html")
-    audit = write_audit(path, data_dir / "audit", generated=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                        quality_href="../quality_report.html")
+    audit = write_audit(path, data_dir / "audit", generated=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     return dg.MaterializeResult(metadata={
         "snapshot": dg.MetadataValue.path(str(path)),
         "report": dg.MetadataValue.path(str(page)),

@@ -67,7 +67,8 @@ def load_sheets(conn: duckdb.DuckDBPyConnection, ids: list[str]) -> list[Sheet]:
     return [sheets[i] for i in ids if i in sheets]
 
 
-def write_audit(snapshot: Path, out_dir: Path, *, generated: str = "", quality_href: str | None = None
+def write_audit(snapshot: Path, out_dir: Path, *, generated: str = "",
+                quality_href: str | None = "../quality_report.html"
                 ) -> dict:
     """Write the sheets of reports that changed since their sheet was written, and every index page.
     Returns counts and the index path."""

@@ -7,6 +7,8 @@ headers, T4 blocks, and the Chinese names the audit sheet shows for levels, verd
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from pipelines.extract.labels import T2_ROWS, T3_ROWS
 
 T2_CAPTIONS = {"t2_art20_1": "第二十条第（一）项", "t2_art20_5": "第二十条第（五）项",
@@ -70,6 +72,7 @@ ISSUES = {
 DOC_TYPES = {"annual_report": "政府信息公开工作年度报告", "self_inspection": "自查报告"}
 
 
+@lru_cache(maxsize=4096)
 def _full_width(label: str) -> str:
     """Official labels are stored normalised (ASCII brackets and quotes); printed as the template prints them."""
     out, quote_open = [], True
@@ -80,6 +83,7 @@ def _full_width(label: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=4096)
 def row_label(table: str, row: str, template: str | None = None) -> str:
     """The official printed label of a row of T2 or T3, or of a T4 block."""
     if table == "t4_review_litigation":
@@ -96,6 +100,7 @@ def leaf_label(row: str) -> str:
     return row_label("t3_applications", row)
 
 
+@lru_cache(maxsize=4096)
 def col_label(table: str, col: str, template: str | None = None) -> str:
     if table == "t3_applications":
         return T3_COLS.get(col, col)
@@ -107,6 +112,7 @@ def col_label(table: str, col: str, template: str | None = None) -> str:
     return col
 
 
+@lru_cache(maxsize=4096)
 def cell_label(table: str, row: str, col: str | None, template: str | None = None) -> str:
     """A cell (or a row, when col is None) named in the report's own words: 复议后起诉·总计,
     “一、本年新收政府信息公开申请数量”·自然人."""

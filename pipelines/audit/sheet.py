@@ -22,7 +22,7 @@ from pipelines.quality.suites import Rule, rules as all_rules
 
 Key = tuple[str, str, str]
 # Bump when the page changes: every sheet is written again.
-RENDER_VERSION = "2026.11.1"
+RENDER_VERSION = "2026.11.2"
 WITHHELD_CODES = ("ambiguous_split", "unsplittable", "readings_disagree", "extra_values", "ocr_unreadable",
                   "unreadable_cell", "missing_row", "missing_table", "missing_values", "cell_value",
                   "ambiguous_blanks")
@@ -335,19 +335,20 @@ def _t2(sheet: Sheet, marks: _Marks) -> str:
     template = sheet.template if sheet.template in TEMPLATE_TABLES else None
     if template is None:
         return '<p class="none">模板版本未识别，主动公开表无法按模板排列。</p>'
-    out = ['<table class="form t2"><colgroup><col class="lab"/><col/><col/><col/></colgroup><tbody>']
+    out = ['<table class="form t2"><colgroup><col class="lab"/><col/><col/><col/></colgroup>']
     for tkey, spec in TEMPLATE_TABLES[template].items():
         if not tkey.startswith("t2_"):
             continue
         cols = list(spec.cols)
         spans = [1] * (len(cols) - 1) + [4 - len(cols)]
-        out.append(f'<tr class="cap"><th colspan="4">{_e(L.T2_CAPTIONS[tkey])}</th></tr>')
+        out.append(f'<tbody><tr class="cap"><th colspan="4">{_e(L.T2_CAPTIONS[tkey])}</th></tr>')
         out.append("<tr><th>" + _e(L.T2_ROW_HEADER) + "</th>" + "".join(
             f'<th{_span(s)}>{_e(L.col_label(tkey, c, template))}</th>' for c, s in zip(cols, spans)) + "</tr>")
         for row in spec.rows:
             out.append(f'<tr><th class="rl">{_e(L.row_label(tkey, row, template))}</th>' + "".join(
                 _td(sheet, marks, (tkey, row, c), _span(s)) for c, s in zip(cols, spans)) + "</tr>")
-    out.append("</tbody></table>")
+        out.append("</tbody>")
+    out.append("</table>")
     return "".join(out)
 
 
@@ -452,8 +453,8 @@ blockquote{margin:1mm 0;padding:1mm 3mm;border-left:3px solid #c9a227;background
 font-size:10pt;display:none}
 nav{font-size:9pt;margin-bottom:2mm}
 footer{margin-top:6mm;font-size:8pt;color:#666}
-@media print{nav,#src{display:none!important}body{padding:0;max-width:none}h2{break-after:avoid}
-section.tables{break-before:auto}.t3wrap{break-before:page}}
+table.t2{page-break-inside:auto;break-inside:auto}table.t2 tbody{break-inside:avoid}
+@media print{nav,#src,footer{display:none!important}body{padding:0;max-width:none}h2{break-after:avoid}}
 """
 
 _SCRIPT = """//<![CDATA[
