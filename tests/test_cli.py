@@ -138,7 +138,7 @@ def test_sql_is_read_only_and_formats(tmp_path, corpus_dir):
     page = nianbao("report", "--out", str(tmp_path / "r.html"), tmp=tmp_path)
     assert page.returncode == 0, page.stdout + page.stderr
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
-    assert "Outcome mix by administrative level" in html and "Reports failing each rule" in html
+    assert "各层级办理结果构成" in html and "各规则未通过的报告数" in html
     assert "plotly" in html.lower() and (data / "report.html").exists()
 
 
