@@ -16,7 +16,7 @@ from pipelines.decode.model import Block, DecodeError, Decoded, Limits, NeedsOcr
 from pipelines.decode.normalise import finish
 
 MAX_PIXELS = 80_000_000  # one frame: an A4 page at 600 dpi is 35 M; beyond this it is a bomb, not a scan
-MAX_SIDE = 4000  # a frame larger than this is scaled down before OCR (text stays far above the models' need)
+MAX_SIDE = 4000  # a frame whose shorter side is larger is scaled down before OCR (text stays readable)
 
 
 def _open(data: bytes):
@@ -51,15 +51,38 @@ def frames(data: bytes, limits: Limits):
             if w * h > MAX_PIXELS:
                 raise DecodeError("image_too_large", f"a frame of {w}×{h} pixels, more than {MAX_PIXELS:,}")
             grey = frame.convert("L")
-            if max(w, h) > MAX_SIDE:
-                scale = MAX_SIDE / max(w, h)
+            if min(w, h) > MAX_SIDE:
+                scale = MAX_SIDE / min(w, h)
                 grey = grey.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.LANCZOS)
-            yield np.asarray(grey)
+            yield from strips(np.asarray(grey))
     except DecodeError:
         raise
     except Exception as exc:
         raise DecodeError("image_unreadable", f"the image cannot be decoded: {type(exc).__name__}: "
                                               f"{str(exc)[:150]}") from exc
+
+
+def strips(image: np.ndarray) -> list[np.ndarray]:
+    """A long image (a whole report as one screenshot, pages scanned one under the other) as page-sized
+    strips, each cut at the whitest row near where a page would end: every strip is read as a page (its
+    own skew, the detector's resolution kept). An image of page proportions is one strip."""
+    h, w = image.shape[:2]
+    page = int(1.42 * w)
+    if h <= 1.5 * page:
+        return [image]
+    ink = (image < 128).sum(axis=1)
+    out, top = [], 0
+    while h - top > 1.5 * page:
+        lo, hi = top + int(0.75 * page), top + int(1.15 * page)
+        window = ink[lo:hi]
+        quiet = np.nonzero(window == window.min())[0]
+        runs = np.split(quiet, np.nonzero(np.diff(quiet) > 1)[0] + 1)
+        longest = max(runs, key=len)
+        cut = lo + int(longest[len(longest) // 2])  # the middle of the widest white gap: between two lines
+        out.append(image[top:cut])
+        top = cut
+    out.append(image[top:])
+    return out
 
 
 def decode_image(data: bytes, limits: Limits, ocr: bool = True) -> Decoded:
@@ -74,5 +97,5 @@ def decode_image(data: bytes, limits: Limits, ocr: bool = True) -> Decoded:
         raise DecodeError("ocr_no_text", f"OCR finds no text in the image ({n} frame{'s' if n > 1 else ''}): "
                                          "a photo or a blank page, not a report")
     blocks = [Block(kind="paragraph", text=p.text, page=i) for i, p in enumerate(pages, start=1) if p.text.strip()]
-    return finish("\n\f\n".join(p.text for p in pages), blocks, decoder=engine.engine_version(), pages=n,
+    return finish("\n\f\n".join(p.text for p in pages), blocks, decoder=engine.engine_version(), pages=len(pages),
                   flags=engine.stats_flags("image_ocr", stats))

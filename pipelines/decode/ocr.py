@@ -522,7 +522,7 @@ def ruled_cells(rgb: np.ndarray, words: list[Word], angle: float) -> list[Word]:
     # the columns that hold figures somewhere on the page: a missed figure is looked for in them only,
     # never in a label column (a wrapped label's other line lies in the band of the row's figures)
     figure_columns = [(left, right) for line, numbers, _, _, rules in bands for left, right in zip(rules, rules[1:])
-                      if any(left <= (q.x0 + q.x1) / 2 + dx <= right for q in numbers if q.index not in dropped)]
+                      if any(min(right, q.x1 + dx) - max(left, q.x0 + dx) > 0.3 * (right - left) for q in numbers)]
     for line, numbers, top, bottom, rules in bands:
         first = min(q.x0 for q in numbers)
         labels_end = max((q.x1 + dx for q in line if not q.numeric and q.x1 <= first), default=-1.0)

@@ -386,10 +386,33 @@ def resolve_values(result: Tables, exp: Expected, values: list[Token], hints: Hi
         else:
             result.cells.setdefault(exp.table, {}).setdefault(exp.row, {})[col] = cell
         if cell.issue and cell.issue.startswith("ocr_unreadable"):
-            result.issue("ocr_unreadable", "error", cell.issue, f"{where}.{col}")
+            implied = _implied(exp, raw, exp.cols.index(col))
+            result.issue("ocr_unreadable", "error", cell.issue + ("" if implied is None else
+                         f"; the row's identity implies {implied:g} (a suggestion, not stored)"), f"{where}.{col}")
         elif cell.issue:
             severity = "error" if cell.semantic == "TEXT" else "info" if "unit_assumed" in cell.issue else "warning"
             result.issue("cell_value", severity, cell.issue, f"{where}.{col}")
+
+
+def _implied(exp: Expected, raw: list[str], at: int) -> float | None:
+    """The value the row's identity gives an unreadable cell when every other cell of its group is known
+    (T3: total = Σ applicant columns; T4: block total = Σ outcomes); None otherwise."""
+    if exp.gate == "t2":
+        return None
+    for parts, total in _row_groups(exp):
+        if at != total and at not in parts:
+            continue
+        others = [i for i in (*parts, total) if i != at]
+        try:
+            known = {i: number(raw[i] or "-") for i in others}
+        except ValueError:
+            return None
+        if any(v != v for v in known.values()):  # another unreadable cell: no single value follows
+            return None
+        value = sum(known[i] for i in parts if i != at) if at == total else \
+            known[total] - sum(known[i] for i in parts if i != at)
+        return value if value >= 0 else None
+    return None
 
 
 def _align_blanks(result: Tables, exp: Expected, values: list[Token]) -> list[Token] | None:
