@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import sys
@@ -57,10 +58,16 @@ def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
     if warehouse and warehouse.is_dir():
         console.print(f"[red]--warehouse {warehouse} is a folder; give the path of a DuckDB file[/red]")
         raise typer.Exit(2)
-    _dagster_home()
     resources = build_resources(inbox=inbox_dir, warehouse=str(warehouse) if warehouse else None)
     db_path = resources["warehouse"].database
     snapshot = Path(db_path).parent / "published" / "nianbao.duckdb"
+    try:
+        home = _dagster_home()
+    except OSError as e:  # a full or read-only disk under DAGSTER_HOME, before anything else was written
+        _explain_storage_failure(f"{e.strerror or e}", Path(db_path).parent, snapshot, Path(os.environ.get(
+            "DAGSTER_HOME") or REPO_ROOT / ".dagster_home"), dagster=True)
+        console.print(f"[red]cannot prepare DAGSTER_HOME: {escape(str(e))}[/red]")
+        raise typer.Exit(1) from None
     if problem := _unwritable(Path(db_path).parent):
         console.print(f"[red]cannot write to the data directory {Path(db_path).parent}: it is read-only or not "
                       f"writable ({problem}). Nothing was run; the published snapshot {snapshot} is unchanged.[/red]")
@@ -84,7 +91,7 @@ def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
         raise typer.Exit(1) from None
     except Exception as e:  # Dagster's own storage failing (a full disk), a resource refusing: say why
         chain = _causes(e)
-        _explain_storage_failure("\n".join(chain), Path(db_path).parent, snapshot)
+        _explain_storage_failure("\n".join(chain), Path(db_path).parent, snapshot, home)
         console.print(f"[red]the run stopped: {chain[-1][:300]}[/red]")
         raise typer.Exit(1) from None
     failures = [e for e in result.all_events if e.is_step_failure or e.event_type_value == "RUN_FAILURE"]
@@ -96,7 +103,7 @@ def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
     except Exception as e:  # the summary must not hide the run's own outcome
         console.print(f"[red]cannot read the warehouse {db_path}: {e}[/red]")
     if not result.success:
-        _explain_storage_failure("\n".join(_error_text(e) for e in failures), Path(db_path).parent, snapshot)
+        _explain_storage_failure("\n".join(_error_text(e) for e in failures), Path(db_path).parent, snapshot, home)
         for event in failures:
             error = getattr(event.event_specific_data, "error", None)
             while error is not None and error.cause is not None:  # the root cause says what happened
@@ -124,7 +131,10 @@ def _say_interrupted(steps: list[str], snapshot: Path) -> None:
 
 
 _FULL = ("No space left on device", "File too large", "database or disk is full", "Disk quota exceeded")
-_READ_ONLY = ("Read-only file system", "Permission denied")
+_READ_ONLY = ("Read-only file system", "Permission denied", "attempt to write a readonly database")
+_IO_ERROR = "disk I/O error"  # what SQLite (Dagster's run storage) says when a write fails for want of room
+_NO_ROOM = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
+_DAGSTER_STORAGE = ("sqlite3.", "sqlalche", "dagster.yaml")  # Dagster's own storage, not the pipeline's
 
 
 def _unwritable(directory: Path) -> str | None:
@@ -152,14 +162,59 @@ def _error_text(event) -> str:
     return error.to_string() if error else str(event.message)
 
 
-def _explain_storage_failure(text: str, data_dir: Path, snapshot: Path) -> None:
-    """A run that failed because the disk is full or read-only gets that said plainly, with what is safe."""
-    if any(s in text for s in _FULL):
-        console.print(f"[red]the disk is full (or a file size limit was hit) under {data_dir}: the run stopped "
-                      f"and wrote nothing half-way (each write is a transaction or a rename). The published "
-                      f"snapshot {snapshot} is unchanged; free space and run again.[/red]")
+def _no_room(directory: Path | None) -> str | None:
+    """Why `directory` cannot take one more mebibyte (its disk or a quota is full, or a file size limit
+    binds), found by writing one there and removing it; None when it can, or when there is no such folder.
+    SQLite reports a full disk as a bare "disk I/O error"; the system's own answer says what it was."""
+    if directory is None or not directory.is_dir():
+        return None
+    try:
+        previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG rather than death by signal
+    except (ValueError, OSError):  # not the main thread
+        previous = None
+    try:
+        with tempfile.TemporaryFile(dir=directory, prefix=".nianbao-room-") as f:
+            for _ in range(16):
+                f.write(bytes(64 * 1024))
+            f.flush()
+            os.fsync(f.fileno())
+        return None
+    except OSError as e:
+        return (e.strerror or str(e)) if e.errno in _NO_ROOM else None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGXFSZ, previous)
+
+
+def _explain_storage_failure(text: str, data_dir: Path, snapshot: Path, home: Path | None = None,
+                             dagster: bool | None = None) -> None:
+    """A run that failed because a disk is full or read-only gets that said plainly, with what is full (the
+    data directory, or Dagster's run storage under DAGSTER_HOME, which is written first), that the published
+    snapshot is unchanged, and what to do."""
+    if dagster is None:
+        dagster = home is not None and any(s in text for s in _DAGSTER_STORAGE)
+    full_text, io_error = any(s in text for s in _FULL), _IO_ERROR in text
+    if full_text or io_error:
+        room = {where: why for where in dict.fromkeys([home, data_dir]) if (why := _no_room(where))}
+        if home in room and (dagster or data_dir not in room):
+            where = home
+        elif data_dir in room:
+            where = data_dir
+        else:
+            where = home if dagster else data_dir
+        what = (f"{where} (DAGSTER_HOME: Dagster's run history and event logs)" if where == home else str(where))
+        if room or full_text:
+            why = f" ({room[where]})" if where in room else ""
+            console.print(f"[red]the disk is full (or a file size limit was hit) under {what}{why}: the run stopped "
+                          f"and wrote nothing half-way (each write is a transaction or a rename). The published "
+                          f"snapshot {snapshot} is unchanged; free space there (df -h {where}) and run again.[/red]")
+        else:  # a bare I/O error with room to spare now: a full disk that has since been freed, or a failing one
+            console.print(f"[red]a disk I/O error under {what}: the disk is full or failing. The run stopped and "
+                          f"wrote nothing half-way; the published snapshot {snapshot} is unchanged. Check its free "
+                          f"space (df -h {where}) and the system log (dmesg), then run again.[/red]")
     elif any(s in text for s in _READ_ONLY):
-        console.print(f"[red]{data_dir} is read-only or not writable: the run stopped. The published snapshot "
+        where = home if dagster else data_dir
+        console.print(f"[red]{where} is read-only or not writable: the run stopped. The published snapshot "
                       f"{snapshot} is unchanged.[/red]")
 
 

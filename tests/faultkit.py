@@ -4,6 +4,8 @@ when a stage's files appear, starve it of disk, and dump every table and mart in
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import os
 import resource
@@ -57,7 +59,7 @@ def build_inbox(inbox: Path, corpus_dir: Path, synth: int, seed: int = 5) -> int
 
 def env_for(data: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NIANBAO_")}
-    env.update({"NIANBAO_DATA_DIR": str(data), "DAGSTER_HOME": str(data.parent / f"{data.name}-dagster-home"),
+    env.update({"NIANBAO_DATA_DIR": str(data), "DAGSTER_HOME": str(dagster_home(data)),
                 "NIANBAO_WORKERS": "2"})
     env.update(extra)
     return env
@@ -143,6 +145,50 @@ def disk_limit(max_bytes: int):
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of death by signal
         resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, max_bytes))
     return limit
+
+
+@contextlib.contextmanager
+def tmpfs(mountpoint: Path, size: str):
+    """A file system of `size` (a tmpfs) mounted at `mountpoint` for the block: a real disk that can fill up.
+    PermissionError when this process may not mount (it needs root, or CAP_SYS_ADMIN)."""
+    mountpoint.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(mountpoint)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise PermissionError(f"cannot mount a tmpfs on {mountpoint}: {done.stderr.strip()}")
+    try:
+        yield mountpoint
+    finally:
+        for _ in range(100):  # a worker of the run may still be closing its files
+            if subprocess.run(["umount", str(mountpoint)], capture_output=True).returncode == 0:
+                break
+            time.sleep(0.1)
+
+
+def fill(directory: Path) -> Path:
+    """Write a file in `directory` until its file system has no room left; the file (remove it to free)."""
+    filler = directory / "filler"
+    try:
+        with open(filler, "wb") as f:
+            while True:
+                f.write(bytes(64 * 1024))
+                f.flush()
+    except OSError as e:
+        if e.errno != errno.ENOSPC:
+            raise
+    try:  # the last partial blocks
+        with open(filler, "ab", buffering=0) as f:
+            while f.write(bytes(512)):
+                pass
+    except OSError as e:
+        if e.errno != errno.ENOSPC:
+            raise
+    return filler
+
+
+def dagster_home(data: Path) -> Path:
+    """The DAGSTER_HOME a run on `data` uses (see `env_for`)."""
+    return data.parent / f"{data.name}-dagster-home"
 
 
 def canonical(data: Path) -> dict[str, list[tuple]]:

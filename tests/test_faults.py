@@ -4,6 +4,7 @@ clean run (no duplicate, no half-published mart, no document lost), and publishe
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import signal
 import subprocess
@@ -72,6 +73,60 @@ def test_a_full_disk_is_a_clear_error_and_published_data_stays(inbox, reference,
     recovered = fk.run(grown, data)  # room again: the next run takes the new document in
     assert recovered.returncode == 0, recovered.stdout[-3000:]
     assert fk.lost(grown, data) == 0 and fk.duplicates(data) == 0
+
+
+def _says_dagster_storage_is_full(failed: subprocess.CompletedProcess, home) -> None:
+    out = " ".join(failed.stdout.split())
+    assert failed.returncode == 1, out[-2000:]
+    assert f"the disk is full (or a file size limit was hit) under {home} (DAGSTER_HOME" in out, out[-2000:]
+    assert "published snapshot" in out and "is unchanged; free space there" in out, out[-2000:]
+    assert "Traceback" not in failed.stdout
+
+
+def test_a_file_size_limit_hit_first_by_dagsters_own_storage_says_the_disk_is_full(small, tmp_path):
+    """Dagster's SQLite run storage under DAGSTER_HOME is the first thing a run writes; when it meets the limit
+    SQLite says only "disk I/O error" (which was all the run printed)."""
+    inbox, ref_data, tables = small
+    data = tmp_path / "data"
+    shutil.copytree(ref_data, data)
+    home = fk.dagster_home(data)
+    assert not home.exists()  # a fresh DAGSTER_HOME: its databases are created by this run
+    grown = fk.grown_inbox(inbox, tmp_path / "inbox")
+    snapshot = data / "published" / "nianbao.duckdb"
+    before = fk.file_digest(snapshot)
+    failed = fk.run(grown, data, preexec=fk.disk_limit(32 * 1024))
+    _says_dagster_storage_is_full(failed, home)
+    assert fk.file_digest(snapshot) == before and fk.canonical(data) == tables
+    again = fk.run(grown, data)  # no limit: the next run takes everything in
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert fk.lost(grown, data) == 0 and fk.duplicates(data) == 0
+
+
+def test_a_real_full_disk_under_dagster_home_and_the_data_says_so(small, tmp_path):
+    """A real file system, filled up, holding the data directory and DAGSTER_HOME (one server disk): Dagster's
+    SQLite meets it first and says "disk I/O error"; the run says the disk is full."""
+    inbox, ref_data, tables = small
+    grown = fk.grown_inbox(inbox, tmp_path / "inbox")
+    with contextlib.ExitStack() as stack:
+        try:
+            disk = stack.enter_context(fk.tmpfs(tmp_path / "disk", "64m"))
+        except PermissionError as e:  # the file-size-limit test above stands in for it
+            pytest.skip(str(e))
+        data = disk / "data"
+        shutil.copytree(ref_data, data)
+        home = fk.dagster_home(data)
+        shutil.copytree(fk.dagster_home(ref_data), home)  # the run history of the earlier runs
+        snapshot = data / "published" / "nianbao.duckdb"
+        before = fk.file_digest(snapshot)
+        filler = fk.fill(disk)
+        failed = fk.run(grown, data)
+        _says_dagster_storage_is_full(failed, home)
+        assert "(No space left on device)" in " ".join(failed.stdout.split())
+        assert fk.file_digest(snapshot) == before and fk.canonical(data) == tables
+        filler.unlink()  # room again: the next run takes the new document in
+        again = fk.run(grown, data)
+        assert again.returncode == 0, again.stdout[-3000:]
+        assert fk.lost(grown, data) == 0 and fk.duplicates(data) == 0
 
 
 def test_a_read_only_data_directory_is_a_clear_error_and_published_data_stays(inbox, reference, tmp_path):
