@@ -56,7 +56,7 @@ def _decode(data: bytes, fmt: str, encoding: str | None = None) -> object:
 @given(st.binary(max_size=4096))
 def test_sniffing_any_bytes_never_raises(data):
     found = sniff(data)
-    assert found.format in ("pdf", "docx", "html", "text", "markdown", "json_record", "unknown")
+    assert found.format in ("pdf", "docx", "html", "text", "markdown", "json_record", "image", "unknown")
     assert found.reason is None or found.reason.strip()
 
 
