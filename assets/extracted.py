@@ -24,19 +24,30 @@ def reports(context: dg.AssetExecutionContext, settings: IngestSettings):
     `extraction_issues` and the figures the prose states in `narrative_claims`. Only documents not yet
     extracted by this extractor version are read; each text file of the lake is extracted by a worker
     process (one per core), which writes its shard's files; the load asset puts them in DuckDB.
+
+    Each document is bounded in time (NIANBAO_EXTRACT_TIMEOUT_S) and memory (NIANBAO_EXTRACT_MEMORY_MB): one
+    over its limit is recorded as `failed` with the issue `extract_timeout`, `extract_memory` or
+    `extract_crashed` (listed under `extraction_failures`), and is not tried again until the extractor
+    changes.
     """
     lake = Lake(settings.lake_dir)
     at = datetime.now(timezone.utc)
     parts = [(shard, name, pending) for shard in context.partition_keys
              for name, pending in pending_extraction(lake, shard)]
     total = sum(len(p) for _, _, p in parts)
-    # small runs stay in-process: starting workers costs more than it saves
+    # small runs get one worker (more would cost more to start than they save), never none: the limits hold
     workers = settings.worker_count if total >= 200 else 1
     by_type: Counter = Counter()
     issues: Counter = Counter()
-    for summary in progress(extract_parts(parts, settings.lake_dir, at, workers), "extract", total=len(parts)):
+    failed: list[tuple[str, str]] = []
+    summaries = extract_parts(parts, settings.lake_dir, at, workers, settings.extract_timeout_s,
+                              settings.extract_memory_mb)
+    for summary in progress(summaries, "extract", total=len(parts)):
         by_type.update(summary.by_type_status)
         issues.update(summary.issues)
+        failed += summary.failed
+    for doc_id, reason in failed:
+        context.log.warning(f"extraction failed for {doc_id[:12]}: {reason}")
     context.log.info(f"extracted {total} documents")
     return dg.MaterializeResult(
         metadata={
@@ -44,6 +55,7 @@ def reports(context: dg.AssetExecutionContext, settings: IngestSettings):
             "extracted_this_run": total,
             "reports_by_type_status": dict(by_type),
             "most_common_issues": md_table(["code", "reports"], issues.most_common(10)),
+            "extraction_failures": md_table(["id", "reason"], [(d[:12], r) for d, r in failed]),
             "lake_files_written": len(parts),
         }
     )

@@ -28,8 +28,9 @@ def _date(text: str | None) -> date | None:
         return None
 
 
-def frames(records: list[Record], at: datetime) -> dict[str, pl.DataFrame]:
-    """The four tables' rows for a batch of records."""
+def frames(records: list[Record], at: datetime, version: str | None = None) -> dict[str, pl.DataFrame]:
+    """The four tables' rows for a batch of records, extracted by `version` (by default this one)."""
+    version = version or EXTRACTOR_VERSION
     reports = pl.DataFrame(
         [
             {
@@ -38,7 +39,7 @@ def frames(records: list[Record], at: datetime) -> dict[str, pl.DataFrame]:
                 "template": r.template, "publication_date": _date(r.publication_date),
                 "source_format": r.source_format, "status": r.status,
                 "n_cells": sum(len(c) for rows in r.cells.values() for c in rows.values()),
-                "n_issues": len(r.issues), "extractor_version": EXTRACTOR_VERSION, "extracted_at": at,
+                "n_issues": len(r.issues), "extractor_version": version, "extracted_at": at,
                 "metadata": json.dumps(r.metadata, ensure_ascii=False, default=str),
             }
             for r in records

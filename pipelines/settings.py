@@ -44,6 +44,8 @@ class IngestSettings(dg.ConfigurableResource):
     max_document_mb: float = 50.0
     decode_timeout_s: float = 60.0
     decode_memory_mb: int = 1536
+    extract_timeout_s: float = 30.0
+    extract_memory_mb: int = 1536
     max_pdf_pages: int = 300
     workers: int = 0  # 0 = one decoder process per core
 
@@ -56,6 +58,8 @@ class IngestSettings(dg.ConfigurableResource):
             max_document_mb=float(env.get("NIANBAO_MAX_DOCUMENT_MB", 50)),
             decode_timeout_s=float(env.get("NIANBAO_DECODE_TIMEOUT_S", 60)),
             decode_memory_mb=int(env.get("NIANBAO_DECODE_MEMORY_MB", 1536)),
+            extract_timeout_s=float(env.get("NIANBAO_EXTRACT_TIMEOUT_S", 30)),
+            extract_memory_mb=int(env.get("NIANBAO_EXTRACT_MEMORY_MB", 1536)),
             max_pdf_pages=int(env.get("NIANBAO_MAX_PDF_PAGES", 300)),
             workers=int(env.get("NIANBAO_WORKERS", 0)),
         )

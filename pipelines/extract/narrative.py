@@ -40,7 +40,10 @@ from dataclasses import dataclass
 
 from pipelines.extract.lines import compact_lines
 
-_NUM = r"(?P<n>\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?|[零〇两一二三四五六七八九十百千]+)"
+# A figure starts where its digits (or numerals) start: a search would otherwise try every position inside
+# a long run of digits, each time reading to its end (quadratic; a 5 000-digit run took seconds). A match
+# starting inside a run reads the same tail as one starting at its head, so none is lost.
+_NUM = r"(?P<n>\d{1,3}(?:,\d{3})+(?!\d)|(?<!\d)\d+(?:\.\d+)?|(?<![零〇两一二三四五六七八九十百千])[零〇两一二三四五六七八九十百千]+)"
 _COUNT_UNIT = r"(?P<u>件|项|条|起|宗|个|次|份|篇|部)"
 _MONEY_UNIT = r"(?P<u>万元|元)"
 _GAP = r"[^。;,\d]"  # a stretch inside one clause, without figures

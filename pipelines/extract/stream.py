@@ -213,7 +213,7 @@ def _with_number(chars: str, at: int, floor: int) -> int:
 
 # A value region: numbers (sign, digits, separators of thousands, decimals, a unit) and placeholders. 无
 # is a placeholder only where no label goes on after it (无法提供, 无正当理由 are labels).
-_VALUE = re.compile(r"(?:[+\-]?\d[\d.,]*(?:万元|元|项|件)?|[/—\-–\ue000\ufffd])+")
+_VALUE = re.compile(r"(?:[+\-]?\d[\d.,]*(?:万元|元|项|件)?|[/—\-–\ue000\ufffd])++")  # possessive: linear time
 _NOT_VALUE_AFTER = re.compile(r"[年月日号%个人次]")
 _PROSE = re.compile(r"[。;!?:]")  # a sentence or a "field:" line between a label and figures: not a row
 MAX_LABEL_TAIL = 60  # characters of label text after an anchor's key (variants, notes) before its values

@@ -30,9 +30,14 @@ _ARTEFACTS = re.compile(r"\[bookmark:[^\]]*\]|\*\*|__|^#{1,6}\s+|^>\s+")
 # A label glued to trailing values: the label ends in a non-digit, the tail is digits/signs/units/spaces.
 # A run of glued cells: numbers (each with an optional unit, a sign, a decimal part) and placeholders.
 # Atomic: a number is taken whole. Without it `(\d[\d.,]*)+` may split a long digit string in
-# exponentially many ways before failing (the fuzzer found a token that took minutes).
-_RUN = r"(?:(?>[+\-]?\d[\d.,]*(?:万元|元|项|件)?)|[/—\-无\ufffd])+"
-_GLUED = re.compile(rf"^(?P<label>.*?[^\d\s.,+\-/—无\ufffd])(?P<tail>{_RUN}(?:\s+{_RUN})*)$")
+# exponentially many ways before failing (the fuzzer found a token that took minutes). The run itself is
+# possessive: `-1` reads as a signed number or as the placeholder `-` then `1`, and `行政许可-1-1…-1x`
+# would try every reading of every pair before failing (each `-1` doubled the time). Both readings end
+# where the run ends, and nothing after a run can start inside it, so giving characters back never helps.
+_RUN = r"(?:(?>[+\-]?\d[\d.,]*(?:万元|元|项|件)?)|[/—\-无\ufffd])++"
+# The label is at most 40 characters (a longer one is no row label, `_split_glued` keeps such a part whole):
+# bounded here, a part of thousands of `1件` does not try every 件 as the label's end (quadratic).
+_GLUED = re.compile(rf"^(?P<label>.{{0,39}}?[^\d\s.,+\-/—无\ufffd])(?P<tail>{_RUN}(?:\s+{_RUN})*)$")
 _DIGIT_RUN = re.compile(_RUN)
 
 

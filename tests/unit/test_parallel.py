@@ -46,3 +46,50 @@ def test_parallel_equals_serial(tmp_path, corpus_dir):
     assert sum((s.by_type_status for s in parallel), Counter()) == sum((s.by_type_status for s in serial), Counter())
     assert _rows(parallel_lake) == _rows(serial_lake)
     assert len(_rows(serial_lake)["reports"]) == 5
+
+
+def _one_file(lake: Lake, documents: dict[str, bytes]) -> tuple:
+    outcomes = []
+    for doc_id, data in documents.items():
+        found = sniff(data)
+        outcomes.append((doc_id, decode_document(data, found.format, found.encoding, Limits())))
+    name = lake.write(decoded_frames(outcomes, AT), "0")
+    return ("0", name, {doc_id: "text" for doc_id in documents})
+
+
+def _reports(lake: Lake) -> dict[str, tuple]:
+    return {r[0]: r[1:] for r in pl.read_parquet(lake.parts("reports", "0")).select(
+        "report_id", "status", "n_cells", "extractor_version").rows()}
+
+
+def test_a_document_over_its_memory_budget_fails_alone(tmp_path, corpus_dir):
+    """The budget bounds what one document's extraction adds to its worker: a 1.5 MB report (one report
+    pasted 150 times: ~60 MB to extract) fails with extract_memory under 25 MB, the reports before and after
+    it in the same file are extracted, and the rows carry the version they were given."""
+    sample = (corpus_dir / "samples" / "000_2f7257501bd8445e.txt").read_bytes()
+    lake = Lake(tmp_path / "lake")
+    part = _one_file(lake, {"a-before": sample, "b-huge": sample * 150, "c-after": sample})
+    [summary] = extract_parts([part], str(lake.root), AT, workers=1, memory_mb=25, version="v-test")
+    assert summary.documents == 3 and summary.issues["extract_memory"] == 1
+    assert [(d, reason.split(":")[0]) for d, reason in summary.failed] == [("b-huge", "extract_memory")]
+    reports = _reports(lake)
+    assert reports["b-huge"] == ("failed", 0, "v-test")
+    assert reports["a-before"][0] == reports["c-after"][0] == "extracted" and reports["a-before"][1] > 150
+    issues = pl.read_parquet(lake.parts("extraction_issues", "0")).filter(pl.col("report_id") == "b-huge")
+    assert issues.select("code", "severity").rows() == [("extract_memory", "error")]
+
+
+def test_a_document_over_its_time_limit_ends_its_worker_and_fails_alone(tmp_path, corpus_dir):
+    """The alarm ends the worker in the middle of a 4 MB report (one report pasted 400 times: ≥ 2 s to
+    extract, limit 0.5 s; the report alone takes ~40 ms); the file is extracted again one document at a
+    time: the two other reports are extracted, the long one is recorded with extract_timeout, and the
+    file's rows are written once."""
+    sample = (corpus_dir / "samples" / "000_2f7257501bd8445e.txt").read_bytes()
+    lake = Lake(tmp_path / "lake")
+    part = _one_file(lake, {"a-before": sample, "b-long": sample * 400, "c-after": sample})
+    [summary] = extract_parts([part], str(lake.root), AT, workers=2, timeout_s=0.5, version="v-test")
+    assert [(d, reason.split(":")[0]) for d, reason in summary.failed] == [("b-long", "extract_timeout")]
+    reports = _reports(lake)
+    assert reports["b-long"] == ("failed", 0, "v-test")
+    assert reports["a-before"][0] == reports["c-after"][0] == "extracted"
+    assert len(lake.parts("reports", "0")) == 1
