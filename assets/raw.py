@@ -6,12 +6,13 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from assets.metadata import counts_by_format_status, md_table
-from pipelines.ingest.inbox import ingest_inbox
+from pipelines.ingest.inbox import ingest_inbox, printable, scan_inbox
 from pipelines.progress import progress
 from pipelines.runlock import RunLock
 from pipelines.settings import IngestSettings
 from pipelines.lake import Lake
-from pipelines.warehouse import documents_summary, ensure_schema, known_files, manifest_rows, upsert_documents
+from pipelines.warehouse import (documents_summary, ensure_schema, known_files, manifest_rows, record_scan,
+                                 upsert_documents)
 
 
 @dg.asset(key=["raw", "documents"], group_name="raw", kinds={"duckdb"}, pool="duckdb")
@@ -20,16 +21,20 @@ def documents(context: dg.AssetExecutionContext, warehouse: DuckDBResource, sett
     """Every file found in the inbox, one row per distinct content (id = sha256 of its bytes).
 
     The bytes are copied into the immutable store; the format is detected from the bytes; JSON records
-    are checked against the extraction contract. Rejected documents stay here with their reason.
+    are checked against the extraction contract. Rejected documents stay here with their reason. The data
+    directory (NIANBAO_DATA_DIR) is never scanned, even when it sits inside the inbox.
     """
     seen = datetime.now(timezone.utc)
     with warehouse.get_connection() as conn:
         ensure_schema(conn)
         known = known_files(conn)
+    # one scan: what is taken in is exactly what `no_file_lost` compares with what was stored
+    scanned = list(scan_inbox(settings.inbox, exclude=[settings.data_dir]))
     rows = list(progress(ingest_inbox(settings.inbox, settings.store_dir, settings.max_document_bytes, known,
-                                      settings.worker_count), "ingest"))
+                                      settings.worker_count, entries=scanned), "ingest"))
     with warehouse.get_connection() as conn:
         new = upsert_documents(conn, rows, seen)
+        record_scan(conn, [printable(path) for path, _ in scanned], seen)
         summary = documents_summary(conn)
         Lake(settings.lake_dir).write_manifest(manifest_rows(conn))  # what the text partitions decode
     rejected = [r for r in rows if r.status == "rejected"]
@@ -52,13 +57,17 @@ def documents(context: dg.AssetExecutionContext, warehouse: DuckDBResource, sett
 
 @dg.asset_check(asset=["raw", "documents"], blocking=True)
 def no_file_lost(warehouse: DuckDBResource, settings: IngestSettings) -> dg.AssetCheckResult:
-    """Every entry of the inbox (a file, a link, a pipe) has its row in `documents`, accepted or rejected."""
-    from pipelines.ingest.inbox import printable, scan_inbox
-
-    found = {printable(path) for path, _ in scan_inbox(settings.inbox)}
+    """Every entry this run's ingest found in the inbox (a file, a link, a pipe) has its row in `documents`,
+    accepted or rejected. Files that arrived after the scan are not lost but pending (listed in the
+    metadata): the next run takes them in (the inbox sensor starts it)."""
     with warehouse.get_connection() as conn:
+        scanned = {p for (p,) in conn.execute("select path from inbox_scan").fetchall()}
         known = {p for (p,) in conn.execute("select path from document_sources").fetchall()}
         known |= {p for (p,) in conn.execute("select original_path from documents").fetchall()}
-    lost = sorted(found - known)
-    return dg.AssetCheckResult(passed=not lost, metadata={"inbox_entries": len(found), "lost": len(lost),
-                                                          "examples": md_table(["path"], [(p,) for p in lost])})
+    lost = sorted(scanned - known)
+    now = {printable(path) for path, _ in scan_inbox(settings.inbox, exclude=[settings.data_dir])}
+    pending = sorted(now - scanned)
+    return dg.AssetCheckResult(passed=not lost, metadata={
+        "inbox_entries": len(scanned), "lost": len(lost), "examples": md_table(["path"], [(p,) for p in lost]),
+        "pending": len(pending), "pending_examples": md_table(["path (arrived during the run)"],
+                                                              [(p,) for p in pending])})

@@ -69,9 +69,15 @@ class IngestSettings(dg.ConfigurableResource):
         return int(self.max_document_mb * 1024 * 1024)
 
     @property
+    def data_dir(self) -> str:
+        """The data directory (NIANBAO_DATA_DIR) the store is in, with the lake, the warehouse and the outputs:
+        never scanned as part of the inbox."""
+        return str(Path(self.store_dir).parent)
+
+    @property
     def lake_dir(self) -> str:
         """The Parquet lake of the text and extracted layers, beside the store."""
-        return str(Path(self.store_dir).parent / "lake")
+        return str(Path(self.data_dir) / "lake")
 
     @property
     def limits(self) -> Limits:

@@ -40,6 +40,23 @@ def upsert_documents(conn: duckdb.DuckDBPyConnection, rows: list[DocumentRow], s
     return after - before
 
 
+def record_scan(conn: duckdb.DuckDBPyConnection, paths: list[str], at: datetime) -> None:
+    """Replace the record of the last inbox scan (printable paths) with this one."""
+    conn.execute("begin")
+    try:
+        conn.execute("delete from inbox_scan")
+        if paths:
+            conn.register("scanned_paths", pa.table({"path": paths}))
+            try:
+                conn.execute("insert into inbox_scan select distinct path, ? from scanned_paths", [at])
+            finally:
+                conn.unregister("scanned_paths")
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+
+
 def known_files(conn: duckdb.DuckDBPyConnection) -> dict:
     """What earlier runs read, by inbox path: path -> (size, mtime_ns, its DocumentRow)."""
     rows = conn.execute(

@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,14 +75,18 @@ def _rejected_entry(path: str, reason: str) -> DocumentRow:
     return _row(path, _path_id(path), status=REJECTED, reason=reason)
 
 
-def scan_inbox(inbox: str | Path) -> Iterator[tuple[str, str | None]]:
-    """Yield (path, problem) for every entry of the inbox, sorted; problem is None for a regular file."""
+def scan_inbox(inbox: str | Path, exclude: Iterable[str | Path] = ()) -> Iterator[tuple[str, str | None]]:
+    """Yield (path, problem) for every entry of the inbox, sorted; problem is None for a regular file.
+
+    The folders in `exclude` (the pipeline's data directory) are never entered, wherever they sit in the
+    inbox: the pipeline's own files are no documents, and they change with every run."""
     root = os.path.realpath(inbox)
+    excluded = {os.path.realpath(e) for e in exclude}
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames.sort()
         for d in list(dirnames):
             full = os.path.join(dirpath, d)
-            if _skipped(d):
+            if _skipped(d) or full in excluded:
                 dirnames.remove(d)
             elif os.path.islink(full):
                 target = os.path.realpath(full)
@@ -167,8 +171,9 @@ def _ingest_chunk(items: list[tuple[str, int]], store_dir: str, max_bytes: int) 
 
 
 def ingest_inbox(inbox: str | Path, store_dir: str, max_bytes: int, known: Known | None = None,
-                 workers: int = 1) -> Iterator[DocumentRow]:
+                 workers: int = 1, entries: list[tuple[str, str | None]] | None = None) -> Iterator[DocumentRow]:
     """Take in every file of the inbox; one `DocumentRow` per entry, problems included, in path order.
+    `entries` is a scan already made (`scan_inbox`), by default the inbox is scanned now.
 
     A file whose path, size and modification time (nanoseconds) are those an earlier run read is not read
     again: its row is the one that run made (a changed file has a new mtime and is read, and becomes a new
@@ -178,27 +183,27 @@ def ingest_inbox(inbox: str | Path, store_dir: str, max_bytes: int, known: Known
     """
     prepare(store_dir)
     known = known or {}
-    entries: list[tuple[str, DocumentRow | None, int]] = []  # (path, row if already known/rejected, mtime)
-    for path, problem in scan_inbox(inbox):
+    found: list[tuple[str, DocumentRow | None, int]] = []  # (path, row if already known/rejected, mtime)
+    for path, problem in scan_inbox(inbox) if entries is None else entries:
         if problem:
-            entries.append((path, _rejected_entry(path, problem), 0))
+            found.append((path, _rejected_entry(path, problem), 0))
             continue
         try:
             st = os.stat(path)
         except OSError as e:
-            entries.append((path, _rejected_entry(path, f"unreadable: {e.strerror or e} ({type(e).__name__})"), 0))
+            found.append((path, _rejected_entry(path, f"unreadable: {e.strerror or e} ({type(e).__name__})"), 0))
             continue
         seen = known.get(printable(path))
-        entries.append((path, seen[2] if seen and seen[:2] == (st.st_size, st.st_mtime_ns) else None,
-                        st.st_mtime_ns))
-    todo = [(path, mtime) for path, row, mtime in entries if row is None]
+        found.append((path, seen[2] if seen and seen[:2] == (st.st_size, st.st_mtime_ns) else None,
+                      st.st_mtime_ns))
+    todo = [(path, mtime) for path, row, mtime in found if row is None]
     if workers > 1 and len(todo) >= PARALLEL_FROM:
         chunks = [todo[i:i + CHUNK_FILES] for i in range(0, len(todo), CHUNK_FILES)]
         context = multiprocessing.get_context("forkserver")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             fresh = iter(row for rows in pool.map(_ingest_chunk, chunks, [store_dir] * len(chunks),
                                                    [max_bytes] * len(chunks)) for row in rows)
-            yield from (row if row is not None else next(fresh) for _, row, _ in entries)
+            yield from (row if row is not None else next(fresh) for _, row, _ in found)
         return
-    for path, row, mtime in entries:
+    for path, row, mtime in found:
         yield row if row is not None else _ingest_one(path, store_dir, max_bytes, mtime)

@@ -25,6 +25,13 @@ create table if not exists document_sources (
 alter table document_sources add column if not exists size_bytes bigint;
 alter table document_sources add column if not exists mtime_ns bigint;
 
+-- The entries the last ingest found in the inbox (printable paths, problems included): the blocking check
+-- no_file_lost compares them with what that ingest stored (a file arriving later is pending, not lost).
+create table if not exists inbox_scan (
+    path       varchar,
+    scanned_at timestamptz
+);
+
 create table if not exists document_text (
     document_id   varchar primary key,
     decoder       varchar,
