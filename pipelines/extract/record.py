@@ -118,6 +118,7 @@ def _best_tables(decoded: Decoded, template: str | None, fmt: str, hints: dict) 
     if grid_text is not None:
         from_grids = extract_tables(grid_text, template, hints)
         if _rank(from_grids) < _rank(tables):
+            from_grids.spans.clear()  # offsets into the grids' text, not into the document's text
             tables = from_grids
     if _complete(tables):
         return tables

@@ -212,6 +212,26 @@ def extract_tables(text: str, template: str | None = None, hints: Hints | None =
     return _extract(text, template, hints or {})
 
 
+def _line_spans(result: Tables, text: str, todo: list[Expected], found: dict[int, list[Token]]) -> None:
+    """Provenance of rows read by lines: the lines their values came from, as offsets into `text`."""
+    starts = None
+    for j, values in found.items():
+        table = todo[j].table
+        # T4 is read as one row of 15 values and stored as its three blocks: they share the span
+        rows = [todo[j].row] if todo[j].pattern is not None else list(result.cells.get(table, {}))
+        rows = [r for r in rows if r in result.cells.get(table, {}) and (table, r) not in result.spans]
+        lines = [t.line for t in values]
+        if not lines or not rows:
+            continue
+        if starts is None:  # offsets of every line, computed once and only when a row was found
+            starts = [0]
+            for line in text.split("\n"):
+                starts.append(starts[-1] + len(line) + 1)
+        first, last = min(lines), max(lines)
+        for row in rows:
+            result.spans[(table, row)] = (starts[first], starts[last + 1] - 1)
+
+
 def _extract(text: str, template: str, hints: Hints) -> Tables:
     tokens = tokenize(text)
     rows = group_rows(tokens)
@@ -255,6 +275,7 @@ def _extract(text: str, template: str, hints: Hints) -> Tables:
             carried = row.labels  # blank header cells: their labels stay context for the next row
     for j, values in found.items():
         resolve_values(result, todo[j], values, hints)
+    _line_spans(result, text, todo, found)
     settle_by_columns(result)
     report_missing(result, todo, found)
     return result
