@@ -8,7 +8,7 @@ from dagster_duckdb import DuckDBResource
 
 from assets.checks import CHECK_RESULTS
 from assets.metadata import md_table
-from pipelines.audit.build import write_audit
+from pipelines.audit.build import warehouse_texts, write_audit
 from pipelines.publish import MARTS, build_marts, export, publish
 from pipelines.report import write_report
 from pipelines.runlock import RunLock
@@ -56,7 +56,13 @@ def snapshot(warehouse: DuckDBResource, run_lock: RunLock):
         path = publish(conn, data_dir / "published")
     files = export(path, data_dir / "exports")
     page = write_report(path, data_dir / "report.html")
-    audit = write_audit(path, data_dir / "audit", generated=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+    def texts(ids: list[str]) -> dict[str, str]:
+        with warehouse.get_connection() as conn:
+            return warehouse_texts(conn, ids)
+
+    audit = write_audit(path, data_dir / "audit", generated=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                        texts=texts)
     return dg.MaterializeResult(metadata={
         "snapshot": dg.MetadataValue.path(str(path)),
         "report": dg.MetadataValue.path(str(page)),

@@ -50,11 +50,15 @@ def frames(records: list[Record], at: datetime, version: str | None = None) -> d
         [
             {"report_id": r.report_id, "table_key": t, "row_key": row, "col_key": col,
              "value": None if cell.value is None else float(cell.value), "value_raw": cell.raw,
-             "semantic": cell.semantic, "unit": cell.unit}
-            for r in records for t, rows in r.cells.items() for row, cols in rows.items() for col, cell in cols.items()
+             "semantic": cell.semantic, "unit": cell.unit,
+             "source_start": span[0] if span else None, "source_end": span[1] if span else None}
+            for r in records for t, rows in r.cells.items() for row, cols in rows.items()
+            for span in [r.provenance.get(f"{t}.{row}") or r.provenance.get(f"{t}.*")]
+            for col, cell in cols.items()
         ],
         schema={"report_id": pl.String, "table_key": pl.String, "row_key": pl.String, "col_key": pl.String,
-                "value": pl.Float64, "value_raw": pl.String, "semantic": pl.String, "unit": pl.String},
+                "value": pl.Float64, "value_raw": pl.String, "semantic": pl.String, "unit": pl.String,
+                "source_start": pl.Int32, "source_end": pl.Int32},
     )
     issues = pl.DataFrame(
         [{"report_id": r.report_id, **{k: i.get(k) for k in ("code", "severity", "message", "location")}}

@@ -118,6 +118,28 @@ def test_the_hongze_sheet_names_the_two_broken_t4_totals_and_the_cell_to_fix(run
     assert text(td_titled(doc, "一、本年新收政府信息公开申请数量 · 总计")) == "21"
 
 
+def test_every_cell_of_the_runs_sheets_shows_the_source_text_it_was_read_from(run, corpus_dir):
+    """Provenance is stored with the cells (report_cells.source_start/source_end into document_text.text),
+    so the sheets the run writes — not only `nianbao check --html` — show each cell's source text."""
+    data, _, hongze = run
+    doc = parse(data / "audit" / sheet_name(hongze))
+    total = td_titled(doc, "一、本年新收政府信息公开申请数量 · 总计")
+    assert "本年新收" in total.get("data-src") and "21" in total.get("data-src")
+    yonghe = hashlib.sha256((corpus_dir / "samples" / "002_21970fde474fde16.txt").read_bytes()).hexdigest()
+    doc = parse(data / "audit" / sheet_name(yonghe))
+    valued = [td for td in doc.iterfind(".//h:table//h:td", NS) if (td.get("title") or "").count(" · ") == 1
+              and text(td).strip() not in ("", "—")]
+    assert valued and all(td.get("data-src") for td in valued), [td.get("title") for td in valued
+                                                                if not td.get("data-src")][:5]
+    # the source text quotes the row the cell was read from, its value included
+    normative = td_titled(doc, "第二十条第（一）项 行政规范性文件 · 本年制发件数")
+    assert "行政规范性文件 | 9 | 0 | 20" in normative.get("data-src")
+    with duckdb.connect(str(data / "published" / "nianbao.duckdb"), read_only=True) as conn:
+        missing = conn.execute("select count(*) from report_cells c join reports r using (report_id) "
+                               "where r.doc_type = 'annual_report' and c.source_start is null").fetchone()[0]
+    assert missing == 0
+
+
 def test_a_prose_contradiction_is_quoted_and_a_non_report_says_so(run, corpus_dir):
     data, _, _ = run
     yonghe = hashlib.sha256((corpus_dir / "samples" / "000_2f7257501bd8445e.txt").read_bytes()).hexdigest()

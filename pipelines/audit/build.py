@@ -1,11 +1,11 @@
 """Audit sheets from the published snapshot (every run) or from `nianbao check` (records at hand), written
 as files: one page per report (`<report_id[:16]>.html`) and the index pages.
 
-From the snapshot a sheet shows everything but the source text of a cell: the record's provenance (offsets
-of a row's values in the decoded text) is not stored in the warehouse, so only `nianbao check --html`,
-which has the record and the text, shows it. A run re-writes only the sheets of reports checked again
-since their sheet was written (report_quality.checked_at, the source name and RENDER_VERSION in a
-manifest), and every index page.
+Every cell shows the source text it was read from: the snapshot's `report_cells` keep the offsets of the
+characters the cell's row was read from (`source_start`, `source_end`) into the document's decoded text,
+which the warehouse keeps (`document_text`, not published: `texts` reads it for the sheets being written).
+A run re-writes only the sheets of reports checked again since their sheet was written
+(report_quality.checked_at, the source name and RENDER_VERSION in a manifest), and every index page.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -32,8 +33,18 @@ def _write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def load_sheets(conn: duckdb.DuckDBPyConnection, ids: list[str]) -> list[Sheet]:
-    """The sheets of some reports, read from a snapshot (or the warehouse)."""
+Texts = Callable[[list[str]], dict[str, str]]  # report ids → their decoded texts
+
+
+def warehouse_texts(conn: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, str]:
+    """The decoded texts of some documents, from the warehouse (what the cells' offsets point into)."""
+    return dict(conn.execute("select document_id, text from document_text "
+                             "where document_id in (select unnest(?::varchar[]))", [ids]).fetchall())
+
+
+def load_sheets(conn: duckdb.DuckDBPyConnection, ids: list[str], texts: Texts | None = None) -> list[Sheet]:
+    """The sheets of some reports, read from a snapshot (or the warehouse); with `texts`, each cell's source
+    text too."""
     if not ids:
         return []
     head = conn.execute(
@@ -43,10 +54,17 @@ def load_sheets(conn: duckdb.DuckDBPyConnection, ids: list[str]) -> list[Sheet]:
            left join report_quality q on q.report_id = r.report_id
            where r.report_id in (select unnest(?::varchar[])) order by r.report_id""", [ids]).fetchall()
     sheets = {row[0]: Sheet(*row[:11], notes=list(row[11] or [])) for row in head}
-    for rid, t, r, c, value, raw, semantic, unit in conn.execute(
-            """select report_id, table_key, row_key, col_key, value, value_raw, semantic, unit from report_cells
+    for rid, t, r, c, value, raw, semantic, unit, start, end in conn.execute(
+            """select report_id, table_key, row_key, col_key, value, value_raw, semantic, unit, source_start,
+                      source_end from report_cells
                where report_id in (select unnest(?::varchar[]))""", [ids]).fetchall():
         sheets[rid].cells[(t, r, c)] = Cell(value, raw, semantic, unit)
+        if start is not None and end is not None:
+            sheets[rid].provenance[f"{t}.{r}"] = (start, end)
+    if texts is not None:
+        with_spans = [rid for rid in ids if rid in sheets and sheets[rid].provenance]
+        for rid, text in (texts(with_spans) if with_spans else {}).items():
+            sheets[rid].text = text
     for rid, *f in conn.execute(
             """select report_id, rule_id, severity, status, scope, expected, observed, difference, message
                from check_results where status <> 'PASS' and report_id in (select unnest(?::varchar[]))
@@ -68,10 +86,10 @@ def load_sheets(conn: duckdb.DuckDBPyConnection, ids: list[str]) -> list[Sheet]:
 
 
 def write_audit(snapshot: Path, out_dir: Path, *, generated: str = "",
-                quality_href: str | None = "../quality_report.html"
-                ) -> dict:
-    """Write the sheets of reports that changed since their sheet was written, and every index page.
-    Returns counts and the index path."""
+                quality_href: str | None = "../quality_report.html", texts: Texts | None = None) -> dict:
+    """Write the sheets of reports that changed since their sheet was written, and every index page
+    (`texts`: where the documents' decoded texts are read, for each cell's source text). Returns counts and
+    the index path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob(".*.tmp"):
         stale.unlink(missing_ok=True)
@@ -103,7 +121,7 @@ def write_audit(snapshot: Path, out_dir: Path, *, generated: str = "",
                 stale.append((rid, stamp))
         for start in range(0, len(stale), BATCH):
             batch = stale[start:start + BATCH]
-            for sheet in load_sheets(conn, [rid for rid, _ in batch]):
+            for sheet in load_sheets(conn, [rid for rid, _ in batch], texts):
                 _write(out_dir / sheet_name(sheet.report_id),
                        render_sheet(sheet, rules, index_href="index.html", generated=generated))
                 written += 1

@@ -81,8 +81,13 @@ create table if not exists report_cells (
     value     double,                   -- NULL for EMPTY / NA / TEXT cells: never a silent 0
     value_raw varchar,
     semantic  varchar,                  -- NUMERIC | ZERO | EMPTY | NA | TEXT
-    unit      varchar
+    unit      varchar,
+    source_start integer,               -- provenance: offsets into document_text.text of the characters
+    source_end   integer                -- the cell's row was read from (NULL for JSON records)
 );
+-- warehouses made before provenance was stored
+alter table report_cells add column if not exists source_start integer;
+alter table report_cells add column if not exists source_end integer;
 
 create table if not exists extraction_issues (
     report_id varchar,
