@@ -203,7 +203,7 @@ def test_check_html_writes_a_sheet_for_one_report_and_a_folder_for_several(tmp_p
     proc = nianbao("check", str(pdf), str(crawl), "--html", str(many), tmp=tmp_path)
     assert proc.returncode == 1
     assert sorted(p.name for p in many.iterdir()) == sorted(
-        ["index.html", sheet_name(hashlib.sha256(pdf.read_bytes()).hexdigest()),
+        ["index.html", "index-data-1.js", sheet_name(hashlib.sha256(pdf.read_bytes()).hexdigest()),
          sheet_name(hashlib.sha256(crawl.read_bytes()).hexdigest())])
     assert len(parse(many / "index.html").findall(".//h:table[@id='reports']/h:tbody/h:tr", NS)) == 2
     pingtan = parse(many / sheet_name(hashlib.sha256(crawl.read_bytes()).hexdigest()))
@@ -238,3 +238,46 @@ def test_screenshots_and_a_printed_pdf_of_the_sheet_and_the_index(run):
     _chromium(["--no-pdf-header-footer", f"--print-to-pdf={printed}", sheet.as_uri()])
     pages = len(re.findall(rb"/Type\s*/Page[^s]", printed.read_bytes()))
     assert 1 <= pages <= 3, pages  # A4: the header and findings, T2, then T3 and T4 kept whole
+
+
+@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="Debian's chromium is not installed")
+def test_the_index_filter_and_sort_work_on_every_report_in_a_browser(tmp_path):
+    """In headless Chromium, from the file system: a filter typed on page 1 finds a report listed on page 3
+    (read from the data files), and a filtered, sorted view is linkable through the address."""
+    from pipelines.audit.index import Entry, render_index
+
+    assert CHROMIUM, "chromium must be installed (make test installs it)"
+    entries = [Entry(f"{i:016x}" + "0" * 48, f"{i:016x}.html", f"机关{i}", 2019 + i % 6, ("county", "township")[i % 2],
+                     ("江苏省淮安市", "福建省平潭县", "浙江省")[i % 3], "v2021",
+                     "quarantined" if i % 10 == 0 else "accepted", f"f{i}.pdf", ["T4-01"] if i % 10 == 0 else [])
+               for i in range(1201)]
+    for name, content in render_index(entries):
+        (tmp_path / name).write_text(content, encoding="utf-8")
+    index = tmp_path / "index.html"
+    assert "机关1201" not in index.read_text(encoding="utf-8")  # not on the first page
+
+    def dom(fragment: str) -> etree._Element:
+        with tempfile.TemporaryDirectory() as profile:
+            out = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                                  f"--user-data-dir={profile}",
+                                  "--virtual-time-budget=5000", "--dump-dom", index.as_uri() + fragment],
+                                 capture_output=True, text=True, timeout=120).stdout
+        return etree.fromstring(out.encode(), etree.HTMLParser())
+
+    def rows(doc) -> list[list[str]]:
+        return [["".join(td.itertext()) for td in tr.iterfind("td")] for tr in doc.iterfind(".//table[@id='reports']/tbody/tr")]
+
+    found = rows(dom("#text=" + "机关1198"))
+    assert [r[4] for r in found] == ["机关1198"], found[:3]
+    page = dom("#verdict=quarantined&region=" + "福建" + "&sort=1")  # quarantined 福建 reports, by year
+    listed = rows(page)
+    expected = [e for e in entries if e.status == "quarantined" and e.region.startswith("福建")]
+    assert len(listed) == len(expected) == 40 and all(r[0] == "隔离待核" and r[2] == "福建省平潭县" for r in listed)
+    assert [int(r[1]) for r in listed] == sorted(e.year for e in expected)
+    assert "全部 1201 份中的 40 份" in "".join(page.find(".//span[@id='of']").itertext())
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "audit-index-filtered.png"
+    shot.unlink(missing_ok=True)
+    _chromium(["--virtual-time-budget=5000", "--window-size=1400,700",
+               f"--screenshot={shot}", index.as_uri() + "#verdict=quarantined&region=福建&sort=1"])
+    assert shot.exists() and shot.stat().st_size > 40_000

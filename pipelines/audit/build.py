@@ -129,7 +129,7 @@ def write_audit(snapshot: Path, out_dir: Path, *, generated: str = "",
     pages = render_index(entries, generated=generated, quality_href=quality_href)
     for name, html in pages:
         _write(out_dir / name, html)
-    for old in out_dir.glob("index-*.html"):  # pages of a larger index before
+    for old in [*out_dir.glob("index-*.html"), *out_dir.glob("index-data-*.js")]:  # of a larger index before
         if old.name not in {n for n, _ in pages}:
             old.unlink()
     _write(manifest_path, json.dumps(manifest, ensure_ascii=False))

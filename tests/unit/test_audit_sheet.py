@@ -3,13 +3,15 @@ well-formed XML as well as HTML) and read back by structure, not by substring al
 
 from __future__ import annotations
 
+import json
+
 from collections import Counter
 
 import pytest
 from lxml import etree
 
 from pipelines.audit import labels as L
-from pipelines.audit.index import PAGE_SIZE, Entry, render_index
+from pipelines.audit.index import CHUNK, PAGE_SIZE, Entry, render_index
 from pipelines.audit.sheet import Cell, Claim, Finding, Issue, Sheet, Suspect, instance_cells, render_sheet
 from pipelines.contract import T3_COLS, T3_ROWS_V2019, T3_ROWS_V2021, T4_BLOCKS, T4_OUTCOMES, V2021
 from pipelines.quality.suites import rules
@@ -201,8 +203,9 @@ def test_the_index_is_paged_and_each_page_filters():
     entries = [Entry(f"{i:064x}", f"{i:016x}.html", f"机关{i}", 2019 + i % 6, "county", "江苏省", "v2021",
                      "quarantined" if i % 10 == 0 else "accepted", f"f{i}.pdf", ["T4-01"] if i % 10 == 0 else [])
                for i in range(2 * PAGE_SIZE + 1)]
-    pages = render_index(entries)
-    assert [name for name, _ in pages] == ["index.html", "index-2.html", "index-3.html"]
+    files = render_index(entries)
+    assert [name for name, _ in files] == ["index.html", "index-2.html", "index-3.html", "index-data-1.js"]
+    pages = [(name, html) for name, html in files if name.endswith(".html")]
     docs = [parse(html) for _, html in pages]
     rows = [tr for d in docs for tr in d.iterfind(".//h:table[@id='reports']/h:tbody/h:tr", NS)]
     assert len(rows) == len(entries) and len({tr.find("h:td/h:a", NS).get("href") for tr in rows}) == len(entries)
@@ -213,3 +216,23 @@ def test_the_index_is_paged_and_each_page_filters():
     for d in docs:
         assert d.find(".//h:form[@id='filter']", NS) is not None
         assert len(d.findall(".//h:nav[@class='pages']/h:a", NS)) == 2 * 2  # the two other pages, top and bottom
+
+
+def test_the_filter_reads_every_report_from_the_data_files():
+    """The filter and sort of every page work on all reports: the data files list every report once, in the
+    pages' order, with what the filter compares; the pages offer every year and level of all reports."""
+    entries = [Entry(f"{i:064x}", f"{i:016x}.html", f"机关{i}", 2019 + i % 6, ("county", "township")[i % 2],
+                     f"省{i % 7}", "v2021", "quarantined" if i % 10 == 0 else "accepted", f"f{i}.pdf",
+                     ["T4-01"] if i % 10 == 0 else [])
+               for i in range(2 * CHUNK + 3)]
+    files = dict(render_index(entries))
+    chunks = [files[f"index-data-{c}.js"] for c in (1, 2, 3)]
+    rows = [r for js in chunks for r in json.loads(js[js.index("push(") + 5:js.rindex(");")])]
+    assert len(rows) == len(entries) and len({r[9] for r in rows}) == len(entries)
+    assert rows[0][0] == "quarantined" and rows[0][6] == "T4-01" and rows[-1][0] == "accepted"
+    conf = parse(files["index-7.html"]).find(".//h:script[@id='index-conf']", NS)
+    assert json.loads(conf.text)["chunks"] == 3
+    page = parse(files["index-7.html"])  # a late page: only accepted reports of some years on it
+    years = [o.get("value") for o in page.iterfind(".//h:select[@id='f-year']/h:option", NS)][1:]
+    assert years == [str(y) for y in range(2024, 2018, -1)]
+    assert page.find(".//h:input[@id='f-region']", NS) is not None
