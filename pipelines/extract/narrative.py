@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipelines.extract.lines import compact_lines
 
@@ -113,6 +114,29 @@ def _ascii_alnum(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
+@lru_cache(maxsize=65536)
+def _line_role(compact: str) -> tuple[bool, bool, bool, bool, bool]:
+    """What a non-empty whitespace-free line is to the prose reader, worked out once per distinct line:
+    (a page footer to skip, ends a table block, starts a table block, opens with a numbering, ends a
+    paragraph)."""
+    numbered = bool(_NUMBERING.match(compact))
+    heading = _is_section_heading(compact)
+    return (bool(_PAGE_FOOTER.fullmatch(compact)),
+            heading or "。" in compact or len(compact) > 60,
+            bool(_BLOCK_START.match(compact)) and len(compact) <= 60 and "。" not in compact,
+            numbered,
+            compact[-1] in "。;!?:" or heading or (numbered and len(compact) <= 30 and not re.search(r"[。,;]", compact)))
+
+
+@lru_cache(maxsize=65536)
+def _table_line_alone(line: str, compact: str) -> bool:
+    """`_is_table_line` without the look at the next line."""
+    return _is_table_line(line, compact, "")
+
+
+_VISIBLE = re.compile(r"\S+")
+
+
 def _prose_stream(text: str) -> tuple[str, list[int]]:
     """The prose of the text as one whitespace-free stream, '\\n' at paragraph and table breaks, and the
     original offset of every stream character."""
@@ -120,58 +144,53 @@ def _prose_stream(text: str) -> tuple[str, list[int]]:
     offsets: list[int] = []
     in_block = False
     pos = 0
-
-    def brk(at: int) -> None:
-        if out and out[-1] != "\n":
-            out.append("\n")
-            offsets.append(at)
-
     lines = text.splitlines(keepends=True)
     compacts = compact_lines(text)
-    following = [""] * len(lines)  # the next non-empty line's compact form
-    for i in range(len(lines) - 2, -1, -1):
-        following[i] = compacts[i + 1] or following[i + 1]
+    n_lines = len(lines)
     for idx, line in enumerate(lines):
         start, pos = pos, pos + len(line)
         compact = compacts[idx]
-        if not compact or _PAGE_FOOTER.fullmatch(compact):
+        if not compact:
+            continue
+        footer, ends_block, starts_block, numbered, ends_paragraph = _line_role(compact)
+        if footer:
             continue  # a page footer interrupts a sentence: skip it without a break
-        if in_block and (_is_section_heading(compact) or "。" in compact or len(compact) > 60):
+        if in_block and ends_block:
             in_block = False
-        if not in_block and _BLOCK_START.match(compact) and len(compact) <= 60 and "。" not in compact:
+        if not in_block and starts_block:
             in_block = True
-        if in_block or _is_table_line(line, compact, following[idx]):
-            brk(start)
+        if not in_block and _table_line_alone(line, compact):
+            # a line whose figure's unit opens the next non-empty line ("…行政复议      351" / "件,其中…") is
+            # wrapped prose, not a row
+            k = idx + 1
+            while k < n_lines and not compacts[k]:
+                k += 1
+            if k < n_lines and _UNIT_START.match(compacts[k]):
+                table_line = False
+            else:
+                table_line = True
+        else:
+            table_line = False
+        if in_block or table_line:
+            if out and out[-1] != "\n":
+                out.append("\n")
+                offsets.append(start)
             continue
-        if _NUMBERING.match(compact):
-            brk(start)  # a numbered heading or item starts a paragraph
-        body = line.strip()
-        if not _WS.search(body):  # most prose lines: no inner whitespace, copy them whole
-            lead = line.index(body[0])
-            if lead and out and _ascii_alnum(out[-1]) and _ascii_alnum(body[0]):
+        if numbered and out and out[-1] != "\n":
+            out.append("\n")  # a numbered heading or item starts a paragraph
+            offsets.append(start)
+        # keep one space only between two ASCII letters/digits ("hzzwgk @126" stays apart; "72 64" too),
+        # including across a line start's indentation
+        for m in _VISIBLE.finditer(line):
+            a, b = m.span()
+            if a and out and _ascii_alnum(out[-1]) and _ascii_alnum(line[a]):
                 out.append(" ")
-                offsets.append(start + lead - 1)
-            out.extend(body)
-            offsets.extend(range(start + lead, start + lead + len(body)))
-            if (compact[-1] in "。;!?:" or _is_section_heading(compact)
-                    or (_NUMBERING.match(compact) and len(compact) <= 30 and not re.search(r"[。,;]", compact))):
-                brk(pos)
-            continue
-        prev = ""
-        for i, ch in enumerate(line):
-            if ch.isspace():
-                prev = prev or " "
-                continue
-            # keep one space only between two ASCII letters/digits ("hzzwgk @126" stays apart; "72 64" too)
-            if prev == " " and out and out[-1].isascii() and out[-1].isalnum() and ch.isascii() and ch.isalnum():
-                out.append(" ")
-                offsets.append(start + i - 1)
-            out.append(ch)
-            offsets.append(start + i)
-            prev = ""
-        if (compact[-1] in "。;!?:" or _is_section_heading(compact)
-                or (_NUMBERING.match(compact) and len(compact) <= 30 and not re.search(r"[。,;]", compact))):
-            brk(pos)  # a finished sentence, or a heading line
+                offsets.append(start + a - 1)
+            out.extend(line[a:b])
+            offsets.extend(range(start + a, start + b))
+        if ends_paragraph and out and out[-1] != "\n":
+            out.append("\n")  # a finished sentence, or a heading line
+            offsets.append(pos)
     return "".join(out), offsets
 
 
@@ -336,8 +355,57 @@ def _document_count_key(key: str, before: str) -> str:
 _FIGURE_WITH_UNIT = re.compile(r"[\d零〇两一二三四五六七八九十百千][件个宗条起项部份万元]")
 
 
+def _required_text(pattern: re.Pattern) -> tuple[str, ...] | None:
+    """Strings one of which every match of `pattern` contains (read from its parsed form), or None when
+    the parse does not tell: a sentence containing none of them cannot match, and is not searched."""
+    try:
+        from re import _constants as C, _parser as P
+    except ImportError:  # another Python's internals: no shortcut, every sentence is searched
+        return None
+
+    def need(items) -> tuple[str, ...] | None:
+        best, run = None, ""
+
+        def better(a, b):
+            return b if a is None or (b is not None and min(map(len, b)) > min(map(len, a))) else a
+
+        for op, av in items:
+            if op is C.LITERAL:
+                run += chr(av)
+                continue
+            if run:
+                best, run = better(best, (run,)), ""
+            if op is C.SUBPATTERN:
+                if not av[1] & C.SRE_FLAG_IGNORECASE:
+                    best = better(best, need(av[3]))
+            elif op is C.ATOMIC_GROUP:
+                best = better(best, need(av))
+            elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT) and av[0] >= 1:
+                best = better(best, need(av[2]))
+            elif op is C.BRANCH:
+                alternatives = [need(b) for b in av[1]]
+                if all(a is not None for a in alternatives):
+                    best = better(best, tuple(x for a in alternatives for x in a))
+        return better(best, (run,) if run else None)
+
+    if pattern.flags & re.IGNORECASE:
+        return None
+    return need(P.parse(pattern.pattern, pattern.flags))
+
+
+_RULES_NEEDING = [(key, pat, _required_text(pat)) for key, pat in _RULES]
+_ZERO_RULES_NEEDING = [(keys, pat, _required_text(pat)) for keys, pat in _ZERO_RULES]
+_ZERO_NEEDING = ("没有", "未", "无", "不")  # every _ZERO_RULES pattern starts with one of them
+
+
+def _contains_any(sentence: str, needed: tuple[str, ...] | None) -> bool:
+    return needed is None or any(x in sentence for x in needed)
+
+
 def _sentence_claims(sentence: str, s0: int, add) -> None:
-    for rule_key, pat in _RULES if _FIGURE_WITH_UNIT.search(sentence) else ():
+    for rule_key, pat, needed in _RULES_NEEDING if _FIGURE_WITH_UNIT.search(sentence) else ():
+        if not _contains_any(sentence, needed):
+            continue
         for m in pat.finditer(sentence):
             key = rule_key
             if key == "apps_received" and re.search(r"复议|诉讼|投诉|咨询|举报", (m.groupdict().get("g") or "")
@@ -349,7 +417,33 @@ def _sentence_claims(sentence: str, s0: int, add) -> None:
                 key = _document_count_key(key, _subject(sentence, m.start())[-6:])
             _num_claim(m, key, sentence, s0, add)
 
-    # review / litigation: totals, then the outcomes listed after each total up to the next total
+    if "行政复议" in sentence or "行政诉讼" in sentence:  # each review pattern names one of them
+        _review_claims(sentence, s0, add)
+    if "复议" in sentence or "诉讼" in sentence:
+        for m in _ALL_UPHELD.finditer(sentence):
+            add("all_upheld", 1.0, None, sentence, s0, m.start(), m.end())
+
+    # zeros written in words
+    for keys, pat, needed in _ZERO_RULES_NEEDING if _contains_any(sentence, _ZERO_NEEDING) else ():
+        if not _contains_any(sentence, needed):
+            continue
+        for m in pat.finditer(sentence):
+            if not _ZERO_NEGATION.match(m.group(0)):
+                continue
+            if keys == ("apps_received",) and re.search(r"复议|诉讼", sentence[m.start() : m.end() + 8]):
+                continue  # "没有发生因…申请行政复议" is about reviews, not applications
+            if keys != ("apps_received",) and _NOT_ZERO_AFTER.match(sentence[m.end() :]):
+                continue
+            for key in keys:
+                add(key, 0.0, "万元" if key == "info_processing_fee" else "件", sentence, s0, m.start(), m.end(),
+                    ["zero_in_words"])
+
+    if "信息" in sentence:  # _ACTIVE_TOTAL names 信息
+        _active_disclosure(sentence, s0, add)
+
+
+def _review_claims(sentence: str, s0: int, add) -> None:
+    """Review / litigation: totals, then the outcomes listed after each total up to the next total."""
     both = list(_REVIEW_BOTH.finditer(sentence))
     for m in both:
         n = 0.0 if m.group("z") else _number(m.group("n"))
@@ -366,24 +460,6 @@ def _sentence_claims(sentence: str, s0: int, add) -> None:
         for outcome, pat in _OUTCOMES:
             for o in pat.finditer(sentence, m.end(), end):
                 _num_claim(o, f"{prefix}_{outcome}", sentence, s0, add)
-    if re.search(r"复议|诉讼", sentence):
-        for m in _ALL_UPHELD.finditer(sentence):
-            add("all_upheld", 1.0, None, sentence, s0, m.start(), m.end())
-
-    # zeros written in words
-    for keys, pat in _ZERO_RULES:
-        for m in pat.finditer(sentence):
-            if not _ZERO_NEGATION.match(m.group(0)):
-                continue
-            if keys == ("apps_received",) and re.search(r"复议|诉讼", sentence[m.start() : m.end() + 8]):
-                continue  # "没有发生因…申请行政复议" is about reviews, not applications
-            if keys != ("apps_received",) and _NOT_ZERO_AFTER.match(sentence[m.end() :]):
-                continue
-            for key in keys:
-                add(key, 0.0, "万元" if key == "info_processing_fee" else "件", sentence, s0, m.start(), m.end(),
-                    ["zero_in_words"])
-
-    _active_disclosure(sentence, s0, add)
 
 
 def _active_disclosure(sentence: str, s0: int, add) -> None:

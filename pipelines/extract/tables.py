@@ -11,6 +11,7 @@ page break), by splitting run-together digits with the identities, or reported.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import product
 
 from rapidfuzz import fuzz
@@ -91,6 +92,11 @@ def detect_template(text: str) -> str | None:
 
 
 def expected_rows(template: str) -> list[Expected]:
+    return list(_expected_rows(template))
+
+
+@lru_cache(maxsize=4)
+def _expected_rows(template: str) -> tuple[Expected, ...]:
     spec = TEMPLATE_TABLES[template]
     out = []
     for table in ("t2_art20_1", "t2_art20_5", "t2_art20_6", "t2_art20_8", "t2_art20_9"):
@@ -106,27 +112,41 @@ def expected_rows(template: str) -> list[Expected]:
         out.append(Expected("t3_applications", row, list(t3.cols), ["int"] * 7, L.T3_ROWS[row]))
     t4_cols = [f"{b}_{o}" for b in T4_BLOCKS for o in T4_OUTCOMES]
     out.append(Expected("t4_review_litigation", "*", t4_cols, ["int"] * 15, None))
-    return out
+    return tuple(out)
+
+
+_T2_GATE, _T3_HEADING_GATE, _T3_HEADER_GATE, _T4_GATE, _END_GATE = 1, 2, 4, 8, 16
+
+
+@lru_cache(maxsize=65536)
+def _gate_flags(text: str) -> int:
+    """Which table boundaries a label token can be (bits above)."""
+    x = L.norm_label(text)
+    return ((_T2_GATE if L.T2_CAPTION.search(x) or x == "信息内容" else 0)
+            | (_T3_HEADING_GATE if "收到和处理政府信息公开申请" in x and len(x) < 40 else 0)
+            | (_T3_HEADER_GATE if "勾稽关系" in x or x in ("申请人情况", "自然人") else 0)
+            | (_T4_GATE if L.T4_HEADING.search(x) else 0)
+            | (_END_GATE if L.END_OF_TABLES.search(x) and len(x) < 30 else 0))
 
 
 def _gates(tokens: list[Token]) -> dict[str, int]:
     """Token index after which each table's rows may be matched: its caption, or for T3 its column
     header (the prose under the §三 heading names 予以公开 too), and where the tables end."""
     n = len(tokens)
-    labels = [L.norm_label(t.text) if t.kind == LABEL else None for t in tokens]
+    marked = [(i, f) for i, t in enumerate(tokens) if t[0] == LABEL and (f := _gate_flags(t[1]))]
 
-    def first(test, after: int = 0) -> int | None:
-        return next((i for i in range(after, n) if labels[i] is not None and test(labels[i])), None)
+    def first(flag: int, after: int = 0) -> int | None:
+        return next((i for i, f in marked if i >= after and f & flag), None)
 
-    t2 = first(lambda x: bool(L.T2_CAPTION.search(x)) or x == "信息内容")
-    t3_heading = first(lambda x: "收到和处理政府信息公开申请" in x and len(x) < 40)
-    t3_header = first(lambda x: "勾稽关系" in x or x in ("申请人情况", "自然人"), t3_heading or t2 or 0)
+    t2 = first(_T2_GATE)
+    t3_heading = first(_T3_HEADING_GATE)
+    t3_header = first(_T3_HEADER_GATE, t3_heading or t2 or 0)
     t3 = t3_header if t3_header is not None else t3_heading
     if t3 is None:  # without a heading the rows still count, but only after T2's start
         t3 = t2 or 0
-    t4 = first(lambda x: bool(L.T4_HEADING.search(x)), t3 + 1)
+    t4 = first(_T4_GATE, t3 + 1)
     t4 = t3 if t4 is None else t4
-    end = first(lambda x: bool(L.END_OF_TABLES.search(x)) and len(x) < 30, t4 + 1)
+    end = first(_END_GATE, t4 + 1)
     return {"t2": t2 or 0, "t3": t3, "t4": t4, "end": n if end is None else end}
 
 
@@ -135,26 +155,41 @@ def _region(index: int, gates: dict[str, int]) -> str:
     return "t4" if index >= gates["t4"] else "t3" if index >= gates["t3"] else "t2"
 
 
-def _candidates(row: RawRow, backward: bool) -> list[tuple[int, str]]:
+def _candidates(row: RawRow, backward: bool) -> tuple[tuple[int, str], ...]:
     """Label candidates for a row's values: suffixes of the labels before them (backward), or prefixes
     of the labels after them (forward: layout text puts a tall row's values above its label)."""
-    labels = row.labels
-    out = []
-    for k in range(1, min(MAX_SUFFIX, len(labels)) + 1):
-        part = labels[-k:] if backward else labels[:k]
-        out.append((k, L.norm_label("".join(t.text for t in part))))
-    return out
+    labels = row.labels[-MAX_SUFFIX:] if backward else row.labels[:MAX_SUFFIX]
+    return _candidate_labels(tuple([t[1] for t in labels]), backward)
+
+
+@lru_cache(maxsize=65536)
+def _candidate_labels(texts: tuple[str, ...], backward: bool) -> tuple[tuple[int, str], ...]:
+    return tuple((k, L.norm_label("".join(texts[-k:] if backward else texts[:k])))
+                 for k in range(1, len(texts) + 1))
+
+
+_ROW_PATTERNS = {**L.T2_ROWS, **L.T3_ROWS}
+
+
+@lru_cache(maxsize=65536)
+def _rows_named(label: str) -> frozenset[str]:
+    """The rows (T2, T3) whose pattern a normalised label matches (`labels.matches`)."""
+    return frozenset(row for row, pattern in _ROW_PATTERNS.items() if L.matches(pattern, label))
 
 
 def _match(row: RawRow, todo: list[Expected], start: int, gates: dict[str, int],
            labels: RawRow | None = None, backward: bool = True) -> tuple[int, int] | None:
     """(index in todo, labels used) of the nearest expected row named by the shortest label suffix
     (or, forward, prefix of `labels`)."""
-    blank = not any(t.kind == VALUE for t in row.values)
-    n_values = sum(t.kind == VALUE for t in row.values)
+    n_values = sum(t[0] == VALUE for t in row.values)
+    blank = n_values == 0
+    t4_named = None  # T4's header words since the last values: asked once, only if its row is reached
     for k, label in _candidates(labels or row, backward):
+        named = _rows_named(label)
         for j in range(start, len(todo)):
             exp = todo[j]
+            if exp.pattern is not None and exp.row not in named:
+                continue
             if row.start < gates[exp.gate] or (blank and len(row.values) < len(exp.cols)):
                 continue  # before its table begins, or blank cells between header cells
             if not backward and n_values != len(exp.cols):
@@ -164,15 +199,24 @@ def _match(row: RawRow, todo: list[Expected], start: int, gates: dict[str, int],
             if exp.pattern is None:
                 # T4's single row: any of its header words since the last values (an OCR engine may
                 # have put a wrong header row right above the numbers)
-                whole = L.norm_label("".join(t.text for t in (labels or row).labels))
-                if L.T4_LABEL.search(whole) and (len(row.values) >= 3 or sum(len(t.text) for t in row.values) >= 5):
+                if t4_named is None:
+                    whole = L.norm_label("".join([t[1] for t in (labels or row).labels]))
+                    t4_named = bool(L.T4_LABEL.search(whole)) and (
+                        len(row.values) >= 3 or sum(len(t[1]) for t in row.values) >= 5)
+                if t4_named:
                     return j, k
-            elif L.matches(exp.pattern, label):
+            else:
                 return j, k
     return _fuzzy_match(row, todo, start, gates, labels, backward, n_values)
 
 
 FUZZY_WINDOW, FUZZY_SCORE = 3, 80
+
+
+@lru_cache(maxsize=65536)
+def _close(bare: str, row: str) -> bool:
+    official = L.strip_numbering(L.norm_label(_ROW_PATTERNS[row].official))
+    return fuzz.ratio(bare, official) >= FUZZY_SCORE
 
 
 def _fuzzy_match(row: RawRow, todo: list[Expected], start: int, gates: dict[str, int], labels: RawRow | None,
@@ -187,7 +231,7 @@ def _fuzzy_match(row: RawRow, todo: list[Expected], start: int, gates: dict[str,
             exp = todo[j]
             if exp.pattern is None or row.start < gates[exp.gate] or n_values != len(exp.cols):
                 continue
-            if fuzz.ratio(bare, L.strip_numbering(L.norm_label(exp.pattern.official))) >= FUZZY_SCORE:
+            if _close(bare, exp.row):
                 return j, k
     return None
 
@@ -286,6 +330,8 @@ def _detached_table(result: Tables, row: RawRow, todo: list[Expected], start: in
     """A T3 table whose labels all come first and its values after (a PDF extractor emitting the table
     column by column, or labels detached from values): the values are dealt out to the labelled rows,
     by column or by row, whichever satisfies the row identity (total = Σ parts)."""
+    if len(row.values) < 70 or len(row.labels) < 10:
+        return {}  # (cheap test first: the counts below are at most these)
     values = [t for t in row.values if t.kind == VALUE]
     labels = [t for t in row.labels if t.line >= first_line]  # not the prose before the table
     if len(values) < 70 or len(labels) < 10:

@@ -91,57 +91,68 @@ def is_footer(line: str) -> bool:
     return bool(_FOOTER.match(line))
 
 
+# What one line of text reads as, for the tokenizer: a footer or separator to drop, a blank tab cell, a pipe
+# row, a tab-indented line or any other line, with its (kind, text) parts. It depends on the line alone and
+# the same lines (labels, small figures, headers) recur in every report: worked out once per distinct line.
+_SKIP, _BLANK_TAB, _PIPE, _TAB, _PLAIN = range(5)
+
+
+@lru_cache(maxsize=65536)
+def _line_parts(raw_line: str) -> tuple[int, tuple[tuple[str, str], ...]]:
+    line = raw_line.rstrip(" ")
+    if not _MAYBE_ARTEFACT.isdisjoint(line):
+        line = _ARTEFACTS.sub("", line)
+    stripped = line.strip()
+    if not stripped:
+        return (_BLANK_TAB if line.startswith("\t") else _SKIP), ()
+    if is_footer(line) or "-" in line and _MD_SEPARATOR.match(line):
+        return _SKIP, ()
+    if line.count("|") >= 2:
+        # A pipe in the first column opens a Markdown row; " | x |" starts with an empty cell instead.
+        cells = line.rstrip().split("|")
+        if line.startswith("|") or not cells[0].strip() and not line.startswith(" "):
+            cells = cells[1:]
+        if line.rstrip().endswith("|"):
+            cells = cells[:-1]
+        if any(is_footer(c) for c in cells) and all(is_footer(c) or not c.strip() for c in cells):
+            return _SKIP, ()  # a page footer that a converter put into the table
+        row: list[tuple[str, str]] = []
+        for cell in cells:
+            cell = cell.strip()
+            if not cell:
+                row.append((EMPTY, ""))
+            elif is_value_token(cell) or all(is_value_token(p) or _is_digit_run(p) for p in cell.split()):
+                row.extend((VALUE, p) for p in cell.split())
+            else:
+                row.extend(t for p in cell.split() for t in _kinds(p))
+        return _PIPE, tuple(row)
+    parts = tuple(t for p in stripped.split() for t in _kinds(p))
+    return (_TAB if line.startswith("\t") else _PLAIN), parts
+
+
+_new = tuple.__new__  # Token(kind, text, line) without the namedtuple's Python-level __new__
+
+
 def tokenize(text: str) -> list[Token]:
     """Read a normalised text into tokens (labels, values, explicit empty cells)."""
     tokens: list[Token] = []
     pending_empty: int | None = None  # index of a blank tab cell whose value may follow on a later line
     for n, raw_line in enumerate(text.split("\n")):
-        line = raw_line.rstrip(" ")
-        if not _MAYBE_ARTEFACT.isdisjoint(line):
-            line = _ARTEFACTS.sub("", line)
-        stripped = line.strip()
-        if not stripped:
-            if line.startswith("\t"):
-                tokens.append(Token(EMPTY, "", n))  # a blank tab cell
-                pending_empty = len(tokens) - 1
+        what, parts = _line_parts(raw_line)
+        if what == _SKIP:
             continue
-        pipes = line.count("|")
-        if is_footer(line) or "-" in line and _MD_SEPARATOR.match(line):
+        if what == _BLANK_TAB:
+            tokens.append(_new(Token, (EMPTY, "", n)))  # a blank tab cell
+            pending_empty = len(tokens) - 1
             continue
-        if pipes >= 2:
+        if what == _PLAIN:
+            if pending_empty is not None and len(parts) == 1 and parts[0][0] == VALUE:
+                tokens[pending_empty] = _new(Token, (VALUE, parts[0][1], n))  # the value pushed below its blank tab cell
+                pending_empty = None
+                continue
+            if any(k == LABEL for k, _ in parts):
+                pending_empty = None
+        else:
             pending_empty = None
-            # A pipe in the first column opens a Markdown row; " | x |" starts with an empty cell instead.
-            cells = line.rstrip().split("|")
-            if line.startswith("|") or not cells[0].strip() and not line.startswith(" "):
-                cells = cells[1:]
-            if line.rstrip().endswith("|"):
-                cells = cells[:-1]
-            if any(is_footer(c) for c in cells) and all(is_footer(c) or not c.strip() for c in cells):
-                continue  # a page footer that a converter put into the table
-            row: list[Token] = []
-            for cell in cells:
-                cell = cell.strip()
-                if not cell:
-                    row.append(Token(EMPTY, "", n))
-                elif is_value_token(cell) or all(is_value_token(p) or _is_digit_run(p) for p in cell.split()):
-                    row.extend(Token(VALUE, p, n) for p in cell.split())
-                else:
-                    row.extend(t for p in cell.split() for t in _classify(p, n))
-            tokens.extend(row)
-            continue
-        if line.startswith("\t"):
-            pending_empty = None
-            for p in stripped.split():
-                tokens.extend(_classify(p, n))
-            continue
-        parts = []
-        for p in stripped.split():
-            parts.extend(_classify(p, n))
-        if pending_empty is not None and len(parts) == 1 and parts[0].kind == VALUE:
-            tokens[pending_empty] = parts[0]  # the value pushed below its blank tab cell
-            pending_empty = None
-            continue
-        if any(t.kind == LABEL for t in parts):
-            pending_empty = None
-        tokens.extend(parts)
+        tokens.extend([_new(Token, (k, t, n)) for k, t in parts])
     return tokens

@@ -264,3 +264,23 @@ def test_repealed_and_in_force_documents_are_told_apart() -> None:
 def test_applicant_breakdown_is_not_a_second_total() -> None:
     cs = claims_of("共收到政府信息公开申请15件,其中自然人申请13件,法人或其他组织申请2件。")
     assert values(cs, "apps_received") == [15]
+
+
+def test_a_sentence_is_searched_only_for_rules_whose_required_words_it_holds() -> None:
+    """The shortcut that skips a rule for a sentence lacking every string its pattern requires: the strings
+    read from the parsed pattern are necessary (alternatives, optional parts, repeats), and skipping never
+    loses a claim the rule finds."""
+    import re
+
+    from pipelines.extract import narrative as N
+
+    assert N._required_text(re.compile("a(?:bc|d)?e")) in (("a",), ("e",))
+    assert N._required_text(re.compile("x?(?:bc|de)+")) == ("bc", "de")
+    assert N._required_text(re.compile("(?:bc|d*)")) is None
+    assert N._required_text(re.compile("(?i:ab)")) is None
+    for _, pattern, needed in N._RULES_NEEDING + N._ZERO_RULES_NEEDING:
+        assert needed, pattern.pattern
+        for sentence in ("共收到政府信息公开申请15件,其中予以公开3件,不予公开2件。", "规章3件,行政许可12项,收费金额1.5万元。",
+                         "本年度没有收到政府信息公开申请。", "未发生行政复议和行政诉讼。", "集中采购项目4项,采购总金额20万元。"):
+            if pattern.search(sentence):
+                assert any(x in sentence for x in needed), (pattern.pattern, sentence)
