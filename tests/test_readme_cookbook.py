@@ -15,14 +15,6 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 BLOCKS = re.findall(r"```sql\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
 
 
-@pytest.fixture(scope="module")
-def published(tmp_path_factory, corpus_dir):
-    tmp = tmp_path_factory.mktemp("cookbook")
-    run = nianbao("run", "--inbox", str(corpus_dir / "samples"), tmp=tmp)
-    assert run.returncode == 0, run.stdout + run.stderr
-    return tmp
-
-
 def test_the_readme_shows_the_command_and_has_queries():
     assert len(BLOCKS) >= 9
     assert 'nianbao sql "' in README.read_text(encoding="utf-8")

@@ -9,16 +9,7 @@ import json
 from pathlib import Path
 
 import duckdb
-import pytest
 from test_cli import nianbao
-
-
-@pytest.fixture(scope="module")
-def published(tmp_path_factory, corpus_dir):
-    tmp = tmp_path_factory.mktemp("sql")
-    run = nianbao("run", "--inbox", str(corpus_dir / "samples"), tmp=tmp)
-    assert run.returncode == 0, run.stdout + run.stderr
-    return tmp
 
 
 def _digest(path: Path) -> str:
