@@ -56,3 +56,31 @@ def test_suites_become_gx_expectation_suites():
     suite = build_suite("all", list(rules()))
     assert len(suite.expectations) == len(rules())
     assert {e.meta["rule_id"] for e in suite.expectations} == {r.id for r in rules()}
+
+
+def test_every_suite_is_also_a_gx_suite_json_in_sync_with_the_yaml():
+    """expectations/gx/<suite>.json is generated from the YAML (`python -m pipelines.quality.gx`): the same
+    text, and GX's own API loads it into a context and validates with it."""
+    import json
+
+    import great_expectations as gx
+    import pandas as pd
+
+    from pipelines.quality.gx import GX_SUITES_DIR, suite_json_text
+
+    assert sorted(p.stem for p in GX_SUITES_DIR.glob("*.json")) == sorted(s.name for s in suites())
+    context = gx.get_context(mode="ephemeral")
+    for suite in suites():
+        text = (GX_SUITES_DIR / f"{suite.name}.json").read_text(encoding="utf-8")
+        assert text == suite_json_text(suite), f"expectations/gx/{suite.name}.json is stale: regenerate it"
+        loaded = context.suites.add(gx.ExpectationSuite(**json.loads(text)))
+        assert [e.meta["rule_id"] for e in loaded.expectations] == [r.id for r in suite.rules]
+        assert {e.severity.value for e in loaded.expectations} <= {"critical", "warning"}
+        # a residual table with one instance per rule that breaks it and one that holds: GX finds the breaks
+        frame = pd.DataFrame({r.id: [0.0, 7.5] for r in suite.rules})
+        batch = context.data_sources.add_pandas(f"probe_{suite.name}").add_dataframe_asset("t") \
+            .add_batch_definition_whole_dataframe("all").get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(loaded)
+        assert not result.success
+        assert {r.expectation_config.meta["rule_id"] for r in result.results if not r.success} == \
+            {r.id for r in suite.rules}

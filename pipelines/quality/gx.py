@@ -1,43 +1,58 @@
-"""The one adapter from suite files to Great Expectations 1.x: each rule becomes one expectation over the
-residual frame (ephemeral context, pandas batch; stack-notes route A), and GX's unexpected rows are the
-failures. A sum or claim rule expects |residual| ≤ tolerance (or residual ≤ tolerance for a `le` rule);
-a cells or flag rule expects a violation count of 0. Only assessable rows are validated."""
+"""The one adapter from suite files to Great Expectations 1.x.
+
+Each suite file becomes a GX `ExpectationSuite` (also kept as GX's own JSON in expectations/gx/, generated
+from the YAML: `python -m pipelines.quality.gx`), each rule one `ExpectColumnValuesToBeBetween` on the
+column named after the rule: a sum or claim rule expects |residual| ≤ tolerance (residual ≤ tolerance for
+a `le` rule), a cells or flag rule a violation count of 0. GX validates a suite's residual table — one row
+per rule instance, the rule's column holding its residual, empty where the instance is not that rule's or
+not assessable (GX skips missing values) — once per suite for a whole run (or a large batch of it), and
+its unexpected rows are the failures.
+
+Two contexts: an ephemeral one (`nianbao check`, the tests), and for the checks asset a file context in the
+data directory (`<data>/gx`), whose validation results are stored and rendered as GX Data Docs
+(`<data>/gx/data_docs/index.html`). Both are created once per process.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
+from html import escape
+from pathlib import Path
 
 import pandas as pd
 
-from pipelines.quality.suites import Rule
+from pipelines.quality.suites import EXPECTATIONS_DIR, Rule, Suite, suites
+
+GX_SUITES_DIR = EXPECTATIONS_DIR / "gx"  # GX's JSON of each suite, generated from the YAML
+SITE = "nianbao"  # the Data Docs site of a file context
+DATASOURCE = "nianbao_residuals"
+INDEX_COLUMNS = ["row", "report", "scope"]  # identify an unexpected row (report = the first 16 hex of its id)
+_LOCK = threading.Lock()
 
 
-@cache
-def _batch_definition():
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = context.data_sources.add_pandas("nianbao_checks")
-    return source.add_dataframe_asset("residuals").add_batch_definition_whole_dataframe("all")
+def bounds(rule: Rule) -> tuple[float | None, float]:
+    if rule.kind in ("sum", "claim"):
+        return (None if rule.params.get("compare") == "le" else -rule.tolerance), rule.tolerance
+    return 0, 0
 
 
 def expectation(rule: Rule):
-    """The GX expectation of one rule, on the residual frame's rows of that rule."""
+    """The GX expectation of one rule: its column of the residual table within bounds."""
     import great_expectations as gx
 
-    condition = f'rule_id=="{rule.id}" & assessable==True'
-    if rule.kind in ("sum", "claim"):
-        upper = rule.tolerance
-        lower = None if rule.params.get("compare") == "le" else -rule.tolerance
-    else:
-        lower, upper = 0, 0
+    lower, upper = bounds(rule)
     return gx.expectations.ExpectColumnValuesToBeBetween(
-        column="residual", min_value=lower, max_value=upper, row_condition=condition, condition_parser="pandas",
-        meta={"rule_id": rule.id, "severity": rule.severity, "zh": rule.zh, "en": rule.en},
+        column=rule.id, min_value=lower, max_value=upper,
+        meta={"rule_id": rule.id, "severity": rule.severity, "kind": rule.kind, "zh": rule.zh, "en": rule.en},
+        severity="critical" if rule.hard else "warning",
+        notes=f"{rule.zh} — {rule.en} ({rule.severity}; {rule.kind} rule of "
+              f"expectations/{'/'.join(rule.target[:1])}/{rule.suite}.yml)",
     )
 
 
@@ -47,20 +62,212 @@ def build_suite(name: str, rules: list[Rule]):
     return gx.ExpectationSuite(name=name, expectations=[expectation(r) for r in rules])
 
 
-def validate(frame: pd.DataFrame, rules: list[Rule]) -> tuple[set[int], dict]:
-    """Validate the residual frame against the rules; (index labels of failing rows, per-rule statistics)."""
+def gx_suite(suite: Suite):
+    """The GX ExpectationSuite of one suite file."""
+    out = build_suite(suite.name, list(suite.rules))
+    out.meta.update({"source": str(suite.path.relative_to(EXPECTATIONS_DIR.parent)),
+                     "target": "/".join(suite.target), "generated_from_yaml": True})
+    return out
+
+
+def suite_json(suite: Suite) -> dict:
+    """GX's JSON of a suite (`ExpectationSuite.to_json_dict()`), without the ids a store would give it."""
+    data = gx_suite(suite).to_json_dict()
+    data.pop("id", None)
+    for e in data.get("expectations", []):
+        e.pop("id", None)
+    return data
+
+
+def suite_json_text(suite: Suite) -> str:
+    return json.dumps(suite_json(suite), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def write_suite_files(directory: Path = GX_SUITES_DIR) -> list[Path]:
+    """Regenerate expectations/gx/<suite>.json from the YAML suites."""
+    directory.mkdir(parents=True, exist_ok=True)
+    out = []
+    for suite in suites():
+        path = directory / f"{suite.name}.json"
+        path.write_text(suite_json_text(suite), encoding="utf-8")
+        out.append(path)
+    return out
+
+
+def _quiet(context) -> None:
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+
+
+@cache
+def _ephemeral():
+    import great_expectations as gx
+
+    context = gx.get_context(mode="ephemeral")
+    _quiet(context)
+    return context
+
+
+@cache
+def _file_context(root: str):
+    """The file context under `<root>/gx`, with a Data Docs site in `<root>/gx/data_docs`."""
+    import great_expectations as gx
+
+    context = gx.get_context(mode="file", project_root_dir=root)
+    _quiet(context)
+    if SITE not in context.get_site_names():
+        context.add_data_docs_site(SITE, {
+            "class_name": "SiteBuilder", "show_how_to_buttons": False,
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                              "base_directory": str(Path(root) / "gx" / "data_docs")},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}})
+    return context
+
+
+def _batch_definition(context, suite_name: str):
+    try:
+        source = context.data_sources.get(DATASOURCE)
+    except (KeyError, ValueError, LookupError):
+        source = context.data_sources.add_pandas(DATASOURCE)
+    try:
+        asset = source.get_asset(suite_name)
+    except (KeyError, ValueError, LookupError):
+        asset = source.add_dataframe_asset(suite_name)
+    try:
+        return asset.get_batch_definition("residuals")
+    except (KeyError, ValueError, LookupError):
+        return asset.add_batch_definition_whole_dataframe("residuals")
+
+
+def wide(frame: pd.DataFrame, rules: list[Rule]) -> pd.DataFrame:
+    """A suite's residual table from long rows (row, report_id, rule_id, scope, residual, assessable): one row per
+    instance of the suite's rules, one column per rule."""
+    ids = [r.id for r in rules]
+    mine = frame[frame["rule_id"].isin(ids)]
+    out = pd.DataFrame({"row": mine["row"].to_numpy(), "report": mine["report_id"].str.slice(0, 16).to_numpy(),
+                        "scope": mine["scope"].to_numpy()})
+    residual = mine["residual"].where(mine["assessable"].astype(bool)).to_numpy(dtype="float64", na_value=float("nan"))
+    rule_id = mine["rule_id"].to_numpy()
+    for rid in ids:
+        out[rid] = pd.Series(residual).where(rule_id == rid).to_numpy()
+    return out
+
+
+@dataclass
+class Validated:
+    failing: set[int] = field(default_factory=set)  # `row` of every unexpected instance
+    stats: dict = field(default_factory=dict)  # rule id -> success, evaluated, unexpected
+    results: list[str] = field(default_factory=list)  # ids of the stored validation results (file context)
+
+
+def validate(frame: pd.DataFrame, rules: list[Rule], root: str | Path | None = None,
+             run_name: str | None = None, at: datetime | None = None) -> Validated:
+    """Validate long residual rows against the rules' suites (one GX validation per suite). `frame` has columns
+    row (unique), report_id, rule_id, scope, residual, assessable. With `root`, validation results are stored
+    in the file context under `<root>/gx` (for Data Docs); otherwise an ephemeral context is used."""
+    out = Validated()
     if frame.empty:
-        return set(), {}
-    suite = build_suite("nianbao", rules)
-    result = _batch_definition().get_batch(batch_parameters={"dataframe": frame}).validate(
-        suite, result_format={"result_format": "COMPLETE"})
-    failing: set[int] = set()
-    stats = {}
-    for r in result.results:
-        rule_id = r.expectation_config.meta["rule_id"]
-        if r.exception_info and r.exception_info.get("raised_exception"):
-            raise RuntimeError(f"GX could not evaluate {rule_id}: {r.exception_info.get('exception_message')}")
-        failing.update(r.result.get("unexpected_index_list") or [])
-        stats[rule_id] = {"success": bool(r.success), "evaluated": r.result.get("element_count", 0),
-                          "unexpected": r.result.get("unexpected_count", 0)}
-    return failing, stats
+        return out
+    by_suite: dict[str, list[Rule]] = {}
+    for r in rules:
+        by_suite.setdefault(r.suite, []).append(r)
+    present = set(frame["rule_id"].unique())
+    with _LOCK:  # GX contexts are not thread-safe; a run validates from one thread anyway
+        context = _file_context(str(Path(root).resolve())) if root else _ephemeral()
+        for name, suite_rules in by_suite.items():
+            if root is None and not present & {r.id for r in suite_rules}:
+                continue  # stored runs validate every suite, so the Data Docs show each one every run
+            table = wide(frame, suite_rules)
+            result, result_id = _run(context, name, suite_rules, table, stored=root is not None,
+                                     run_name=run_name, at=at)
+            if result_id:
+                out.results.append(result_id)
+            for r in result.results:
+                rule_id = r.expectation_config.meta["rule_id"]
+                if r.exception_info and r.exception_info.get("raised_exception"):
+                    raise RuntimeError(f"GX could not evaluate {rule_id}: {r.exception_info.get('exception_message')}")
+                out.failing.update(int(i["row"]) for i in (r.result.get("unexpected_index_list") or []))
+                out.stats[rule_id] = {"success": bool(r.success), "evaluated": r.result.get("element_count", 0)
+                                      - r.result.get("missing_count", 0),
+                                      "unexpected": r.result.get("unexpected_count", 0)}
+    return out
+
+
+def _run(context, name: str, rules: list[Rule], table: pd.DataFrame, stored: bool, run_name: str | None,
+         at: datetime | None):
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": INDEX_COLUMNS,
+                     "partial_unexpected_count": 20}
+    batch_definition = _batch_definition(context, name)
+    suite = build_suite(name, rules)
+    if not stored:
+        return batch_definition.get_batch(batch_parameters={"dataframe": table}).validate(
+            suite, result_format=result_format), None
+    suite = context.suites.add_or_update(suite)
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=name, data=batch_definition, suite=suite))
+    run_id = RunIdentifier(run_name=run_name, run_time=at)
+    result = definition.run(batch_parameters={"dataframe": table}, result_format=result_format, run_id=run_id)
+    from great_expectations.data_context.types.resource_identifiers import (ExpectationSuiteIdentifier,
+                                                                           ValidationResultIdentifier)
+    # the key ValidationDefinition.run stored it under (its batch id: "<datasource>-<asset>")
+    key = ValidationResultIdentifier(expectation_suite_identifier=ExpectationSuiteIdentifier(name=name),
+                                     run_id=run_id, batch_identifier=f"{DATASOURCE}-{name}")
+    return result, "/".join(str(p) for p in key.to_tuple())
+
+
+def stored_results(root: str | Path, ids: list[str]) -> list:
+    """The stored validation results of `ids` (as returned by `validate`) from the file context under root."""
+    from great_expectations.data_context.types.resource_identifiers import ValidationResultIdentifier
+
+    with _LOCK:
+        store = _file_context(str(Path(root).resolve())).validation_results_store
+        return [store.get(ValidationResultIdentifier.from_tuple(tuple(i.split("/")))) for i in ids]
+
+
+def build_docs(root: str | Path) -> Path:
+    """Build the Data Docs site of the file context under root; the path of its index.html."""
+    root = Path(root).resolve()
+    with _LOCK:
+        _file_context(str(root)).build_data_docs(site_names=[SITE])
+    index = root / "gx" / "data_docs" / "index.html"
+    _add_static_index(index)
+    return index
+
+
+_ROW = re.compile(r"'run_time': '([^']*)'.*?'run_name': '([^']*)'.*?'_expectation_suite_name_sort': '([^']*)'.*?"
+                  r"'_table_row_link_path': '(validations/[^']*)', '_validation_success_text': '([^']*)'")
+_SUITE_LINK = re.compile(r"'_table_row_link_path': '(expectations/[^']*\.html)'")
+STATIC_ROWS = 60
+
+
+def _add_static_index(index: Path) -> None:
+    """GX's index draws its tables with scripts from public CDNs (jQuery, bootstrap-table): on a machine
+    without internet access they stay empty. Add the same lists as plain HTML (the newest validation results
+    first), so the index is readable offline; the pages it links to render without the scripts."""
+    html = index.read_text(encoding="utf-8")
+    if 'id="nianbao-static-index"' in html:
+        return
+    rows = sorted(set(_ROW.findall(html)), key=lambda r: (r[0], r[1], r[2]), reverse=True)
+    suites_ = sorted(set(_SUITE_LINK.findall(html)))
+    parts = ['<div id="nianbao-static-index" class="container-fluid px-3"><h4>Expectation suites</h4><ul>']
+    parts += [f'<li><a href="{escape(link)}">{escape(Path(link).stem)}</a></li>' for link in suites_]
+    parts.append(f"</ul><h4>Validation results</h4><small>the newest {min(len(rows), STATIC_ROWS)} of {len(rows)}"
+                 "</small><table class=\"table-sm\"><tr><th>run time</th><th>run</th><th>suite</th><th>status</th></tr>")
+    parts += [f'<tr><td>{escape(t)}</td><td>{escape(run)}</td><td>{escape(suite)}</td>'
+              f'<td><a href="{escape(link)}">{escape(status)}</a></td></tr>'
+              for t, run, suite, link, status in rows[:STATIC_ROWS]]
+    parts.append("</table></div>")
+    anchor = '<div id="section-1-content-block-2"'
+    at = html.find(anchor)
+    html = html[:at] + "".join(parts) + html[at:] if at >= 0 else html.replace("</body>", "".join(parts) + "</body>")
+    index.write_text(html, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    for p in write_suite_files():
+        print(p)

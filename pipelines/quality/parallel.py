@@ -1,8 +1,9 @@
-"""Checks on every core. Each worker process (forkserver: clean workers, not forks of a threaded Dagster
-run) opens the warehouse read-only, reads its batch of agencies, evaluates every rule, lets Great
-Expectations decide, and writes the batch's rows as Parquet; the parent then loads every batch's files in
-one transaction. The parent holds no reports and no results, so memory and time scale with the workers.
-DuckDB lets several processes read a file while none writes it: the parent closes its connection first.
+"""Residuals on every core. Each worker process (forkserver: clean workers, not forks of a threaded Dagster
+run) opens the warehouse read-only, reads its batch of agencies, evaluates every rule into residual rows
+and writes them as Parquet; the parent then lets Great Expectations validate the whole run's residuals at
+once (decide.py) — no worker imports GX. The parent holds no reports, so memory and time scale with the
+workers. DuckDB lets several processes read a file while none writes it: the parent closes its connection
+first.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ import duckdb
 from pipelines.quality.data import link_years
 from pipelines.quality.model import ReportData
 from pipelines.quality.plan import Batch
-from pipelines.quality.run import check_reports
-from pipelines.quality.store import load_reports, outcome_frames, write_outcome_files
+from pipelines.quality.run import residual_rows
+from pipelines.quality.store import load_reports, write_residual_files
+from pipelines.quality.suites import rules as all_rules
 from pipelines.settings import duckdb_config
 
 
@@ -35,12 +37,13 @@ class BatchSummary:
 
 def check_loaded(loaded: list[ReportData], check: list[str], aliases: dict[str, str], out_dir: Path, name: str,
                  at: datetime) -> BatchSummary:
-    """Link the years of a batch (its context included), check the reports of `check`, write their rows."""
+    """Link the years of a batch (its context included), evaluate every rule on the reports of `check`, write
+    their residual rows (and which reports were checked) for decide.py."""
     link_years(loaded, aliases)
     wanted = set(check)
-    outcome = check_reports([r for r in loaded if r.report_id in wanted])
-    write_outcome_files(outcome_frames(outcome, at), out_dir, name)
-    return BatchSummary(len(outcome.verdicts), Counter(v.status for v in outcome.verdicts), len(outcome.suspects))
+    mine = [r for r in loaded if r.report_id in wanted]
+    write_residual_files(mine, residual_rows(mine, list(all_rules())), out_dir, name)
+    return BatchSummary(len(mine))
 
 
 def _check_from_warehouse(warehouse: str, batch: Batch, aliases: dict[str, str], out_dir: Path, name: str,

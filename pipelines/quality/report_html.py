@@ -20,6 +20,7 @@ vertical-align:top}th{background:#f3f3f3}.FAIL{color:#b00020;font-weight:600}.ha
 
 MAX_REPORTS = 300  # reports listed with their failures; the counts above cover all of them
 AUDIT_DIR = "audit"  # the audit sheets, beside this page (pipelines/audit/build.py, written when publishing)
+DATA_DOCS = "gx/data_docs/index.html"  # Great Expectations' Data Docs of the runs' validations, beside this page
 
 
 def write_report(path: Path, conn: duckdb.DuckDBPyConnection, rules: list[Rule], generated: str) -> Path:
@@ -40,7 +41,9 @@ def write_report(path: Path, conn: duckdb.DuckDBPyConnection, rules: list[Rule],
              f'<p>{total} reports: <span class="accepted">{verdicts["accepted"]} accepted</span>, '
              f'<span class="quarantined">{verdicts["quarantined"]} quarantined</span>. '
              f'<a href="{AUDIT_DIR}/index.html">审核单 — the audit sheet of every report</a> '
-             f"<small>(written by the publish step of the run)</small></p>",
+             f"<small>(written by the publish step of the run)</small> · "
+             f'<a href="{DATA_DOCS}">Great Expectations Data Docs</a> <small>(the suites and every run\'s '
+             f"validation results)</small></p>",
              '<h2>Rules</h2><table id="rules"><thead><tr><th>rule</th><th>severity</th><th>描述 / description</th>'
              "<th>tolerance</th><th>reports failing</th><th>PASS</th><th>FAIL</th><th>NOT_ASSESSABLE</th></tr></thead>"
              "<tbody>"]

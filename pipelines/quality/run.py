@@ -9,7 +9,7 @@ import pandas as pd
 from pipelines.quality import gx
 from pipelines.quality.evaluate import evaluate
 from pipelines.quality.localise import suspects
-from pipelines.quality.model import FAIL, NOT_ASSESSABLE, PASS, ReportData, Result, Suspect
+from pipelines.quality.model import FAIL, NOT_ASSESSABLE, PASS, ReportData, Result, Row, Suspect
 from pipelines.quality.suites import Rule, rules as all_rules
 
 ACCEPTED, QUARANTINED = "accepted", "quarantined"
@@ -36,18 +36,49 @@ class Outcome:
     stats: dict
 
 
-def check_reports(reports: list[ReportData], rules: list[Rule] | None = None) -> Outcome:
-    """Evaluate every rule on every report and let Great Expectations decide each instance."""
-    rules = list(rules or all_rules())
-    by_id = {r.id: r for r in rules}
-    rows = [row for report in reports for rule in rules for row in evaluate(rule, report)]
-    frame = pd.DataFrame({
-        "rule_id": [r.rule_id for r in rows],
+def residual_rows(reports: list[ReportData], rules: list[Rule]) -> list[Row]:
+    """Every instance of every rule on every report (annual reports only), with its residual."""
+    return [row for report in reports for rule in rules for row in evaluate(rule, report)]
+
+
+def residual_frame(rows: list[Row]) -> pd.DataFrame:
+    """Long residual rows as GX's adapter reads them: row (position), report_id, rule_id, scope, residual,
+    assessable."""
+    return pd.DataFrame({
+        "row": range(len(rows)),
         "report_id": [r.report_id for r in rows],
+        "rule_id": [r.rule_id for r in rows],
+        "scope": [r.scope for r in rows],
         "residual": pd.array([r.residual for r in rows], dtype="Float64").astype("float64"),
         "assessable": [r.assessable for r in rows],
     })
-    failing, stats = gx.validate(frame, rules)
+
+
+def verdict(report_id: str, doc_type: str, hard: list[str], soft: list[str], not_assessable: int,
+            notes: list[str]) -> Verdict:
+    """Quarantined when it is not an annual report or fails a hard rule (`hard`, `soft`: sorted rule ids)."""
+    if doc_type != "annual_report":
+        status, reason = QUARANTINED, f"not an annual report ({doc_type})"
+    elif hard:
+        status, reason = QUARANTINED, "fails " + ", ".join(hard)
+    else:
+        status, reason = ACCEPTED, "passes every hard rule"
+    return Verdict(report_id, status, len(hard), len(soft), not_assessable, reason, notes)
+
+
+def needs_localising(hard: list[str]) -> bool:
+    """Suspect cells are sought for a report failing a hard T3 or T4 rule."""
+    return any(r.startswith(("T3-0", "T4-0")) for r in hard)
+
+
+def check_reports(reports: list[ReportData], rules: list[Rule] | None = None) -> Outcome:
+    """Evaluate every rule on every report and let Great Expectations decide each instance (ephemeral
+    context: `nianbao check` and the tests; the checks asset validates a whole run at once, see decide.py)."""
+    rules = list(rules or all_rules())
+    by_id = {r.id: r for r in rules}
+    rows = residual_rows(reports, rules)
+    validated = gx.validate(residual_frame(rows), rules)
+    failing = validated.failing
     results = [
         Result(r.report_id, r.rule_id, by_id[r.rule_id].severity,
                FAIL if i in failing else PASS if r.assessable else NOT_ASSESSABLE,
@@ -63,15 +94,9 @@ def check_reports(reports: list[ReportData], rules: list[Rule] | None = None) ->
         hard = sorted({r.rule_id for r in mine if r.status == FAIL and r.severity == "hard"})
         soft = sorted({r.rule_id for r in mine if r.status == FAIL and r.severity == "soft"})
         notes: list[str] = []
-        if any(r.startswith(("T3-0", "T4-0")) for r in hard):
+        if needs_localising(hard):
             cells, notes = suspects(report, rules)
             found += cells
-        if report.doc_type != "annual_report":
-            status, reason = QUARANTINED, f"not an annual report ({report.doc_type})"
-        elif hard:
-            status, reason = QUARANTINED, "fails " + ", ".join(hard)
-        else:
-            status, reason = ACCEPTED, "passes every hard rule"
-        verdicts.append(Verdict(report.report_id, status, len(hard), len(soft),
-                                sum(r.status == NOT_ASSESSABLE for r in mine), reason, notes))
-    return Outcome(results, found, verdicts, stats)
+        verdicts.append(verdict(report.report_id, report.doc_type, hard, soft,
+                                sum(r.status == NOT_ASSESSABLE for r in mine), notes))
+    return Outcome(results, found, verdicts, validated.stats)

@@ -199,30 +199,20 @@ def outcome_frames(outcome: Outcome, at: datetime) -> dict[str, pl.DataFrame]:
 
 
 OUTCOME_TABLES = ("check_results", "suspect_cells", "report_quality")
+RESIDUALS, CHECKED = "residuals", "checked"
+_RESIDUALS = {"report_id": pl.String, "rule_id": pl.String, "scope": pl.String, "observed": pl.Float64,
+              "expected": pl.Float64, "residual": pl.Float64, "assessable": pl.Boolean, "message": pl.String}
 
 
-def write_outcome_files(frames: dict[str, pl.DataFrame], directory: Path, name: str) -> None:
-    """A checked batch's rows as Parquet, one file per table (written by the worker that checked it)."""
-    for table, frame in frames.items():
-        (directory / table).mkdir(parents=True, exist_ok=True)
-        frame.write_parquet(directory / table / f"{name}.parquet")
-
-
-def load_outcome_files(conn: duckdb.DuckDBPyConnection, directory: Path) -> None:
-    """Replace, in one transaction, the results of every report checked into `directory`'s files (every
-    checked report has its verdict in report_quality, so those ids say whose rows go)."""
-    files = {t: sorted(str(p) for p in (directory / t).glob("*.parquet")) for t in OUTCOME_TABLES}
-    if not files["report_quality"]:
-        return
-    conn.execute("begin")
-    try:
-        for table in OUTCOME_TABLES:  # table names are this module's constants; the file lists are bound
-            conn.execute(f"delete from {table} where report_id in "
-                         "(select report_id from read_parquet(?, hive_partitioning = false))", [files["report_quality"]])
-            if files[table]:
-                conn.execute(f"insert into {table} by name select * from read_parquet(?, hive_partitioning = false)",
-                             [files[table]])
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
+def write_residual_files(reports: list[ReportData], rows: list, directory: Path, name: str) -> None:
+    """A batch's residual rows and its checked reports (id, doc_type) as Parquet, for decide.py."""
+    (directory / RESIDUALS).mkdir(parents=True, exist_ok=True)
+    (directory / CHECKED).mkdir(parents=True, exist_ok=True)
+    pl.DataFrame({"report_id": [r.report_id for r in rows], "rule_id": [r.rule_id for r in rows],
+                  "scope": [r.scope for r in rows], "observed": [r.observed for r in rows],
+                  "expected": [r.expected for r in rows], "residual": [r.residual for r in rows],
+                  "assessable": [r.assessable for r in rows], "message": [r.message for r in rows]},
+                 schema=_RESIDUALS).write_parquet(directory / RESIDUALS / f"{name}.parquet")
+    pl.DataFrame({"report_id": [r.report_id for r in reports], "doc_type": [r.doc_type for r in reports]},
+                 schema={"report_id": pl.String, "doc_type": pl.String}).write_parquet(
+        directory / CHECKED / f"{name}.parquet")

@@ -61,7 +61,8 @@ def test_checks_in_worker_processes_equal_checks_in_process(corpus_dir, tmp_path
     from pipelines.quality.data import from_record
     from pipelines.quality.parallel import check_batches, check_loaded
     from pipelines.quality.plan import Batch
-    from pipelines.quality.store import load_outcome_files
+    from pipelines.quality.decide import decide
+    from pipelines.quality.suites import rules
     from pipelines.reports_store import frames
     from pipelines.warehouse import ensure_schema
 
@@ -84,13 +85,14 @@ def test_checks_in_worker_processes_equal_checks_in_process(corpus_dir, tmp_path
     def rows(directory, table):
         return pl.read_parquet(directory / table / "*.parquet").sort(pl.all()).rows()
 
-    for table in ("check_results", "suspect_cells", "report_quality"):
+    for table in ("residuals", "checked"):
         assert rows(parallel, table) == rows(serial, table)
-    assert any(status == "quarantined" for _, status, *_ in rows(serial, "report_quality"))
     with duckdb.connect(str(warehouse)) as conn:
-        load_outcome_files(conn, parallel)
-        load_outcome_files(conn, parallel)  # loading again replaces, never duplicates
+        first = decide(conn, parallel, list(rules()), tmp_path, T0)
+        assert first.verdicts["quarantined"] and first.results  # GX validated, results stored
+        decide(conn, parallel, list(rules()), tmp_path, T0)  # deciding again replaces, never duplicates
         assert conn.execute("select count(*) from report_quality").fetchone()[0] == len(files)
+        assert conn.execute("select count(*) from check_results").fetchone()[0] == len(rows(parallel, "residuals"))
 
 
 def test_a_report_whose_place_among_the_versions_changed_is_checked_again_with_its_neighbours():

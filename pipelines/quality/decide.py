@@ -1,0 +1,140 @@
+"""The checks asset's decision for a whole run: the residual rows every batch wrote are loaded into DuckDB
+once, Great Expectations validates them once per suite (per GX_BATCH_REPORTS reports) in the file context of
+the data directory — stored validation results, rendered as Data Docs — and its unexpected rows become the
+FAIL instances. Verdicts follow in SQL; suspect cells are sought for the failing reports only (they are read
+again from the warehouse). `check_results`, `suspect_cells` and `report_quality` of the checked reports are
+replaced in one transaction; the ids of the validation results are kept in `check_state`, where the blocking
+guard reads them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.quality import gx
+from pipelines.quality.localise import suspects
+from pipelines.quality.model import Suspect
+from pipelines.quality.run import Outcome, needs_localising, verdict
+from pipelines.quality.store import CHECKED, OUTCOME_TABLES, RESIDUALS, load_reports, outcome_frames, save_state
+from pipelines.quality.suites import Rule
+
+GX_BATCH_REPORTS = 5000  # reports per GX validation of a suite (bounds the pandas frames GX reads)
+VALIDATION_STATE = "gx_validation_results"
+
+
+@dataclass
+class Decided:
+    verdicts: Counter = field(default_factory=Counter)
+    suspects: int = 0
+    results: list[str] = field(default_factory=list)  # GX validation result ids
+    instances: int = 0
+    unexpected: int = 0
+
+
+def decide(conn: duckdb.DuckDBPyConnection, directory: Path, rules: list[Rule], root: Path, at: datetime) -> Decided:
+    """Validate the residual files under `directory` and replace the checked reports' outcome."""
+    checked = sorted(str(p) for p in (directory / CHECKED).glob("*.parquet"))
+    if not checked:
+        return Decided()
+    residuals = sorted(str(p) for p in (directory / RESIDUALS).glob("*.parquet"))
+    conn.execute("""create or replace temp table check_residuals as
+                    select (row_number() over (order by filename, file_row_number) - 1)::bigint as row,
+                           * exclude (file_row_number)
+                    from read_parquet(?, filename = true, file_row_number = true, hive_partitioning = false)""",
+                 [residuals])
+    conn.execute("create or replace temp table check_checked as select * from read_parquet(?, hive_partitioning = false)",
+                 [checked])
+    conn.execute("create or replace temp table check_failing (row bigint)")
+    out = Decided()
+    # GX: one validation per suite for each group of batch files holding ≤ GX_BATCH_REPORTS reports
+    groups, current, size = [], [], 0
+    counts = dict(conn.execute("select filename, count(*) from read_parquet(?, filename = true, "
+                               "hive_partitioning = false) group by 1", [checked]).fetchall())
+    for path in residuals:
+        n = counts.get(path.replace(f"/{RESIDUALS}/", f"/{CHECKED}/"), 0)
+        if current and size + n > GX_BATCH_REPORTS:
+            groups.append(current)
+            current, size = [], 0
+        current.append(path)
+        size += n
+    if current:
+        groups.append(current)
+    stamp = at.strftime("%Y%m%dT%H%M%S")
+    for part, files in enumerate(groups):
+        frame = conn.execute(
+            """select row, report_id, rule_id, scope, residual, assessable from check_residuals
+               where filename in (select unnest(?::varchar[])) order by row""", [files]).df()
+        name = f"checks-{stamp}" + (f"-part{part + 1}" if len(groups) > 1 else "")
+        validated = gx.validate(frame, rules, root=root, run_name=name, at=at)
+        out.results += validated.results
+        out.instances += sum(s["evaluated"] for s in validated.stats.values())
+        out.unexpected += len(validated.failing)
+        if validated.failing:
+            conn.register("failing_rows", pl.DataFrame({"row": sorted(validated.failing)},
+                                                       schema={"row": pl.Int64}).to_arrow())
+            conn.execute("insert into check_failing select row from failing_rows")
+            conn.unregister("failing_rows")
+    severity = pl.DataFrame({"rule_id": [r.id for r in rules], "severity": [r.severity for r in rules]})
+    conn.register("rule_severity", severity.to_arrow())
+    try:
+        conn.execute("""create or replace temp table check_outcome as
+                        select r.report_id, r.rule_id, s.severity,
+                               case when f.row is not null then 'FAIL' when r.assessable then 'PASS'
+                                    else 'NOT_ASSESSABLE' end as status,
+                               r.scope, r.expected, r.observed, r.residual as difference, r.message
+                        from check_residuals r join rule_severity s using (rule_id)
+                        left join check_failing f using (row)""")
+    finally:
+        conn.unregister("rule_severity")
+    per_report = conn.execute(
+        """select c.report_id, c.doc_type,
+                  coalesce(list(distinct o.rule_id order by o.rule_id)
+                           filter (where o.status = 'FAIL' and o.severity = 'hard'), []),
+                  coalesce(list(distinct o.rule_id order by o.rule_id)
+                           filter (where o.status = 'FAIL' and o.severity = 'soft'), []),
+                  count(o.rule_id) filter (where o.status = 'NOT_ASSESSABLE')
+           from check_checked c left join check_outcome o using (report_id)
+           group by all order by 1""").fetchall()
+    to_localise = [rid for rid, _, hard, _, _ in per_report if needs_localising(hard)]
+    found: list[Suspect] = []
+    notes: dict[str, list[str]] = {}
+    for report in load_reports(conn, to_localise) if to_localise else []:
+        cells, notes[report.report_id] = suspects(report, rules)
+        found += cells
+    verdicts = [verdict(rid, doc_type, hard, soft, na, notes.get(rid, []))
+                for rid, doc_type, hard, soft, na in per_report]
+    frames = outcome_frames(Outcome([], found, verdicts, {}), at)
+    _replace(conn, frames)
+    save_state(conn, VALIDATION_STATE, json.dumps(out.results))
+    out.verdicts = Counter(v.status for v in verdicts)
+    out.suspects = len(found)
+    return out
+
+
+def _replace(conn: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]) -> None:
+    """Replace the checked reports' rows of the three outcome tables in one transaction."""
+    conn.register("new_suspects", frames["suspect_cells"].to_arrow())
+    conn.register("new_quality", frames["report_quality"].to_arrow())
+    conn.execute("begin")
+    try:
+        for table in OUTCOME_TABLES:  # table names are this module's constants
+            conn.execute(f"delete from {table} where report_id in (select report_id from check_checked)")
+        conn.execute("insert into check_results by name select * from check_outcome")
+        conn.execute("insert into suspect_cells by name select * from new_suspects")
+        conn.execute("insert into report_quality by name select * from new_quality")
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    finally:
+        conn.unregister("new_suspects")
+        conn.unregister("new_quality")
+        for table in ("check_residuals", "check_checked", "check_failing", "check_outcome"):
+            conn.execute(f"drop table if exists {table}")
