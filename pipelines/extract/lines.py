@@ -25,3 +25,9 @@ def nonempty_compact_lines(text: str) -> tuple[str, ...]:
 def compact(text: str) -> str:
     """The whole text without whitespace."""
     return "".join(text.split())
+
+
+@lru_cache(maxsize=4)
+def compact_joined(text: str) -> str:
+    """The whitespace-free lines joined by "\\n": one string to search across every line at once."""
+    return "\n".join(compact_lines(text))

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pipelines.extract.lines import compact_lines
+from pipelines.extract.literals import required_text as _required_text
 
 # A figure starts where its digits (or numerals) start: a search would otherwise try every position inside
 # a long run of digits, each time reading to its end (quadratic; a 5 000-digit run took seconds). A match
@@ -353,44 +354,6 @@ def _document_count_key(key: str, before: str) -> str:
 
 # every pattern of _RULES has a figure directly followed by its unit: a sentence without one has no claim
 _FIGURE_WITH_UNIT = re.compile(r"[\d零〇两一二三四五六七八九十百千][件个宗条起项部份万元]")
-
-
-def _required_text(pattern: re.Pattern) -> tuple[str, ...] | None:
-    """Strings one of which every match of `pattern` contains (read from its parsed form), or None when
-    the parse does not tell: a sentence containing none of them cannot match, and is not searched."""
-    try:
-        from re import _constants as C, _parser as P
-    except ImportError:  # another Python's internals: no shortcut, every sentence is searched
-        return None
-
-    def need(items) -> tuple[str, ...] | None:
-        best, run = None, ""
-
-        def better(a, b):
-            return b if a is None or (b is not None and min(map(len, b)) > min(map(len, a))) else a
-
-        for op, av in items:
-            if op is C.LITERAL:
-                run += chr(av)
-                continue
-            if run:
-                best, run = better(best, (run,)), ""
-            if op is C.SUBPATTERN:
-                if not av[1] & C.SRE_FLAG_IGNORECASE:
-                    best = better(best, need(av[3]))
-            elif op is C.ATOMIC_GROUP:
-                best = better(best, need(av))
-            elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT) and av[0] >= 1:
-                best = better(best, need(av[2]))
-            elif op is C.BRANCH:
-                alternatives = [need(b) for b in av[1]]
-                if all(a is not None for a in alternatives):
-                    best = better(best, tuple(x for a in alternatives for x in a))
-        return better(best, (run,) if run else None)
-
-    if pattern.flags & re.IGNORECASE:
-        return None
-    return need(P.parse(pattern.pattern, pattern.flags))
 
 
 _RULES_NEEDING = [(key, pat, _required_text(pat)) for key, pat in _RULES]

@@ -166,6 +166,8 @@ def _withhold_disagreements(kept: Tables, other: Tables, how: tuple[str, str]) -
 
 
 _NUMERIC_LINE = re.compile(r"[\s\d.,+\-/—]+")
+# every line (between "\\n"s) that is not blank and is all `_NUMERIC_LINE` characters
+_NUMERIC_LINES = re.compile(r"^[^\S\n]*[\d.,+\-/—](?:[^\S\n]|[\d.,+\-/—])*$", re.MULTILINE)
 
 
 def _flat(obj) -> dict:
@@ -183,18 +185,21 @@ def source_format(decoded: Decoded, fmt: str, tables: Tables) -> str:
         return "html_table"
     if any(i["code"] in ("run_together_split", "read_as_stream") for i in tables.issues):
         return "run_together"
-    lines = [ln for ln in decoded.text.split("\n") if ln.strip()]
-    pipes = sum(ln.count("|") >= 2 for ln in lines)
-    tabs = sum(ln.startswith("\t") for ln in lines)
-    numeric_lines = [ln for ln in lines if _NUMERIC_LINE.fullmatch(ln)]
-    multi = sum(len(ln.split()) > 1 for ln in numeric_lines)
+    text = decoded.text
+    # lines holding two pipes, or starting with a tab, are counted only when there can be enough of them
+    pipes = (sum(ln.count("|") >= 2 and not ln.isspace() for ln in text.split("\n"))
+             if text.count("|") > 21 else 0)
     if pipes > 10:
         return "markdown_table" if fmt == "markdown" else "pipe_table"
+    tabs = (sum(ln.startswith("\t") and not ln.isspace() for ln in text.split("\n"))
+            if text.startswith("\t") + text.count("\n\t") > 20 else 0)
     if tabs > 20:
         return "tab_indented_cells"
+    numeric_lines = _NUMERIC_LINES.findall(text)
+    multi = sum(len(ln.split()) > 1 for ln in numeric_lines)
     if numeric_lines and multi < len(numeric_lines) / 4:
         return "one_cell_per_line"
-    return "column_aligned" if re.search(r"\S {3,}\d", decoded.text) else "plain_text"
+    return "column_aligned" if re.search(r"\S {3,}\d", text) else "plain_text"
 
 
 def extract_decoded(report_id: str, decoded: Decoded, fmt: str) -> Record:

@@ -140,13 +140,13 @@ class Gazetteer:
             return False
         if not m.short and len(m.name) >= 3:
             return True
-        after = text[m.start + len(m.name) :]
-        if _GOVERNMENT_AFTER.match(after):
+        after = m.start + len(m.name)  # (offsets into text: no copy of the rest of a long text per mention)
+        if _GOVERNMENT_AFTER.match(text, after):
             return True
-        if agency_core and after.startswith(agency_core):
+        if agency_core and text.startswith(agency_core, after):
             return True
         # A short name directly followed by another place name ("淮安洪泽区").
-        return any(after[:n] in self.full for n in range(3, self.max_len + 1))
+        return any(text[after:after + n] in self.full for n in range(3, self.max_len + 1))
 
 
 @lru_cache(maxsize=1)
@@ -227,7 +227,7 @@ def resolve_region(agency: str | None, strong_texts: list[str], body: str) -> Re
         return _result(gaz, own[0].codes[0], 0.7 if any(m.short for m in own) else 0.95)
     strong = [m for t in strong_texts for m in gaz.mentions(t, core)]
     body_mentions = gaz.mentions(body, core)
-    adjacent = [m for m in body_mentions if core and body[m.start + len(m.name):].startswith(core)]
+    adjacent = [m for m in body_mentions if core and body.startswith(core, m.start + len(m.name))]
     if own:
         # Only places the agency name itself names are candidates; other mentions merely disambiguate.
         code, _, ambiguous = _best([(m, 1.0) for m in own] + [(m, 0.3) for m in strong + body_mentions], among=own)

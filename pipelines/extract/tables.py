@@ -10,9 +10,10 @@ page break), by splitting run-together digits with the identities, or reported.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import product
+from itertools import accumulate, product
 
 from rapidfuzz import fuzz
 
@@ -171,9 +172,15 @@ def _candidate_labels(texts: tuple[str, ...], backward: bool) -> tuple[tuple[int
 _ROW_PATTERNS = {**L.T2_ROWS, **L.T3_ROWS}
 
 
+# any row's pattern: a label none of them finds is no row's (most labels are prose or headers)
+_ANY_ROW = re.compile("|".join(f"(?:{p.pattern.pattern})" for p in _ROW_PATTERNS.values()))
+
+
 @lru_cache(maxsize=65536)
 def _rows_named(label: str) -> frozenset[str]:
     """The rows (T2, T3) whose pattern a normalised label matches (`labels.matches`)."""
+    if L.PROSE.search(label) or not _ANY_ROW.search(label):
+        return frozenset()
     return frozenset(row for row, pattern in _ROW_PATTERNS.items() if L.matches(pattern, label))
 
 
@@ -256,6 +263,9 @@ def extract_tables(text: str, template: str | None = None, hints: Hints | None =
     return _extract(text, template, hints or {})
 
 
+_PLUS_ONE = (1).__add__  # a line's length and its "\\n"
+
+
 def _line_spans(result: Tables, text: str, todo: list[Expected], found: dict[int, list[Token]]) -> None:
     """Provenance of rows read by lines: the lines their values came from, as offsets into `text`."""
     starts = None
@@ -268,9 +278,7 @@ def _line_spans(result: Tables, text: str, todo: list[Expected], found: dict[int
         if not lines or not rows:
             continue
         if starts is None:  # offsets of every line, computed once and only when a row was found
-            starts = [0]
-            for line in text.split("\n"):
-                starts.append(starts[-1] + len(line) + 1)
+            starts = list(accumulate(map(_PLUS_ONE, map(len, text.split("\n"))), initial=0))
         first, last = min(lines), max(lines)
         for row in rows:
             result.spans[(table, row)] = (starts[first], starts[last + 1] - 1)

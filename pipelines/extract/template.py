@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from pipelines.extract.lines import compact, compact_lines
+from pipelines.extract.lines import compact, compact_joined
+
+_DIGIT = re.compile(r"\d")
 
 
 _V2019_STRONG = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减")
@@ -16,10 +18,14 @@ _V2021_WEAK = ("逾期不补正", "逾期未按收费通知")
 
 def _weak_marker_in_table(text: str, marker: str) -> bool:
     """A prose-prone label counts only on a table-like line: no sentence end, not followed by a figure."""
-    for c in compact_lines(text):
-        i = c.find(marker)
-        if i >= 0 and "。" not in c and not re.match(r"\d", c[i + len(marker) :]):
+    joined = compact_joined(text)  # each line holding the marker, at its first occurrence in the line
+    at = joined.find(marker)
+    while at >= 0:
+        start, end = joined.rfind("\n", 0, at) + 1, joined.find("\n", at)
+        end = len(joined) if end < 0 else end
+        if "。" not in joined[start:end] and not _DIGIT.match(joined, at + len(marker), end):
             return True
+        at = joined.find(marker, end)
     return False
 
 
