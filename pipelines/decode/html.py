@@ -241,14 +241,42 @@ def _walk(root: etree._Element, out: _Lines) -> None:
     out.end_line()
 
 
+# inline elements that `_walk` only passes through (no line break, never dropped unless hidden or named
+# like page chrome)
+_PLAIN_INLINE = frozenset("span font b strong i em u a sup sub small big abbr".split())
+
+
+def _visible(el: etree._Element) -> bool:
+    return el.get("hidden") is None and not _HIDDEN_STYLE.search(el.get("style") or "")
+
+
+def _plain_cell(cell: etree._Element) -> bool:
+    """A cell whose text `_walk` would take as it stands: nothing in it hidden, dropped or breaking a line."""
+    if not _visible(cell):
+        return False
+    for el in cell.iterdescendants():
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if tag not in _PLAIN_INLINE or not _visible(el) or (
+                (el.get("id") or el.get("class")) and _CHROME_NAME.search(f"{el.get('id', '')} {el.get('class', '')}")):
+            return False
+    return True
+
+
 def _cell_text(cell: etree._Element) -> str:
+    if _plain_cell(cell):  # most cells: the walk below, without its cost
+        return " ".join("".join(cell.itertext()).split())
     lines = _Lines(page_lines=False)
     _walk(cell, lines)
     return " ".join(b.text for b in lines.blocks)
 
 
+_SPAN = re.compile(r"\s*0*(\d{1,9})")
+
+
 def _span(value: str | None, cap: int) -> int:
-    match = re.match(r"\s*0*(\d{1,9})", value or "")
+    if value is None:
+        return 1
+    match = _SPAN.match(value)
     return min(max(int(match.group(1)), 1), cap) if match else 1
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 from pipelines.decode.model import Block, Decoded
@@ -30,6 +31,8 @@ _RADICALS = str.maketrans({
     "\u2ee9": "黄", "\u2eea": "黾", "\u2eec": "齐", "\u2eee": "齿", "\u2ef0": "龙", "\u2ef3": "龟",
 })
 
+_ANY_RADICAL = re.compile("[" + "".join(chr(c) for c in _RADICALS) + "]")
+
 
 @lru_cache(maxsize=1)
 def _t2s():
@@ -45,8 +48,33 @@ def to_simplified(text: str) -> str:
 
 def normalise(text: str) -> str:
     """Normalise one text: NFKC, invisible characters dropped, ruby stripped, t2s, spaces unified."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = unicodedata.normalize("NFKC", text).translate(_RADICALS)
+    return _normalise(text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+# Between the texts of a batch: no step of `_normalise` changes it or reaches across it (a line of its own,
+# no Han character, no white space but the newlines, which end the line before it as they end a text).
+_SEP = "\n\x00\n"
+
+
+def normalise_many(texts: list[str]) -> list[str]:
+    """`normalise` of each text, in one pass over them all (a document's blocks and cells are thousands of
+    short texts: per-text calls cost more than the work)."""
+    if len(texts) < 2:
+        return [normalise(t) for t in texts]
+    # \r first, in each text: a text's last \r must not pair with the separator's \n
+    joined = _SEP.join(t.replace("\r\n", "\n").replace("\r", "\n") for t in texts)
+    if joined.count("\x00") != len(texts) - 1:  # NULs of its own in a text (a broken text layer): one by one
+        return [normalise(t) for t in texts]
+    return _normalise(joined).split(_SEP)
+
+
+def _normalise(text: str) -> str:
+    return _after_nfkc(unicodedata.normalize("NFKC", text))
+
+
+def _after_nfkc(text: str) -> str:
+    if _ANY_RADICAL.search(text):  # rare; translate() walks every character
+        text = text.translate(_RADICALS)
     text = _INVISIBLE.sub("", text)
     text = _RUBY.sub("", text)
     text = to_simplified(text)
@@ -56,13 +84,17 @@ def normalise(text: str) -> str:
 
 def script_flags(original: str) -> list[str]:
     """Flags describing the script of the original: traditional script, pinyin ruby present."""
+    return _script_flags(unicodedata.normalize("NFKC", original))
+
+
+def _script_flags(nfkc: str) -> list[str]:
     flags = []
-    nfkc = unicodedata.normalize("NFKC", original)
     if _RUBY.search(nfkc):
         flags.append("pinyin_ruby")
     han = "".join(_HAN.findall(nfkc))
-    if han:
-        changed = sum(a != b for a, b in zip(han, to_simplified(han)))
+    simplified = to_simplified(han) if han else han
+    if han and simplified != han:
+        changed = sum(map(str.__ne__, han, simplified))
         # Half a percent of Han characters changed by t2s marks a Traditional document; a few
         # variant characters in a Simplified one stay below that.
         if changed / len(han) > 0.005:
@@ -70,16 +102,28 @@ def script_flags(original: str) -> list[str]:
     return flags
 
 
-def finish(original_text: str, blocks: list[Block], decoder: str, pages: int | None = None,
-           flags: list[str] | None = None) -> Decoded:
-    """Normalise a decoder's raw output into a `Decoded` (text and every block; the original kept)."""
-    text = normalise(original_text)
+def finish(original_text: str, blocks: list[Block] | Callable[[str], list[Block]], decoder: str,
+           pages: int | None = None, flags: list[str] | None = None) -> Decoded:
+    """Normalise a decoder's raw output into a `Decoded` (text and every block; the original kept).
+    `blocks` may instead be a function of the normalised text giving its blocks (plain text: its lines),
+    which are then normalised already."""
+    # one NFKC of the original serves the text and the script flags (\r changes neither's evidence)
+    nfkc = unicodedata.normalize("NFKC", original_text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _after_nfkc(nfkc)
+    flags = sorted(set((flags or []) + _script_flags(nfkc)))
+    if callable(blocks):
+        return Decoded(text=text, original_text=original_text, blocks=blocks(text), decoder=decoder, pages=pages,
+                       flags=flags)
+    # every block text and grid cell normalised in one batch, then dealt back in the same order
+    pieces = normalise_many([b.text for b in blocks] + [c for b in blocks if b.grid is not None
+                                                        for row in b.grid for c in row])
+    texts, cells = iter(pieces[:len(blocks)]), iter(pieces[len(blocks):])
     norm_blocks = [
         Block(
             kind=b.kind,
-            text=normalise(b.text),
+            text=next(texts),
             page=b.page,
-            grid=[[normalise(c) for c in row] for row in b.grid] if b.grid is not None else None,
+            grid=[[next(cells) for _ in row] for row in b.grid] if b.grid is not None else None,
         )
         for b in blocks
     ]
@@ -89,5 +133,5 @@ def finish(original_text: str, blocks: list[Block], decoder: str, pages: int | N
         blocks=norm_blocks,
         decoder=decoder,
         pages=pages,
-        flags=sorted(set((flags or []) + script_flags(original_text))),
+        flags=flags,
     )

@@ -55,5 +55,5 @@ def text_blocks(text: str) -> list[Block]:
 def decode_plain(data: bytes, encoding: str | None, fmt: str) -> Decoded:
     """Decode text, Markdown or a JSON record with its detected encoding."""
     text = decode_as(data, encoding) if encoding else decode_text(data)[0]
-    blocks = [] if fmt == "json_record" else text_blocks(text)
-    return finish(text, blocks, decoder=fmt)
+    # the blocks are the normalised text's lines: cut from it, not normalised a second time
+    return finish(text, [] if fmt == "json_record" else text_blocks, decoder=fmt)

@@ -14,6 +14,7 @@ The returned names are stable labels; `decode_as` turns bytes plus such a label 
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -28,7 +29,6 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_ALLOWED_CONTROLS = frozenset("\t\n\r\f")
 _MAX_CONTROL_SHARE = 0.05
 _MIN_UTF16_PRINTABLE = 0.9
 _SCORE_SAMPLE = 20_000  # characters judged per candidate
@@ -57,10 +57,16 @@ def _strict(data: bytes, encoding: str) -> str:
     return codecs.getincrementaldecoder(codec(encoding))("strict").decode(data, final=False)
 
 
+# control characters but \t \n \f \r, and the replacement character
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\ufffd]")
+# anything but ASCII and U+0370–U+07FF (Greek…Arabic)
+_BEYOND_TWO_BYTE = re.compile(r"[^\x00-\x7f\u0370-\u07ff]")
+
+
 def _check_not_binary(text: str) -> None:
-    if not text:
+    if not text or not _NOT_TEXT.search(text):
         return
-    bad = sum(1 for ch in text if (ch < " " and ch not in _ALLOWED_CONTROLS) or ch == "\ufffd")
+    bad = len(_NOT_TEXT.findall(text))
     if bad / len(text) > _MAX_CONTROL_SHARE:
         raise ValueError(f"binary data: {bad} of {len(text)} characters are control characters")
 
@@ -136,8 +142,7 @@ def plausibility(text: str) -> float:
 
 def _two_byte_only(text: str) -> bool:
     """UTF-8 text whose non-ASCII is all Greek…Arabic (U+0370–U+07FF): what short GBK/Big5 bytes look like."""
-    non_ascii = [ch for ch in text if ch >= "\x80"]
-    return bool(non_ascii) and all("\u0370" <= ch <= "\u07ff" for ch in non_ascii)
+    return not text.isascii() and not _BEYOND_TWO_BYTE.search(text)
 
 
 def _chinese_legacy(data: bytes) -> tuple[str, str]:

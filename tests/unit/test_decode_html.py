@@ -273,3 +273,25 @@ def test_page_wrapped_in_a_form_and_header_boxes_with_metadata():
         "| 项目 | 数量 |",
         "| 规章 | 0 |",
     ]
+
+
+def test_a_cells_text_is_the_same_by_the_shortcut_and_by_the_walk():
+    """Cells of plain inline markup skip the walk (speed); cells with anything the walk treats specially
+    (hidden, chrome-named, line-breaking) take it — both give what the walk gives."""
+    from lxml import html as lxml_html
+
+    from pipelines.decode.html import _cell_text, _Lines, _plain_cell, _walk
+
+    cases = ["<td> 12 </td>", "<td><span>行政</span><b>许可</b> 3</td>", "<td><font>1</font>\n<font>2</font></td>",
+             "<td><span style='color:red'>5</span></td>", "<td><span hidden>x</span>7</td>",
+             "<td><span style='display:none'>x</span>7</td>", "<td><span class='share'>分享</span>8</td>",
+             "<td>a<br/>b</td>", "<td><p>一</p><p>二</p></td>", "<td style='visibility:hidden'>9</td>",
+             "<td><!-- c -->10</td>", "<td><a href='#'>链接</a>11<sup>1</sup></td>"]
+    plain = 0
+    for case in cases:
+        cell = lxml_html.fromstring(f"<table><tr>{case}</tr></table>").find(".//td")
+        lines = _Lines(page_lines=False)
+        _walk(cell, lines)
+        assert _cell_text(cell) == " ".join(b.text for b in lines.blocks), case
+        plain += _plain_cell(cell)
+    assert 0 < plain < len(cases)
