@@ -149,10 +149,10 @@ def test_zero_read_as_letter_o_counts_as_zero_but_a_real_doubt_does_not():
     chars = ["blank", "0", "o", "3", "8", "０", "年"]
     step = lambda **p: [p.get(c, 0.0) for c in chars]  # noqa: E731
     zero = np.array([step(**{"0": 0.45, "o": 0.3, "０": 0.25}), step(blank=1.0)])
-    text, _, low = ocr._decode(zero, chars)
+    text, _, low, _ = ocr._decode(zero, chars)
     assert (text, round(low, 2)) == ("0", 1.0)
     doubt = np.array([step(**{"3": 0.55, "8": 0.45}), step(blank=1.0)])
-    text, _, low = ocr._decode(doubt, chars)
+    text, _, low, alternatives = ocr._decode(doubt, chars)
     assert text == "3" and low < ocr.UNREADABLE_BELOW
     assert ocr.Word(((0, 0), (1, 0), (1, 1), (0, 1)), text, 0.55, low).shown == "\ufffd"
 

@@ -97,5 +97,7 @@ def decode_image(data: bytes, limits: Limits, ocr: bool = True) -> Decoded:
         raise DecodeError("ocr_no_text", f"OCR finds no text in the image ({n} frame{'s' if n > 1 else ''}): "
                                          "a photo or a blank page, not a report")
     blocks = [Block(kind="paragraph", text=p.text, page=i) for i, p in enumerate(pages, start=1) if p.text.strip()]
-    return finish("\n\f\n".join(p.text for p in pages), blocks, decoder=engine.engine_version(), pages=len(pages),
-                  flags=engine.stats_flags("image_ocr", stats))
+    decoded = finish("\n\f\n".join(p.text for p in pages), blocks, decoder=engine.engine_version(),
+                     pages=len(pages), flags=engine.stats_flags("image_ocr", stats))
+    decoded.flags += engine.alternatives_flag(decoded.text, [r for p in pages for r in p.alternatives])
+    return decoded

@@ -41,9 +41,19 @@ import numpy as np
 UNREADABLE = "\ufffd"
 REREAD_BELOW = 0.95  # a digit below this probability is read again from a better crop
 UNREADABLE_BELOW = 0.80  # a digit still below this is not trusted: its number is withheld
+# A digit class with at least this share of an unsure digit's mass is one of the engine's alternatives for
+# it (0/8, 1/7, 6/5…); a number with at most MAX_UNSURE_DIGITS unsure digits carries its alternatives, for
+# the identities to choose from (pipelines/extract/ocr_choice.py: only when exactly one makes them hold)
+ALTERNATIVE_ABOVE = 0.05
+MAX_UNSURE_DIGITS = 2
 DET_MAX_SIDE = 1600
 DET_BOX_THRESH = 0.3  # the detector sees the page at most this large (boxes are scaled back)
 REC_HEIGHT = 48  # the recogniser's input height (PP-OCRv4)
+# A batch of the recogniser holds at most this many columns (at REC_HEIGHT) in all: its cost per column
+# grows with the size of the input (8 lines of 2000 columns cost 3x what they cost one by one), so long
+# lines go alone and short boxes share a batch (measured on the 8-page scan: 21 s -> 11 s of CPU).
+REC_BATCH_COLUMNS = 1280
+REC_BATCH_SIZE = 8
 _DIGIT = re.compile(r"\d")
 # What a first read of a small figure may look like: one to three Latin letters
 _JUNK = re.compile(r"[A-Za-z]{1,3}")  # never a placeholder (-, /): those are cells as they are
@@ -54,13 +64,15 @@ _DIGIT_RUN = re.compile(r"\d+(?:[.,]\d+)*")
 @dataclass(frozen=True)
 class Word:
     """One detected box and what it reads: `quad` = 4 corners (tl, tr, br, bl) in page pixels, `score` =
-    mean character probability, `digit_low` = the lowest probability of a digit in it (1.0 without digits)."""
+    mean character probability, `digit_low` = the lowest probability of a digit in it (1.0 without digits),
+    `alternatives` = the readings the engine weighed for a number it is unsure of (see `_decode`)."""
 
     quad: tuple[tuple[float, float], ...]
     text: str
     score: float
     digit_low: float = 1.0
     reread: bool = False
+    alternatives: tuple[str, ...] = ()  # readings of an unsure number the engine weighed (its text among them)
 
     @property
     def unreadable(self) -> bool:
@@ -79,6 +91,8 @@ class PageText:
     angle: float = 0.0  # skew in degrees (after any quarter turn)
     turned: int = 0  # quarter turns (clockwise, in degrees) applied to read the page
     seconds: float = 0.0
+    # one entry per U+FFFD of `text`, in order: the alternatives of the unreadable number it stands for
+    alternatives: list[tuple[str, ...]] = field(default_factory=list)
 
 
 @dataclass
@@ -94,12 +108,18 @@ class OcrStats:
 # ------------------------------------------------------------------------------------------ the engine
 
 def _threads() -> int:
-    """onnxruntime intra-op threads per decode worker: NIANBAO_OCR_THREADS, else 1 (the decode pool
-    already runs one worker per core)."""
+    """Pages of one document read at once (NIANBAO_OCR_THREADS), by default one per core this process may
+    use. Each page is read by a thread of its own with onnxruntime on one core (intra-op threads 1): the
+    sessions release the GIL while they run, and two pages on two cores are faster than one page on two
+    cores (a recogniser call is too small to split well)."""
     try:
-        return max(1, int(os.environ.get("NIANBAO_OCR_THREADS", "1")))
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    try:
+        return max(1, int(os.environ.get("NIANBAO_OCR_THREADS", cores)))
     except ValueError:
-        return 1
+        return cores
 
 
 @lru_cache(maxsize=1)
@@ -107,8 +127,9 @@ def engine():
     """The RapidOCR engine of this process (models loaded once per worker)."""
     from rapidocr_onnxruntime import RapidOCR
 
-    n = _threads()
-    eng = RapidOCR(intra_op_num_threads=n, inter_op_num_threads=1)
+    # one core a session call: pages are read in parallel by threads (`read_pages`), which share the
+    # sessions (onnxruntime allows concurrent runs of one session)
+    eng = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
     # A lone small figure (a 0 in a cell) scores low as a box: with the default 0.5 the detector drops
     # many of them on a table page, and a row short of a cell is withheld. 0.3 keeps them.
     eng.text_det.postprocess_op.box_thresh = DET_BOX_THRESH
@@ -140,7 +161,8 @@ def read_page(image: np.ndarray) -> PageText:
     words = recognise(rgb, quads) if quads else []
     angle = skew(words)
     words = ruled_cells(rgb, words, angle)
-    return PageText(layout(words, angle), words, angle, turned, time.perf_counter() - start)
+    text, alternatives = _layout(words, angle)
+    return PageText(text, words, angle, turned, time.perf_counter() - start, alternatives)
 
 
 def _rgb(image: np.ndarray) -> np.ndarray:
@@ -223,7 +245,7 @@ def recognise(rgb: np.ndarray, quads: list[np.ndarray]) -> list[Word]:
     (two confident different readings make the box unreadable)."""
     crops = [crop(rgb, q) for q in quads]
     reads = read_crops(crops)
-    again = [i for i, (text, _, low) in enumerate(reads) if low < REREAD_BELOW or _JUNK.fullmatch(text)]
+    again = [i for i, (text, _, low, _) in enumerate(reads) if low < REREAD_BELOW or _JUNK.fullmatch(text)]
     better: dict[int, tuple[str, float, float]] = {}
     if again:
         fitted = {i: c for i in again if (c := _ink_crop(rgb, quads[i])) is not None}
@@ -234,12 +256,25 @@ def recognise(rgb: np.ndarray, quads: list[np.ndarray]) -> list[Word]:
             elif _JUNK.fullmatch(first[0]) and _NUMERIC_BOX.fullmatch(read[0]):
                 better[i] = read  # a small figure the first crop read as letters
             elif _DIGIT.search(read[0]) and read[2] > first[2]:
-                better[i] = read if first[2] < UNREADABLE_BELOW else (read[0], read[1], 0.0)
+                both = _merged(read[3] or (read[0],), first[3] or (first[0],))
+                if first[2] >= UNREADABLE_BELOW:  # two confident readings that differ: both are alternatives
+                    better[i] = (read[0], read[1], 0.0, both)
+                else:  # the surer one counts; when it is still unsure, what either reading weighed
+                    better[i] = read if read[2] >= UNREADABLE_BELOW else (*read[:3], both)
     words = []
     for i, q in enumerate(quads):
-        text, score, low = better.get(i, reads[i])
-        words.append(Word(tuple((float(x), float(y)) for x, y in q), text, score, low, i in better))
+        text, score, low, alternatives = better.get(i, reads[i])
+        words.append(Word(tuple((float(x), float(y)) for x, y in q), text, score, low, i in better,
+                          alternatives if low < UNREADABLE_BELOW else ()))
     return words
+
+
+def _merged(*readings: tuple[str, ...]) -> tuple[str, ...]:
+    """The alternatives of several readings of one number, each once, only readings that are numbers."""
+    out: list[str] = []
+    for reading in readings:
+        out += [t for t in reading if t not in out and _NUMERIC_BOX.fullmatch(t)]
+    return tuple(out)
 
 
 def _ink_crop(rgb: np.ndarray, quad: np.ndarray) -> np.ndarray | None:
@@ -270,8 +305,9 @@ def _ink_crop(rgb: np.ndarray, quad: np.ndarray) -> np.ndarray | None:
     return np.ascontiguousarray(np.stack([out] * 3, axis=-1))
 
 
-def read_crops(crops: list[np.ndarray]) -> list[tuple[str, float, float]]:
-    """(text, mean character probability, lowest digit probability) of each crop. Crops are batched by
+def read_crops(crops: list[np.ndarray]) -> list[tuple[str, float, float, tuple[str, ...]]]:
+    """(text, mean character probability, lowest digit probability, alternatives) of each crop (see
+    `_decode`). Crops are batched by
     their width at the model's height, so a batch is padded little (padding costs as much as text)."""
     if not crops:
         return []
@@ -280,7 +316,7 @@ def read_crops(crops: list[np.ndarray]) -> list[tuple[str, float, float]]:
     rec = engine().text_rec
     widths = [max(8, int(math.ceil(REC_HEIGHT * c.shape[1] / c.shape[0]))) for c in crops]
     order = sorted(range(len(crops)), key=lambda i: widths[i])
-    out: list[tuple[str, float, float]] = [("", 0.0, 0.0)] * len(crops)
+    out: list[tuple[str, float, float, tuple[str, ...]]] = [("", 0.0, 0.0, ())] * len(crops)
     batch: list[int] = []
 
     def run(batch: list[int]) -> None:
@@ -295,7 +331,8 @@ def read_crops(crops: list[np.ndarray]) -> list[tuple[str, float, float]]:
             out[i] = _decode(preds[k], rec.postprocess_op.character)
 
     for i in order:
-        if batch and (widths[i] > 1.15 * widths[batch[0]] or len(batch) >= 8):
+        if batch and (widths[i] > 1.15 * widths[batch[0]] or len(batch) >= REC_BATCH_SIZE
+                      or (len(batch) + 1) * widths[i] > REC_BATCH_COLUMNS):
             run(batch)
             batch = []
         batch.append(i)
@@ -329,9 +366,14 @@ def _digit_classes(characters: tuple[str, ...]) -> np.ndarray:
 _NUMERIC_BOX = re.compile(r"[+\-]?[\d.,]+(?:万元|元|项|件)?")
 
 
-def _decode(pred: np.ndarray, characters) -> tuple[str, float, float]:
+def _decode(pred: np.ndarray, characters) -> tuple[str, float, float, tuple[str, ...]]:
     """CTC greedy decoding, with the probability of every kept character; in a box that reads as a number,
-    each digit's probability is the mass of every class of that digit (see `_ZERO_LIKE`)."""
+    each digit's probability is the mass of every class of that digit (see `_ZERO_LIKE`).
+
+    Returns (text, mean probability, lowest digit probability, alternatives). A box that reads as a number
+    with one or two unsure digits (below UNREADABLE_BELOW) has as alternatives every reading the engine
+    weighed: each unsure digit replaced by every digit holding at least ALTERNATIVE_ABOVE of its mass
+    (a 3 at 0.55 beside an 8 at 0.45 gives 3 and 8), the surest first; otherwise ()."""
     idx = pred.argmax(axis=1)
     keep = np.ones(len(idx), dtype=bool)
     keep[1:] = idx[1:] != idx[:-1]
@@ -341,21 +383,32 @@ def _decode(pred: np.ndarray, characters) -> tuple[str, float, float]:
     probs = pred[steps, idx[steps]].tolist()
     score = float(np.mean(probs)) if probs else 0.0
     if not chars:
-        return "", 0.0, 1.0
+        return "", 0.0, 1.0, ()
     matrix = _digit_classes(tuple(characters))
     masses = pred[steps] @ matrix  # (kept steps × 10)
     digit_like = matrix[idx[steps]].sum(axis=1) > 0
     lows = []
     numeric = all(d or c in ".,+-万元项件" for c, d in zip(chars, digit_like)) and digit_like.any()
     out = []
+    unsure: list[tuple[int, list[str]]] = []  # (position in out, the digits weighed there)
     for k, (c, d) in enumerate(zip(chars, digit_like)):
         if d and (numeric or c.isdigit() or c in "０１２３４５６７８９"):
             best = int(masses[k].argmax())
             lows.append(float(masses[k, best]))
             out.append(str(best))
+            if masses[k, best] < UNREADABLE_BELOW:
+                weighed = [int(j) for j in np.argsort(-masses[k]) if masses[k, j] >= ALTERNATIVE_ABOVE]
+                unsure.append((len(out) - 1, [str(j) for j in weighed]))
         else:
             out.append(c)
-    return "".join(out), score, min(lows) if lows else 1.0
+    text = "".join(out)
+    alternatives: tuple[str, ...] = ()
+    if unsure and numeric and len(unsure) <= MAX_UNSURE_DIGITS and _NUMERIC_BOX.fullmatch(text):
+        readings = [out]
+        for at, digits in unsure:
+            readings = [r[:at] + [d] + r[at + 1:] for r in readings for d in digits]
+        alternatives = tuple(dict.fromkeys("".join(r) for r in readings))
+    return text, score, min(lows) if lows else 1.0, alternatives
 
 
 # ------------------------------------------------------------------------------------ boxes → text
@@ -431,12 +484,19 @@ def layout(words: list[Word], angle: float = 0.0) -> str:
     """The words as lines of text: one line per visual line, tabs at cell edges (see the module doc). A
     page number printed alone at the top or bottom of the page (`-3-` read as `-3` or `3`) is left out:
     it is no cell of the table it interrupts."""
+    return _layout(words, angle)[0]
+
+
+def _layout(words: list[Word], angle: float = 0.0) -> tuple[str, list[tuple[str, ...]]]:
+    """`layout`'s text, and for each U+FFFD in it (in order) the alternatives of the number it stands for:
+    the word's, when the word shows a single U+FFFD (one number), else ()."""
     placed = _place(words, angle)
     if not placed:
-        return ""
+        return "", []
     unit = median(p.h for p in placed)
     lines = _without_page_numbers(_lines(placed, unit), unit)
-    out = []
+    out: list[str] = []
+    alternatives: list[tuple[str, ...]] = []
     for line in lines:
         parts = [line[0].text]
         for prev, cur in zip(line, line[1:]):
@@ -444,7 +504,10 @@ def layout(words: list[Word], angle: float = 0.0) -> str:
             parts.append("\t" if gap > 1.0 * unit else " ")
             parts.append(cur.text)
         out.append("".join(parts))
-    return "\n".join(out)
+        for p in line:
+            n = p.text.count(UNREADABLE)
+            alternatives += [words[p.index].alternatives] if n == 1 else [()] * n
+    return "\n".join(out), alternatives
 
 
 def _without_page_numbers(lines: list[list[_Placed]], unit: float) -> list[list[_Placed]]:
@@ -520,9 +583,16 @@ def ruled_cells(rgb: np.ndarray, words: list[Word], angle: float) -> list[Word]:
                 dropped.add(q.index)
         bands.append((line, numbers, top, bottom, rules))
     # the columns that hold figures somewhere on the page: a missed figure is looked for in them only,
-    # never in a label column (a wrapped label's other line lies in the band of the row's figures)
+    # never in a label column (a wrapped label's other line lies in the band of the row's figures). A
+    # column holds a figure whose box lies inside it (a lone 7 covers a tenth of a wide column's width), or
+    # part of a box of figures merged across its rules
+    def holds_figure(left: int, right: int, q: _Placed) -> bool:
+        if q.index in dropped:
+            return min(right, q.x1 + dx) - max(left, q.x0 + dx) > 0.3 * (right - left)
+        return left - 2 <= q.x0 + dx and q.x1 + dx <= right + 2
+
     figure_columns = [(left, right) for line, numbers, _, _, rules in bands for left, right in zip(rules, rules[1:])
-                      if any(min(right, q.x1 + dx) - max(left, q.x0 + dx) > 0.3 * (right - left) for q in numbers)]
+                      if any(holds_figure(left, right, q) for q in numbers)]
     for line, numbers, top, bottom, rules in bands:
         first = min(q.x0 for q in numbers)
         labels_end = max((q.x1 + dx for q in line if not q.numeric and q.x1 <= first), default=-1.0)
@@ -551,15 +621,16 @@ def ruled_cells(rgb: np.ndarray, words: list[Word], angle: float) -> list[Word]:
     reads = read_crops([np.ascontiguousarray(np.stack([straight[y0:y1, x0:x1]] * 3, axis=-1))
                         for x0, y0, x1, y1 in found])
     inverse = cv2.invertAffineTransform(rot)
-    for (x0, y0, x1, y1), (text, score, low) in zip(found, reads):
+    for (x0, y0, x1, y1), (text, score, low, alternatives) in zip(found, reads):
         corners = np.array([[x0, y0, 1], [x1, y0, 1], [x1, y1, 1], [x0, y1, 1]], dtype=np.float64)
         quad = tuple((float(x), float(y)) for x, y in (inverse @ corners.T).T)
         text = text.strip()
         if score > 0.9 and _LETTERS.search(text):
             continue  # words (a label reaching into the cell), not a figure
         if not _NUMERIC_BOX.fullmatch(text):
-            text, low = UNREADABLE, 0.0  # ink the recogniser cannot read as a figure: not known
-        out.append(Word(quad, text, score, low, reread=True))
+            text, low, alternatives = UNREADABLE, 0.0, ()  # ink the recogniser cannot read as a figure: not known
+        out.append(Word(quad, text, score, low, reread=True,
+                        alternatives=alternatives if low < UNREADABLE_BELOW else ()))
     return out
 
 
@@ -569,12 +640,28 @@ OCR_DPI = 200  # PDF pages are rendered at this resolution for OCR
 
 
 def read_pages(images) -> tuple[list[PageText], OcrStats]:
-    """OCR page images (an iterable of uint8 arrays, grey or RGB); the text of each page and the totals."""
+    """OCR page images (an iterable of uint8 arrays, grey or RGB); the text of each page and the totals.
+    Pages are read `_threads()` at a time, by threads; the images are taken from `images` in this thread
+    (pdfium renders in one thread only), at most one ahead of the pages being read."""
+    from concurrent.futures import ThreadPoolExecutor
+
     start = time.perf_counter()
-    pages, stats = [], OcrStats()
-    for image in images:
-        page = read_page(image)
-        pages.append(page)
+    threads = _threads()
+    engine()  # loaded once, before the threads share it
+    pages: list[PageText] = []
+    if threads == 1:
+        pages = [read_page(image) for image in images]
+    else:
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ocr-page") as pool:
+            pending = []
+            for image in images:
+                pending.append(pool.submit(read_page, image))
+                del image
+                while sum(not f.done() for f in pending) > threads:
+                    next(f for f in pending if not f.done()).result()  # wait for the oldest still running
+            pages = [f.result() for f in pending]
+    stats = OcrStats()
+    for page in pages:
         stats.pages += 1
         stats.boxes += len(page.words)
         stats.unreadable += sum(w.unreadable and bool(_DIGIT.search(w.text)) or w.text == UNREADABLE
@@ -592,6 +679,22 @@ def stats_flags(kind: str, stats: OcrStats) -> list[str]:
     if any(stats.turned):
         flags.append("ocr_page_turned")
     return flags
+
+
+ALTERNATIVES_FLAG = "ocr_alternatives"
+
+
+def alternatives_flag(text: str, readings: list[tuple[str, ...]]) -> list[str]:
+    """The flag `ocr_alternatives=<offset>:<reading>|<reading>;…` of a decoded document: for each U+FFFD of
+    its (normalised) `text` that stands for a number with alternatives, its offset in the text and the
+    readings the engine weighed (pipelines/extract/ocr_choice.py lets the identities choose among them).
+    `readings` has one entry per U+FFFD of the text, in order (() for none); [] when the counts differ
+    (the text is not the one the readings were made for) or no U+FFFD has readings."""
+    at = [i for i, ch in enumerate(text) if ch == UNREADABLE]
+    if len(at) != len(readings):
+        return []
+    items = [f"{o}:{'|'.join(r)}" for o, r in zip(at, readings) if r]
+    return [f"{ALTERNATIVES_FLAG}={';'.join(items)}"] if items else []
 
 
 def ocr_stats(flags: list[str]) -> dict:

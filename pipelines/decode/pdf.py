@@ -131,22 +131,27 @@ def _ocr_pdf(data: bytes, pages: list[tuple[str, list[Block], tuple[int, int]]],
     finally:
         doc.close()
     texts = {i: p.text for i, p in zip(scanned, read)}
+    alternatives = {i: p.alternatives for i, p in zip(scanned, read)}
     if not any(t.strip() for t in texts.values()) and not any(text.strip() for text, _, _ in pages):
         raise DecodeError("ocr_no_text", f"{why}, and OCR finds no text on the {len(scanned)} page"
                                          f"{'s' if len(scanned) > 1 else ''}: blank pages or pictures, not a report")
-    page_texts, blocks = [], []
+    page_texts, blocks, readings = [], [], []
     for i, (text, page_blocks, _) in enumerate(pages):
         if i in texts:
             page_texts.append(texts[i])
+            readings += alternatives[i]
             if texts[i].strip():
                 blocks.append(Block(kind="paragraph", text=texts[i], page=i + 1))
         else:
             page_texts.append(text)
+            readings += [()] * text.count(engine.UNREADABLE)
             blocks += page_blocks
     decoder = engine.engine_version() if len(scanned) == len(pages) else \
         f"pdfplumber-{pdfplumber.__version__} + {engine.engine_version()}"
-    return finish("\n\f\n".join(page_texts), blocks, decoder=decoder, pages=len(pages),
-                  flags=engine.stats_flags("pdf_ocr", stats))
+    decoded = finish("\n\f\n".join(page_texts), blocks, decoder=decoder, pages=len(pages),
+                     flags=engine.stats_flags("pdf_ocr", stats))
+    decoded.flags += engine.alternatives_flag(decoded.text, readings)
+    return decoded
 
 
 def _pdfium_text(data: bytes, unmapped: int, visible: int) -> Decoded:

@@ -17,6 +17,7 @@ from pipelines.decode.model import Decoded
 from pipelines.decode.ocr import ocr_stats
 from pipelines.extract.metadata import extract_metadata
 from pipelines.extract.narrative import narrative_claims
+from pipelines.extract.ocr_choice import choose_by_identities
 from pipelines.extract.stream import read_stream
 from pipelines.extract.tables import Tables, detect_template, extract_tables, identities_held
 from pipelines.extract.values import EMPTY, NUMERIC, ZERO, Cell
@@ -208,6 +209,7 @@ def extract_decoded(report_id: str, decoded: Decoded, fmt: str) -> Record:
     claims = narrative_claims(decoded.text)
     tables = _best_tables(decoded, template if template in ("v2019", "v2021") else None, fmt,
                           claim_hints(claims, template))
+    choose_by_identities(tables, decoded.text, decoded.flags)  # OCR: an unsure figure the identities settle
     meta = extract_metadata(decoded.text, has_tables=bool(tables.cells))
     issues = list(meta.issues)
     if meta.doc_type == "annual_report":
