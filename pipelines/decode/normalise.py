@@ -20,6 +20,7 @@ _INVISIBLE = re.compile(r"[\u200b-\u200f\u2028\u2029\u2060\ufeff\u00ad]")
 _SPACES = re.compile(r"[^\S\n\t]")  # any whitespace but newline and tab
 _TRAILING = re.compile(r" +$", re.MULTILINE)  # tabs kept: a tab-only line is a blank cell
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_NON_HAN = re.compile(r"[^\u4e00-\u9fff]+")
 # CJK Radicals Supplement forms that PDF fonts (a browser's print, some Word exports) put in the text layer
 # for whole characters: "⻢渚镇人⺠政府" is 马渚镇人民政府. NFKC maps the Kangxi radicals, not these.
 _RADICALS = str.maketrans({
@@ -91,7 +92,7 @@ def _script_flags(nfkc: str) -> list[str]:
     flags = []
     if _RUBY.search(nfkc):
         flags.append("pinyin_ruby")
-    han = "".join(_HAN.findall(nfkc))
+    han = _NON_HAN.sub("", nfkc)
     simplified = to_simplified(han) if han else han
     if han and simplified != han:
         changed = sum(map(str.__ne__, han, simplified))

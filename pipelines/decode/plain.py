@@ -30,6 +30,8 @@ def _cells(line: str) -> list[str]:
 
 def text_blocks(text: str) -> list[Block]:
     """Paragraph blocks (one per non-blank line) and table blocks (runs of pipe rows)."""
+    if "|" not in text:  # no pipe row: every non-blank line is a paragraph
+        return [Block("paragraph", line) for line in text.splitlines() if line and not line.isspace()]
     blocks: list[Block] = []
     rows: list[list[str]] = []
 
