@@ -1,6 +1,7 @@
-"""The checks asset's decision for a whole run: the residual rows every batch wrote are loaded into DuckDB
-once, Great Expectations validates them once per suite (per GX_BATCH_REPORTS reports) in the file context of
-the data directory — stored validation results, rendered as Data Docs — and its unexpected rows become the
+"""The checks asset's decision for a whole run: the identities and value rules are computed in one SQL pass
+over report_cells (compile.py), the other rules' residual rows every batch wrote are added, and Great
+Expectations validates them once per suite (per GX_BATCH_REPORTS reports) in the file context of the data
+directory — stored validation results, rendered as Data Docs — and its unexpected rows become the
 FAIL instances. Verdicts follow in SQL; suspect cells are sought for the failing reports only (they are read
 again from the warehouse). `check_results`, `suspect_cells` and `report_quality` of the checked reports are
 replaced in one transaction; the ids of the validation results are kept in `check_state`, where the blocking
@@ -18,7 +19,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.quality import gx
+from pipelines.quality import compile, gx
 from pipelines.quality.localise import suspects
 from pipelines.quality.model import Suspect
 from pipelines.quality.run import Outcome, needs_localising, verdict
@@ -44,34 +45,34 @@ def decide(conn: duckdb.DuckDBPyConnection, directory: Path, rules: list[Rule], 
     if not checked:
         return Decided()
     residuals = sorted(str(p) for p in (directory / RESIDUALS).glob("*.parquet"))
-    conn.execute("""create or replace temp table check_residuals as
-                    select (row_number() over (order by filename, file_row_number) - 1)::bigint as row,
-                           * exclude (file_row_number)
-                    from read_parquet(?, filename = true, file_row_number = true, hive_partitioning = false)""",
-                 [residuals])
     conn.execute("create or replace temp table check_checked as select * from read_parquet(?, hive_partitioning = false)",
                  [checked])
+    # the identities and value rules in one SQL pass over report_cells (compile.py), the others from the batches
+    compile.residuals(conn, rules, conn.execute(
+        """select report_id, true as checked, previous_id from check_checked
+           union all
+           select distinct previous_id, false, null from check_checked
+           where previous_id is not null and previous_id not in (select report_id from check_checked)""").pl())
+    conn.execute(f"""create or replace temp table check_residuals as
+                     with rows as (
+                         select report_id, rule_id, scope, observed, expected, residual, assessable, message
+                         from read_parquet(?, hive_partitioning = false)
+                         union all select * from chk_residuals),
+                     parts as (select report_id, (row_number() over (order by report_id) - 1) // {GX_BATCH_REPORTS}
+                                                 as part from check_checked)
+                     select (row_number() over () - 1)::bigint as row, rows.*, parts.part
+                     from rows join parts using (report_id)""", [residuals])
+    conn.execute("drop table chk_residuals")
     conn.execute("create or replace temp table check_failing (row bigint)")
     out = Decided()
-    # GX: one validation per suite for each group of batch files holding ≤ GX_BATCH_REPORTS reports
-    groups, current, size = [], [], 0
-    counts = dict(conn.execute("select filename, count(*) from read_parquet(?, filename = true, "
-                               "hive_partitioning = false) group by 1", [checked]).fetchall())
-    for path in residuals:
-        n = counts.get(path.replace(f"/{RESIDUALS}/", f"/{CHECKED}/"), 0)
-        if current and size + n > GX_BATCH_REPORTS:
-            groups.append(current)
-            current, size = [], 0
-        current.append(path)
-        size += n
-    if current:
-        groups.append(current)
+    # GX: one validation per suite for each part of ≤ GX_BATCH_REPORTS reports
     stamp = at.strftime("%Y%m%dT%H%M%S")
-    for part, files in enumerate(groups):
+    parts = [p for (p,) in conn.execute("select distinct part from check_residuals order by 1").fetchall()]
+    for part in parts:
         frame = conn.execute(
             """select row, report_id, rule_id, scope, residual, assessable from check_residuals
-               where filename in (select unnest(?::varchar[])) order by row""", [files]).df()
-        name = f"checks-{stamp}" + (f"-part{part + 1}" if len(groups) > 1 else "")
+               where part = ?""", [part]).df()
+        name = f"checks-{stamp}" + (f"-part{part + 1}" if len(parts) > 1 else "")
         validated = gx.validate(frame, rules, root=root, run_name=name, at=at)
         out.results += validated.results
         out.instances += sum(s["evaluated"] for s in validated.stats.values())

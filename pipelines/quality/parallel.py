@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.quality.compile import compiled
 from pipelines.quality.data import link_years
 from pipelines.quality.model import ReportData
 from pipelines.quality.plan import Batch
@@ -37,12 +38,13 @@ class BatchSummary:
 
 def check_loaded(loaded: list[ReportData], check: list[str], aliases: dict[str, str], out_dir: Path, name: str,
                  at: datetime) -> BatchSummary:
-    """Link the years of a batch (its context included), evaluate every rule on the reports of `check`, write
-    their residual rows (and which reports were checked) for decide.py."""
+    """Link the years of a batch (its context included), evaluate the rules SQL does not compute on the reports
+    of `check`, write their residual rows and the checked reports (with their previous year) for decide.py."""
     link_years(loaded, aliases)
     wanted = set(check)
     mine = [r for r in loaded if r.report_id in wanted]
-    write_residual_files(mine, residual_rows(mine, list(all_rules())), out_dir, name)
+    # the identities and value rules are computed in SQL for the whole run (compile.py, decide.py)
+    write_residual_files(mine, residual_rows(mine, [r for r in all_rules() if not compiled(r)]), out_dir, name)
     return BatchSummary(len(mine))
 
 

@@ -205,7 +205,8 @@ _RESIDUALS = {"report_id": pl.String, "rule_id": pl.String, "scope": pl.String, 
 
 
 def write_residual_files(reports: list[ReportData], rows: list, directory: Path, name: str) -> None:
-    """A batch's residual rows and its checked reports (id, doc_type) as Parquet, for decide.py."""
+    """A batch's residual rows and its checked reports (id, doc_type, the previous year's report the cross-year
+    rules read) as Parquet, for decide.py."""
     (directory / RESIDUALS).mkdir(parents=True, exist_ok=True)
     (directory / CHECKED).mkdir(parents=True, exist_ok=True)
     pl.DataFrame({"report_id": [r.report_id for r in rows], "rule_id": [r.rule_id for r in rows],
@@ -213,6 +214,7 @@ def write_residual_files(reports: list[ReportData], rows: list, directory: Path,
                   "expected": [r.expected for r in rows], "residual": [r.residual for r in rows],
                   "assessable": [r.assessable for r in rows], "message": [r.message for r in rows]},
                  schema=_RESIDUALS).write_parquet(directory / RESIDUALS / f"{name}.parquet")
-    pl.DataFrame({"report_id": [r.report_id for r in reports], "doc_type": [r.doc_type for r in reports]},
-                 schema={"report_id": pl.String, "doc_type": pl.String}).write_parquet(
+    pl.DataFrame({"report_id": [r.report_id for r in reports], "doc_type": [r.doc_type for r in reports],
+                  "previous_id": [r.previous.report_id if r.previous else None for r in reports]},
+                 schema={"report_id": pl.String, "doc_type": pl.String, "previous_id": pl.String}).write_parquet(
         directory / CHECKED / f"{name}.parquet")

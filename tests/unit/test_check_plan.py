@@ -92,7 +92,17 @@ def test_checks_in_worker_processes_equal_checks_in_process(corpus_dir, tmp_path
         assert first.verdicts["quarantined"] and first.results  # GX validated, results stored
         decide(conn, parallel, list(rules()), tmp_path, T0)  # deciding again replaces, never duplicates
         assert conn.execute("select count(*) from report_quality").fetchone()[0] == len(files)
-        assert conn.execute("select count(*) from check_results").fetchone()[0] == len(rows(parallel, "residuals"))
+        # the same results, verdicts and suspects as checking the records in Python (nianbao check's path)
+        from pipelines.quality.run import check_reports
+
+        outcome = check_reports([from_record(r) for r in records])
+        assert sorted(conn.execute("select * exclude (checked_at) from report_quality").fetchall()) == sorted(
+            (v.report_id, v.status, v.hard_failures, v.soft_warnings, v.not_assessable, v.reason, v.notes)
+            for v in outcome.verdicts)
+        assert sorted(conn.execute("select * from check_results").fetchall(), key=str) == sorted(
+            ((r.report_id, r.rule_id, r.severity, r.status, r.scope, r.expected, r.observed, r.difference, r.message)
+             for r in outcome.results), key=str)
+        assert conn.execute("select count(*) from suspect_cells").fetchone()[0] == len(outcome.suspects)
 
 
 def test_a_report_whose_place_among_the_versions_changed_is_checked_again_with_its_neighbours():

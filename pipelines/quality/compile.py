@@ -1,0 +1,204 @@
+"""The identities (`sum` rules) and value rules (`cells` rules other than placeholders_consistent) of the
+suites compiled into SQL over `report_cells`: one pass in DuckDB gives their residual rows for every report
+of a run, the same rows `evaluate.py` computes in Python (which stays for `nianbao check` and the tests, and
+is what tests/unit/test_compiled_rules.py compares against).
+
+Nothing of a rule is restated here: its refs, tables, template, cross-year flag, comparison and the
+expected rows of each template are read from the suite files and pipelines/contract.py and passed to one
+fixed SQL text as bound tables (Arrow), so a rule added to a YAML file is compiled without a change here.
+Placeholder policy as in evaluate.py (spec §2.5): NA/EMPTY count as 0; a missing cell or a TEXT cell makes
+the instance NOT_ASSESSABLE (the first in ref order is named), and so does a total left EMPTY while the
+instance has non-zero numbers. Sums are added in ref order from 0.0, as Python does, so residuals are
+bit-identical. The few messages that quote a printed value (Python's repr) are finished in Python.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from pipelines.contract import T3_COLS, TEMPLATE_TABLES
+from pipelines.quality.evaluate import _OTHER_SPLIT, _bare, _expected_rows, _ref, _side
+from pipelines.quality.suites import Rule
+
+RAW = "⟦raw⟧"  # in a message: replaced by repr(value_raw) in Python
+
+
+def compiled(rule: Rule) -> bool:
+    """Rules whose residuals come from SQL in the checks asset."""
+    return rule.kind == "sum" or (rule.kind == "cells" and rule.params.get("check") != "placeholders_consistent")
+
+
+def _tables(rule: Rule) -> list[str]:
+    t = rule.params.get("table") if rule.kind == "sum" else rule.params["tables"]
+    return t if isinstance(t, list) else [t]
+
+
+def constants(rules: list[Rule]) -> dict[str, pl.DataFrame]:
+    """The bound tables the SQL reads: rules, their refs, the expected rows and column types per template."""
+    sums = [r for r in rules if r.kind == "sum"]
+    rule_rows = [{"rule_id": r.id, "template": r.params.get("template"), "cross_year": bool(r.params.get("cross_year")),
+                  "op": "≤" if r.params.get("compare") == "le" else "=", "lhs_text": _side(r.params["lhs"]),
+                  "rhs_text": _side(r.params["rhs"])} for r in sums]
+    fixed, per_row = [], []
+    for r in sums:
+        p = r.params
+        sides = [("lhs", ref) for ref in p["lhs"]] + [("rhs", ref) for ref in p["rhs"]]
+        for table in _tables(r):
+            for ord_, (side, ref) in enumerate(sides):
+                prev, sign = _ref(ref)
+                base = {"rule_id": r.id, "ord": ord_, "side": side, "prev": prev, "sign": float(sign), "tbl": table}
+                if p.get("for_each") == "row":
+                    per_row.append(base | {"ref_col": _bare(ref)})
+                elif p.get("for_each") == "col":
+                    fixed += [base | {"scope": f"{table}.*.{col}", "ref_row": _bare(ref), "ref_col": col}
+                              for col in T3_COLS]
+                else:
+                    first = _bare(sides[0][1]).split(".", 1)[0]
+                    fixed.append(base | {"scope": f"{table}.{first}", "ref_row": _bare(ref).split(".", 1)[0],
+                                         "ref_col": _bare(ref).split(".", 1)[1]})
+    expected = [{"template": t, "tbl": table, "one_row": one_row, "row_key": row}
+                for t, spec in TEMPLATE_TABLES.items() for table in spec for one_row in (False, True)
+                for row in _expected_rows(t, table, one_row)]
+    types = [{"template": t, "tbl": table, "col": col, "typ": typ}
+             for t, spec in TEMPLATE_TABLES.items() for table, s in spec.items() for col, typ in s.cols.items()]
+    first_type: dict[tuple[str, str], str] = {}
+    for row in types:  # a report of no known template: the first template that has the column
+        first_type.setdefault((row["tbl"], row["col"]), row["typ"])
+    cells = [{"rule_id": r.id, "tbl": t} for r in rules if r.kind == "cells" and compiled(r) for t in _tables(r)]
+    return {
+        "chk_rules": pl.DataFrame(rule_rows, schema={"rule_id": pl.String, "template": pl.String,
+                                                     "cross_year": pl.Boolean, "op": pl.String,
+                                                     "lhs_text": pl.String, "rhs_text": pl.String}),
+        "chk_fixed_refs": pl.DataFrame(fixed, schema={"rule_id": pl.String, "ord": pl.Int32, "side": pl.String,
+                                                      "prev": pl.Boolean, "sign": pl.Float64, "tbl": pl.String,
+                                                      "scope": pl.String, "ref_row": pl.String, "ref_col": pl.String}),
+        "chk_row_refs": pl.DataFrame(per_row, schema={"rule_id": pl.String, "ord": pl.Int32, "side": pl.String,
+                                                      "prev": pl.Boolean, "sign": pl.Float64, "tbl": pl.String,
+                                                      "ref_col": pl.String}),
+        "chk_expected": pl.DataFrame(expected, schema={"template": pl.String, "tbl": pl.String,
+                                                       "one_row": pl.Boolean, "row_key": pl.String}),
+        "chk_types": pl.DataFrame(types, schema={"template": pl.String, "tbl": pl.String, "col": pl.String,
+                                                 "typ": pl.String}),
+        "chk_any_types": pl.DataFrame([{"tbl": t, "col": c, "typ": v} for (t, c), v in first_type.items()],
+                                      schema={"tbl": pl.String, "col": pl.String, "typ": pl.String}),
+        "chk_cell_rules": pl.DataFrame(cells, schema={"rule_id": pl.String, "tbl": pl.String}),
+        "chk_templates": pl.DataFrame({"template": list(TEMPLATE_TABLES)}),
+    }
+
+
+# `chk_reports` (report_id, checked, previous_id) holds the reports to check and their previous years.
+_SQL = f"""
+create or replace temp table chk_residuals as
+with reps as (
+    select k.report_id, k.checked, k.previous_id, r.template, r.doc_type,
+           coalesce(r.template = 'v2021' and exists (
+               select 1 from report_cells c where c.report_id = k.report_id and c.table_key = 't3_applications'
+               and c.row_key = 'other_handling'), false) as one_row
+    from chk_reports k join reports r using (report_id)),
+cells as (select c.* from report_cells c where c.report_id in (select report_id from reps)),
+wanted as (
+    select r.report_id, e.tbl, e.row_key from reps r
+    join chk_expected e on e.template = r.template and e.one_row = (e.tbl = 't3_applications' and r.one_row)),
+has_wanted as (select distinct report_id, tbl from wanted),
+row_sets as (
+    select report_id, tbl, row_key from wanted
+    union all
+    select distinct c.report_id, c.table_key, c.row_key from cells c
+    where not exists (select 1 from has_wanted h where h.report_id = c.report_id and h.tbl = c.table_key)),
+checked as (
+    select r.report_id, r.previous_id, u.* from reps r join chk_rules u
+      on (u.template is null or u.template = r.template) and (not u.cross_year or r.previous_id is not null)
+    where r.checked and r.doc_type = 'annual_report'),
+refs as (
+    select k.report_id, k.rule_id, f.scope, f.ord, f.side, f.prev, f.sign, f.tbl, f.ref_row, f.ref_col,
+           case when f.prev then k.previous_id else k.report_id end as source
+    from checked k join chk_fixed_refs f using (rule_id)
+    union all
+    select k.report_id, k.rule_id, f.tbl || '.' || s.row_key, f.ord, f.side, f.prev, f.sign, f.tbl, s.row_key, f.ref_col,
+           case when f.prev then k.previous_id else k.report_id end
+    from checked k join chk_row_refs f using (rule_id)
+    join row_sets s on s.report_id = k.report_id and s.tbl = f.tbl),
+looked as (
+    select f.*, c.report_id is null as missing, c.semantic, c.value, c.value_raw,
+           (c.col_key = 'total' or c.row_key = 'results_total') as is_total
+    from refs f
+    left join cells c on c.report_id = f.source and c.table_key = f.tbl and c.row_key = f.ref_row
+                     and c.col_key = f.ref_col
+    where not exists (select 1 from has_wanted h where h.report_id = f.source and h.tbl = f.tbl)
+       or exists (select 1 from wanted w where w.report_id = f.source and w.tbl = f.tbl and w.row_key = f.ref_row)),
+problems as (
+    select report_id, rule_id, scope, min(ord) as first from looked where missing or semantic = 'TEXT'
+    group by all),
+upto as (  -- the refs Python reads before it stops at the first problem
+    select l.*, p.first from looked l left join problems p using (report_id, rule_id, scope)
+    where p.first is null or l.ord <= p.first),
+inst as (
+    select report_id, rule_id, scope,
+           any_value(first) as first,
+           arg_min(struct_pack(prev := prev, tbl := tbl, ref_row := ref_row, ref_col := ref_col, missing := missing,
+                               raw := value_raw), ord) filter (where ord = first) as problem,
+           count(*) filter (where value is null and semantic = 'EMPTY' and is_total) > 0 as blank_total,
+           count(*) filter (where value is not null and value <> 0) > 0 as numbers,
+           count(*) filter (where value is null) > 0 as placeholders,
+           list_reduce(coalesce(list(sign * coalesce(value, 0.0) order by ord) filter (where side = 'lhs'),
+                                []::double[]), (a, b) -> a + b, 0.0::double) as lhs,
+           list_reduce(coalesce(list(sign * coalesce(value, 0.0) order by ord) filter (where side = 'rhs'),
+                                []::double[]), (a, b) -> a + b, 0.0::double) as rhs
+    from upto group by all)
+select i.report_id, i.rule_id, i.scope,
+       case when ok then lhs end as observed, case when ok then rhs end as expected,
+       case when ok then lhs - rhs end as residual, ok as assessable,
+       case when i.problem is not null and i.problem.missing
+                then case when i.problem.prev then 'last year ' else '' end || i.problem.tbl || '.'
+                     || i.problem.ref_row || '.' || i.problem.ref_col || ' is missing'
+            when i.problem is not null
+                then i.problem.tbl || '.' || i.problem.ref_row || '.' || i.problem.ref_col || ' is text ({RAW})'
+            when not ok then 'a total left blank while its parts are numbers'
+            else printf('%s = %g should %s %s = %g (difference %g)', u.lhs_text, lhs, u.op, u.rhs_text, rhs, lhs - rhs)
+                 || case when placeholders then '; placeholders read as 0 (placeholder_as_zero)' else '' end
+       end as message,
+       case when i.problem is not null and not i.problem.missing then i.problem.raw end as raw
+from (select *, first is null and not (blank_total and numbers) as ok from inst) i join chk_rules u using (rule_id)
+union all
+select r.report_id, t.rule_id, c.table_key || '.' || c.row_key || '.' || c.col_key, c.value, null, v.bad::double,
+       true, case v.bad when 0 then ''
+                  else v.why || ': {RAW}' end,
+       case when v.bad = 1 then c.value_raw end
+from reps r join cells c using (report_id) join chk_cell_rules t on t.tbl = c.table_key
+left join chk_types kt on kt.template = r.template and kt.tbl = c.table_key and kt.col = c.col_key
+left join chk_any_types ka on ka.tbl = c.table_key and ka.col = c.col_key
+cross join lateral (
+    select case when r.template in (select template from chk_templates) then coalesce(kt.typ, 'int')
+                else coalesce(ka.typ, 'int') end as typ) y
+cross join lateral (
+    select case when c.semantic = 'TEXT' then 'text in a number cell'
+                when c.value is not null and y.typ in ('int', 'amt') and c.value < 0 then 'negative'
+                when c.value is not null and y.typ in ('int', 'sint') and c.value <> trunc(c.value)
+                    then 'not a whole number' end as why) w
+cross join lateral (select case when w.why is null then 0 else 1 end as bad, w.why) v
+where r.checked and r.doc_type = 'annual_report'
+"""
+
+
+def residuals(conn: duckdb.DuckDBPyConnection, rules: list[Rule], reports: pl.DataFrame) -> None:
+    """Create temp table chk_residuals (report_id, rule_id, scope, observed, expected, residual, assessable,
+    message) for the compiled rules on `reports` (report_id, checked, previous_id: the reports to check
+    and, unchecked, the previous years their cross-year rules read)."""
+    tables = constants([r for r in rules if compiled(r)]) | {"chk_reports": reports}
+    for name, frame in tables.items():
+        conn.register(name, frame.to_arrow())
+    try:
+        conn.execute(_SQL)
+    finally:
+        for name in tables:
+            conn.unregister(name)
+    quoted = conn.execute("select distinct raw from chk_residuals where raw is not null").fetchall()
+    if quoted:
+        conn.register("chk_repr", pl.DataFrame({"raw": [q for (q,) in quoted], "shown": [repr(q) for (q,) in quoted]})
+                      .to_arrow())
+        conn.execute("""update chk_residuals r set message = replace(r.message, ?, q.shown)
+                        from chk_repr q where r.raw = q.raw""", [RAW])
+        conn.unregister("chk_repr")
+    conn.execute("update chk_residuals set message = replace(message, ?, 'None') where contains(message, ?)", [RAW, RAW])
+    conn.execute("alter table chk_residuals drop column raw")
