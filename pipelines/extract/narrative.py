@@ -36,8 +36,12 @@ Qualifiers ("+"-joined when several apply):
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
+
+import ahocorasick
 
 from pipelines.extract.lines import compact_lines
 from pipelines.extract.literals import required_text as _required_text
@@ -138,11 +142,33 @@ def _table_line_alone(line: str, compact: str) -> bool:
 _VISIBLE = re.compile(r"\S+")
 
 
-def _prose_stream(text: str) -> tuple[str, list[int]]:
+class _Offsets:
+    """The source offset of every stream character, kept per piece (a run of characters copied together
+    has consecutive offsets): `offsets[i]` as a list would give it, without a number per character."""
+
+    __slots__ = ("starts", "sources", "length")
+
+    def __init__(self, starts: list[int], sources: list[int], length: int):
+        self.starts, self.sources, self.length = starts, sources, length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, i: int) -> int:
+        if not 0 <= i < self.length:
+            raise IndexError(i)
+        k = bisect_right(self.starts, i) - 1
+        return self.sources[k] + i - self.starts[k]
+
+
+def _prose_stream(text: str) -> tuple[str, _Offsets]:
     """The prose of the text as one whitespace-free stream, '\\n' at paragraph and table breaks, and the
     original offset of every stream character."""
-    out: list[str] = []
-    offsets: list[int] = []
+    pieces: list[str] = []  # the stream, as the pieces copied
+    starts: list[int] = []  # stream position of each piece
+    sources: list[int] = []  # source offset of each piece's first character
+    length = 0
+    last = "\n"  # the stream's last character ("\n" while empty: no break opens it)
     in_block = False
     pos = 0
     lines = text.splitlines(keepends=True)
@@ -166,33 +192,44 @@ def _prose_stream(text: str) -> tuple[str, list[int]]:
             k = idx + 1
             while k < n_lines and not compacts[k]:
                 k += 1
-            if k < n_lines and _UNIT_START.match(compacts[k]):
-                table_line = False
-            else:
-                table_line = True
+            table_line = not (k < n_lines and _UNIT_START.match(compacts[k]))
         else:
             table_line = False
         if in_block or table_line:
-            if out and out[-1] != "\n":
-                out.append("\n")
-                offsets.append(start)
+            if last != "\n":
+                pieces.append("\n")
+                starts.append(length)
+                sources.append(start)
+                length += 1
+                last = "\n"
             continue
-        if numbered and out and out[-1] != "\n":
-            out.append("\n")  # a numbered heading or item starts a paragraph
-            offsets.append(start)
+        if numbered and last != "\n":  # a numbered heading or item starts a paragraph
+            pieces.append("\n")
+            starts.append(length)
+            sources.append(start)
+            length += 1
+            last = "\n"
         # keep one space only between two ASCII letters/digits ("hzzwgk @126" stays apart; "72 64" too),
         # including across a line start's indentation
         for m in _VISIBLE.finditer(line):
             a, b = m.span()
-            if a and out and _ascii_alnum(out[-1]) and _ascii_alnum(line[a]):
-                out.append(" ")
-                offsets.append(start + a - 1)
-            out.extend(line[a:b])
-            offsets.extend(range(start + a, start + b))
-        if ends_paragraph and out and out[-1] != "\n":
-            out.append("\n")  # a finished sentence, or a heading line
-            offsets.append(pos)
-    return "".join(out), offsets
+            if a and length and _ascii_alnum(last) and _ascii_alnum(line[a]):
+                pieces.append(" ")
+                starts.append(length)
+                sources.append(start + a - 1)
+                length += 1
+            pieces.append(m.group())
+            starts.append(length)
+            sources.append(start + a)
+            length += b - a
+            last = line[b - 1]
+        if ends_paragraph and last != "\n":  # a finished sentence, or a heading line
+            pieces.append("\n")
+            starts.append(length)
+            sources.append(pos)
+            length += 1
+            last = "\n"
+    return "".join(pieces), _Offsets(starts, sources, length)
 
 
 # --- numbers ------------------------------------------------------------------------------------------------
@@ -359,16 +396,47 @@ _FIGURE_WITH_UNIT = re.compile(r"[\d零〇两一二三四五六七八九十百�
 _RULES_NEEDING = [(key, pat, _required_text(pat)) for key, pat in _RULES]
 _ZERO_RULES_NEEDING = [(keys, pat, _required_text(pat)) for keys, pat in _ZERO_RULES]
 _ZERO_NEEDING = ("没有", "未", "无", "不")  # every _ZERO_RULES pattern starts with one of them
+_REVIEW_NEEDING = ("行政复议", "行政诉讼")  # each review pattern names one of them
+_UPHELD_NEEDING = ("复议", "诉讼")
+_ACTIVE_NEEDING = ("信息",)  # _ACTIVE_TOTAL names 信息
 
 
-def _contains_any(sentence: str, needed: tuple[str, ...] | None) -> bool:
-    return needed is None or any(x in sentence for x in needed)
+def _needed_automaton() -> ahocorasick.Automaton:
+    auto = ahocorasick.Automaton()
+    words = {w for _, _, needed in _RULES_NEEDING + _ZERO_RULES_NEEDING for w in needed or ()}
+    for w in words | {*_ZERO_NEEDING, *_REVIEW_NEEDING, *_UPHELD_NEEDING, *_ACTIVE_NEEDING}:
+        auto.add_word(w, w)
+    auto.make_automaton()
+    return auto
+
+
+_NEEDED = _needed_automaton()  # every string some search of a sentence needs: found in one pass
+
+
+class _Plan(NamedTuple):
+    rules: tuple  # (key, pattern) of _RULES a sentence with a figure and unit is searched for
+    review: bool
+    upheld: bool
+    zero: tuple  # (keys, pattern) of _ZERO_RULES
+    active: bool
+
+
+@lru_cache(maxsize=4096)
+def _plan(present: frozenset[str]) -> _Plan:
+    """Which searches a sentence holding exactly the needed strings `present` can succeed in."""
+    def may(needed: tuple[str, ...] | None) -> bool:
+        return needed is None or not present.isdisjoint(needed)
+
+    return _Plan(tuple((key, pat) for key, pat, needed in _RULES_NEEDING if may(needed)),
+                 may(_REVIEW_NEEDING), may(_UPHELD_NEEDING),
+                 tuple((keys, pat) for keys, pat, needed in _ZERO_RULES_NEEDING if may(needed))
+                 if may(_ZERO_NEEDING) else (),
+                 may(_ACTIVE_NEEDING))
 
 
 def _sentence_claims(sentence: str, s0: int, add) -> None:
-    for rule_key, pat, needed in _RULES_NEEDING if _FIGURE_WITH_UNIT.search(sentence) else ():
-        if not _contains_any(sentence, needed):
-            continue
+    plan = _plan(frozenset([w for _, w in _NEEDED.iter(sentence)]))
+    for rule_key, pat in plan.rules if _FIGURE_WITH_UNIT.search(sentence) else ():
         for m in pat.finditer(sentence):
             key = rule_key
             if key == "apps_received" and re.search(r"复议|诉讼|投诉|咨询|举报", (m.groupdict().get("g") or "")
@@ -380,16 +448,14 @@ def _sentence_claims(sentence: str, s0: int, add) -> None:
                 key = _document_count_key(key, _subject(sentence, m.start())[-6:])
             _num_claim(m, key, sentence, s0, add)
 
-    if "行政复议" in sentence or "行政诉讼" in sentence:  # each review pattern names one of them
+    if plan.review:
         _review_claims(sentence, s0, add)
-    if "复议" in sentence or "诉讼" in sentence:
+    if plan.upheld:
         for m in _ALL_UPHELD.finditer(sentence):
             add("all_upheld", 1.0, None, sentence, s0, m.start(), m.end())
 
     # zeros written in words
-    for keys, pat, needed in _ZERO_RULES_NEEDING if _contains_any(sentence, _ZERO_NEEDING) else ():
-        if not _contains_any(sentence, needed):
-            continue
+    for keys, pat in plan.zero:
         for m in pat.finditer(sentence):
             if not _ZERO_NEGATION.match(m.group(0)):
                 continue
@@ -401,7 +467,7 @@ def _sentence_claims(sentence: str, s0: int, add) -> None:
                 add(key, 0.0, "万元" if key == "info_processing_fee" else "件", sentence, s0, m.start(), m.end(),
                     ["zero_in_words"])
 
-    if "信息" in sentence:  # _ACTIVE_TOTAL names 信息
+    if plan.active:
         _active_disclosure(sentence, s0, add)
 
 

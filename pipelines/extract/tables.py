@@ -92,12 +92,10 @@ def detect_template(text: str) -> str | None:
     return template_of(text)[0]
 
 
-def expected_rows(template: str) -> list[Expected]:
-    return list(_expected_rows(template))
-
-
 @lru_cache(maxsize=4)
-def _expected_rows(template: str) -> tuple[Expected, ...]:
+def expected_rows(template: str) -> tuple[Expected, ...]:
+    """The rows of a template's tables in their printed order, T4's single row last (one tuple per
+    template, shared: read-only)."""
     spec = TEMPLATE_TABLES[template]
     out = []
     for table in ("t2_art20_1", "t2_art20_5", "t2_art20_6", "t2_art20_8", "t2_art20_9"):
@@ -184,19 +182,21 @@ def _rows_named(label: str) -> frozenset[str]:
     return frozenset(row for row, pattern in _ROW_PATTERNS.items() if L.matches(pattern, label))
 
 
-def _match(row: RawRow, todo: list[Expected], start: int, gates: dict[str, int],
+def _match(row: RawRow, todo: tuple[Expected, ...], start: int, gates: dict[str, int],
            labels: RawRow | None = None, backward: bool = True) -> tuple[int, int] | None:
     """(index in todo, labels used) of the nearest expected row named by the shortest label suffix
     (or, forward, prefix of `labels`)."""
     n_values = sum(t[0] == VALUE for t in row.values)
     blank = n_values == 0
+    where = _positions(todo)
     t4_named = None  # T4's header words since the last values: asked once, only if its row is reached
     for k, label in _candidates(labels or row, backward):
         named = _rows_named(label)
-        for j in range(start, len(todo)):
-            exp = todo[j]
-            if exp.pattern is not None and exp.row not in named:
+        # the rows this label names, in the template's order from `start`, then T4's row (always last)
+        for j in sorted([where[r] for r in named if r in where] + where["*"]):
+            if j < start:
                 continue
+            exp = todo[j]
             if row.start < gates[exp.gate] or (blank and len(row.values) < len(exp.cols)):
                 continue  # before its table begins, or blank cells between header cells
             if not backward and n_values != len(exp.cols):
@@ -215,6 +215,26 @@ def _match(row: RawRow, todo: list[Expected], start: int, gates: dict[str, int],
             else:
                 return j, k
     return _fuzzy_match(row, todo, start, gates, labels, backward, n_values)
+
+
+_POSITIONS: dict[int, tuple[tuple[Expected, ...], dict]] = {}
+
+
+def _positions(todo: tuple[Expected, ...]) -> dict:
+    """Row → its index in `todo` (rows of T2 and T3 are unique in it), and "*" → [the indices of the rows
+    without a pattern (T4's)]. Worked out once per template's rows (`expected_rows` keeps one tuple each)."""
+    known = _POSITIONS.get(id(todo))
+    if known is not None and known[0] is todo:
+        return known[1]
+    where: dict = {"*": [j for j, e in enumerate(todo) if e.pattern is None]}
+    for j, e in enumerate(todo):
+        if e.pattern is not None:
+            assert e.row not in where, e.row
+            where[e.row] = j
+    if len(_POSITIONS) > 8:
+        _POSITIONS.clear()
+    _POSITIONS[id(todo)] = (todo, where)
+    return where
 
 
 FUZZY_WINDOW, FUZZY_SCORE = 3, 80
