@@ -90,26 +90,28 @@ def constants(rules: list[Rule]) -> dict[str, pl.DataFrame]:
 # `chk_reports` (report_id, checked, previous_id) holds the reports to check and their previous years.
 _SQL = f"""
 create or replace temp table chk_residuals as
-with reps as (
-    select k.report_id, k.checked, k.previous_id, r.template, r.doc_type,
-           coalesce(r.template = 'v2021' and exists (
-               select 1 from report_cells c where c.report_id = k.report_id and c.table_key = 't3_applications'
-               and c.row_key = 'other_handling'), false) as one_row
-    from chk_reports k join reports r using (report_id)),
-cells as (select c.* from report_cells c where c.report_id in (select report_id from reps)),
-wanted as (
+with cells as materialized (
+    select c.* from report_cells c semi join chk_reports k on k.report_id = c.report_id),
+one_row as (
+    select distinct report_id from cells where table_key = 't3_applications' and row_key = 'other_handling'),
+reps as materialized (
+    select k.report_id, k.checked, k.previous_id, r.template, r.doc_type, o.report_id is not null as one_row,
+           t.template is not null as known_template
+    from chk_reports k join reports r using (report_id) left join one_row o using (report_id)
+    left join chk_templates t on t.template = r.template),
+wanted as materialized (
     select r.report_id, e.tbl, e.row_key from reps r
     join chk_expected e on e.template = r.template and e.one_row = (e.tbl = 't3_applications' and r.one_row)),
-has_wanted as (select distinct report_id, tbl from wanted),
+has_wanted as materialized (select distinct report_id, tbl from wanted),
 row_sets as (
     select report_id, tbl, row_key from wanted
     union all
-    select distinct c.report_id, c.table_key, c.row_key from cells c
-    where not exists (select 1 from has_wanted h where h.report_id = c.report_id and h.tbl = c.table_key)),
+    select * from (select distinct report_id, table_key as tbl, row_key from cells) c
+    anti join has_wanted h using (report_id, tbl)),
 checked as (
-    select r.report_id, r.previous_id, u.* from reps r join chk_rules u
-      on (u.template is null or u.template = r.template) and (not u.cross_year or r.previous_id is not null)
-    where r.checked and r.doc_type = 'annual_report'),
+    select r.report_id, r.previous_id, u.* from reps r cross join chk_rules u
+    where r.checked and r.doc_type = 'annual_report' and coalesce(u.template = r.template, u.template is null)
+      and (not u.cross_year or r.previous_id is not null)),
 refs as (
     select k.report_id, k.rule_id, f.scope, f.ord, f.side, f.prev, f.sign, f.tbl, f.ref_row, f.ref_col,
            case when f.prev then k.previous_id else k.report_id end as source
@@ -123,29 +125,51 @@ looked as (
     select f.*, c.report_id is null as missing, c.semantic, c.value, c.value_raw,
            (c.col_key = 'total' or c.row_key = 'results_total') as is_total
     from refs f
+    left join has_wanted h on h.report_id = f.source and h.tbl = f.tbl
+    left join wanted w on w.report_id = f.source and w.tbl = f.tbl and w.row_key = f.ref_row
     left join cells c on c.report_id = f.source and c.table_key = f.tbl and c.row_key = f.ref_row
                      and c.col_key = f.ref_col
-    where not exists (select 1 from has_wanted h where h.report_id = f.source and h.tbl = f.tbl)
-       or exists (select 1 from wanted w where w.report_id = f.source and w.tbl = f.tbl and w.row_key = f.ref_row)),
-problems as (
-    select report_id, rule_id, scope, min(ord) as first from looked where missing or semantic = 'TEXT'
-    group by all),
-upto as (  -- the refs Python reads before it stops at the first problem
-    select l.*, p.first from looked l left join problems p using (report_id, rule_id, scope)
-    where p.first is null or l.ord <= p.first),
-inst as (
+    where h.report_id is null or w.report_id is not null),
+inst as (  -- cheap aggregates; a sum of whole numbers below 2^52 is exact in any order
     select report_id, rule_id, scope,
-           any_value(first) as first,
-           arg_min(struct_pack(prev := prev, tbl := tbl, ref_row := ref_row, ref_col := ref_col, missing := missing,
-                               raw := value_raw), ord) filter (where ord = first) as problem,
+           count(*) filter (where missing or semantic = 'TEXT') > 0 as has_problem,
            count(*) filter (where value is null and semantic = 'EMPTY' and is_total) > 0 as blank_total,
            count(*) filter (where value is not null and value <> 0) > 0 as numbers,
            count(*) filter (where value is null) > 0 as placeholders,
+           coalesce(sum(sign * coalesce(value, 0.0)) filter (where side = 'lhs'), 0.0) + 0.0 as lhs_any_order,
+           coalesce(sum(sign * coalesce(value, 0.0)) filter (where side = 'rhs'), 0.0) + 0.0 as rhs_any_order,
+           coalesce(bool_or(value <> trunc(value) or abs(value) >= 4503599627370496), false) as inexact
+    from looked group by all),
+problems as (  -- the first missing or text ref of an instance
+    select report_id, rule_id, scope,
+           arg_min(struct_pack(prev := prev, tbl := tbl, ref_row := ref_row, ref_col := ref_col, missing := missing,
+                               raw := value_raw), ord) as problem
+    from looked where missing or semantic = 'TEXT' group by all),
+ordered as (  -- other sums are added in ref order from 0.0, as Python adds them
+    select report_id, rule_id, scope,
            list_reduce(coalesce(list(sign * coalesce(value, 0.0) order by ord) filter (where side = 'lhs'),
                                 []::double[]), (a, b) -> a + b, 0.0::double) as lhs,
            list_reduce(coalesce(list(sign * coalesce(value, 0.0) order by ord) filter (where side = 'rhs'),
                                 []::double[]), (a, b) -> a + b, 0.0::double) as rhs
-    from upto group by all)
+    from looked semi join (select * from inst where inexact and not has_problem) x using (report_id, rule_id, scope)
+    group by all),
+summed as (
+    select i.*, p.problem, coalesce(o.lhs, i.lhs_any_order) as lhs, coalesce(o.rhs, i.rhs_any_order) as rhs,
+           not i.has_problem and not (i.blank_total and i.numbers) as ok
+    from inst i left join problems p using (report_id, rule_id, scope) left join ordered o using (report_id, rule_id, scope)),
+typed as (
+    select r.report_id, c.*, t.rule_id,
+           case when r.known_template then coalesce(kt.typ, 'int') else coalesce(ka.typ, 'int') end as typ
+    from reps r join cells c using (report_id) join chk_cell_rules t on t.tbl = c.table_key
+    left join chk_types kt on kt.template = r.template and kt.tbl = c.table_key and kt.col = c.col_key
+    left join chk_any_types ka on ka.tbl = c.table_key and ka.col = c.col_key
+    where r.checked and r.doc_type = 'annual_report'),
+judged as (
+    select *, case when semantic = 'TEXT' then 'text in a number cell'
+                   when value is not null and typ in ('int', 'amt') and value < 0 then 'negative'
+                   when value is not null and typ in ('int', 'sint') and value <> trunc(value)
+                       then 'not a whole number' end as why
+    from typed)
 select i.report_id, i.rule_id, i.scope,
        case when ok then lhs end as observed, case when ok then rhs end as expected,
        case when ok then lhs - rhs end as residual, ok as assessable,
@@ -159,25 +183,12 @@ select i.report_id, i.rule_id, i.scope,
                  || case when placeholders then '; placeholders read as 0 (placeholder_as_zero)' else '' end
        end as message,
        case when i.problem is not null and not i.problem.missing then i.problem.raw end as raw
-from (select *, first is null and not (blank_total and numbers) as ok from inst) i join chk_rules u using (rule_id)
+from summed i join chk_rules u using (rule_id)
 union all
-select r.report_id, t.rule_id, c.table_key || '.' || c.row_key || '.' || c.col_key, c.value, null, v.bad::double,
-       true, case v.bad when 0 then ''
-                  else v.why || ': {RAW}' end,
-       case when v.bad = 1 then c.value_raw end
-from reps r join cells c using (report_id) join chk_cell_rules t on t.tbl = c.table_key
-left join chk_types kt on kt.template = r.template and kt.tbl = c.table_key and kt.col = c.col_key
-left join chk_any_types ka on ka.tbl = c.table_key and ka.col = c.col_key
-cross join lateral (
-    select case when r.template in (select template from chk_templates) then coalesce(kt.typ, 'int')
-                else coalesce(ka.typ, 'int') end as typ) y
-cross join lateral (
-    select case when c.semantic = 'TEXT' then 'text in a number cell'
-                when c.value is not null and y.typ in ('int', 'amt') and c.value < 0 then 'negative'
-                when c.value is not null and y.typ in ('int', 'sint') and c.value <> trunc(c.value)
-                    then 'not a whole number' end as why) w
-cross join lateral (select case when w.why is null then 0 else 1 end as bad, w.why) v
-where r.checked and r.doc_type = 'annual_report'
+select report_id, rule_id, table_key || '.' || row_key || '.' || col_key, value, null,
+       case when why is null then 0.0 else 1.0 end, true,
+       case when why is null then '' else why || ': {RAW}' end, case when why is not null then value_raw end
+from judged
 """
 
 
