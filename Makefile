@@ -5,7 +5,8 @@ PYTHON ?= python3
 UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 export UV_COMPILE_BYTECODE := 1
-export DAGSTER_HOME := $(CURDIR)/.dagster_home
+# DAGSTER_HOME is not set here: nianbao chooses the data directory's own (.dagster_home/ for data/,
+# <data dir>/.dagster/ for NIANBAO_DATA_DIR=...), so `NIANBAO_DATA_DIR=... make ui` shows that one's history.
 
 .PHONY: run test ui install install-dev clean chromium
 

@@ -4,8 +4,10 @@ from collections import Counter
 from datetime import datetime, timezone
 
 import dagster as dg
+import polars as pl
 
 from assets.metadata import md_table
+from pipelines.extract.record import EXTRACTOR_VERSION
 from pipelines.extract.parallel import extract_parts
 from pipelines.lake import Lake
 from pipelines.partitions import ONE_RUN, SHARD_PARTITIONS
@@ -42,15 +44,22 @@ def reports(context: dg.AssetExecutionContext, settings: IngestSettings):
     failed: list[tuple[str, str]] = []
     summaries = extract_parts(parts, settings.lake_dir, at, workers, settings.extract_timeout_s,
                               settings.extract_memory_mb)
-    for summary in progress(summaries, "extract", total=len(parts)):
+    for summary in progress(summaries, "extract", total=total, weight=lambda s: s.documents):
         by_type.update(summary.by_type_status)
         issues.update(summary.issues)
         failed += summary.failed
     for doc_id, reason in failed:
         context.log.warning(f"extraction failed for {doc_id[:12]}: {reason}")
     context.log.info(f"extracted {total} documents")
+    if total:
+        status = f"extracted {total} documents ({len(failed)} failed) with extractor version {EXTRACTOR_VERSION[:12]}"
+    else:  # a run that changed nothing says so (and what is there), rather than showing blank metadata
+        done = sum(len(lake.ids("reports", shard, "report_id", pl.col("extractor_version") == EXTRACTOR_VERSION))
+                   for shard in context.partition_keys)
+        status = f"nothing new — {done} reports already extracted by extractor version {EXTRACTOR_VERSION[:12]}"
     return dg.MaterializeResult(
         metadata={
+            "status": status,
             "shards": ", ".join(context.partition_keys),
             "extracted_this_run": total,
             "reports_by_type_status": dict(by_type),

@@ -32,7 +32,10 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse: DuckDBResourc
         total = conn.execute("select count(*) from reports").fetchone()[0]
     context.log.info(f"loaded {loaded.files} lake files: {loaded.documents_decoded} documents decoded, "
                      f"{loaded.documents_rejected} rejected by a decoder, {loaded.reports} reports")
+    status = (f"loaded {loaded.files} lake files: {loaded.reports} reports" if loaded.files else
+              f"nothing new — no lake file left to load; {total} reports in the warehouse")
     return dg.MaterializeResult(metadata={
+        "status": status,
         "lake_files_loaded": loaded.files,
         "documents_decoded_loaded": loaded.documents_decoded,
         "documents_rejected_by_decoder": loaded.documents_rejected,

@@ -28,6 +28,42 @@ _DESCRIPTIONS = {
 }
 
 
+# What a mart's preview shows in the UI: who, where, when and the key figures (never the 64-character ids),
+# the most recent years first; rates rounded to 4 places.
+_PREVIEW = {
+    "mart_agency_year": ["agency", "admin_level", "region", "year", "template", "apps_new", "apps_closed", "granted",
+                         "closure_rate", "substantive_disclosure_rate", "admin_review_total", "litigation_total"],
+    "mart_region_level_year": ["region", "admin_level", "year", "reports", "agencies", "apps_new", "closure_rate",
+                               "substantive_disclosure_rate", "dispute_rate"],
+    "mart_outcome_breakdown": ["region", "admin_level", "year", "outcome", "applicant", "applications", "reports"],
+    "mart_review_litigation": ["region", "admin_level", "year", "block", "upheld", "corrected", "other_outcome",
+                               "pending", "total", "correction_rate"],
+    "mart_active_disclosure_v2019": ["agency", "admin_level", "region", "year", "table_key", "row_key", "col_key",
+                                     "value"],
+    "mart_active_disclosure_v2021": ["agency", "admin_level", "region", "year", "table_key", "row_key", "col_key",
+                                     "value"],
+    "mart_quality": ["region", "admin_level", "year", "reports", "accepted", "quarantined", "hard_failures",
+                     "soft_warnings", "most_common_errors"],
+    "mart_agency_yoy": ["agency", "admin_level", "region", "year", "previous_year", "apps_new", "apps_new_previous",
+                        "apps_new_yoy", "closure_rate_change", "admin_review_change", "litigation_change"],
+}
+_ROUNDED = ("_rate", "_yoy", "_change")
+
+
+def preview(conn, mart: str, limit: int = 10) -> tuple[list[str], list[tuple]]:
+    """The preview of a mart for its asset metadata: (columns, rows), key columns and figures only."""
+    present = {d[0] for d in conn.execute(f"select * from {mart} limit 0").description}
+    columns = [c for c in _PREVIEW.get(mart, []) if c in present] or \
+        [c for c in present if c not in ("report_id", "agency_id", "logical_report", "sources")][:10]
+    select = ", ".join(f"round({c}, 4) as {c}" if c.endswith(_ROUNDED) and c != "previous_year" else c
+                       for c in columns)
+    order = ", ".join(c for c in ("year desc", "agency", "region", "admin_level") if c.split()[0] in columns)
+    rows = conn.execute(f"select {select} from {mart}{' order by ' + order if order else ''} limit {limit}").fetchall()
+    counts = [not c.endswith(_ROUNDED) or c == "previous_year" for c in columns]  # counts stored as DOUBLE: 9, not 9.0
+    return columns, [tuple(int(v) if count and isinstance(v, float) and v.is_integer() else v
+                           for v, count in zip(row, counts)) for row in rows]
+
+
 @dg.multi_asset(
     specs=[dg.AssetSpec(["marts", m], group_name="marts", deps=[CHECK_RESULTS], kinds={"duckdb"},
                         description=_DESCRIPTIONS[m]) for m in MARTS],
@@ -37,12 +73,11 @@ def marts(warehouse: DuckDBResource):
     """Build every mart from the accepted reports, in the warehouse."""
     with warehouse.get_connection() as conn:
         counts = build_marts(conn)
-        previews = {m: (conn.execute(f"select * from {m} limit 10").fetchall(),
-                        [d[0] for d in conn.execute(f"select * from {m} limit 0").description]) for m in MARTS}
+        previews = {m: preview(conn, m) for m in MARTS}
     for mart in MARTS:
-        rows, cols = previews[mart]
+        cols, rows = previews[mart]
         yield dg.MaterializeResult(asset_key=["marts", mart], metadata={
-            "dagster/row_count": counts[mart], "preview": md_table(cols[:10], [r[:10] for r in rows])})
+            "dagster/row_count": counts[mart], "preview": md_table(cols, rows, limit=10)})
 
 
 @dg.asset(key=["publish", "snapshot"], group_name="publish", deps=[["marts", m] for m in MARTS], kinds={"duckdb"},

@@ -31,7 +31,7 @@ def documents(context: dg.AssetExecutionContext, warehouse: DuckDBResource, sett
     # one scan: what is taken in is exactly what `no_file_lost` compares with what was stored
     scanned = list(scan_inbox(settings.inbox, exclude=[settings.data_dir]))
     rows = list(progress(ingest_inbox(settings.inbox, settings.store_dir, settings.max_document_bytes, known,
-                                      settings.worker_count, entries=scanned), "ingest"))
+                                      settings.worker_count, entries=scanned), "ingest", total=len(scanned)))
     with warehouse.get_connection() as conn:
         new = upsert_documents(conn, rows, seen)
         record_scan(conn, [printable(path) for path, _ in scanned], seen)
@@ -39,8 +39,12 @@ def documents(context: dg.AssetExecutionContext, warehouse: DuckDBResource, sett
         Lake(settings.lake_dir).write_manifest(manifest_rows(conn))  # what the text partitions decode
     rejected = [r for r in rows if r.status == "rejected"]
     context.log.info(f"{len(rows)} files in {settings.inbox}: {new} new documents, {len(rejected)} rejected")
+    stored = sum(n for _, _, n in summary)
+    status = (f"{new} new documents of {len(rows)} files" if new else
+              f"nothing new — all {len(rows)} files of the inbox were taken in before ({stored} documents known)")
     return dg.MaterializeResult(
         metadata={
+            "status": status,
             "inbox": settings.inbox,
             "files_seen": len(rows),
             "new_documents": new,

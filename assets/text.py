@@ -55,8 +55,14 @@ def document_text(context: dg.AssetExecutionContext, settings: IngestSettings):
     for doc_id, reason in rejected:
         context.log.warning(f"rejected {doc_id[:12]}: {reason}")
     reasons = Counter(reason.split(":")[0] for _, reason in rejected)
+    if pending:
+        status = f"decoded {len(pending) - len(rejected)} documents, {len(rejected)} rejected by a decoder"
+    else:  # a run that changed nothing says so, rather than showing blank metadata
+        done = sum(len(lake.ids("document_text", shard, "document_id")) for shard in shards)
+        status = f"nothing new — {done} documents already decoded"
     return dg.MaterializeResult(
         metadata={
+            "status": status,
             "shards": ", ".join(shards),
             "decoded_this_run": len(pending) - len(rejected),
             "rejected_this_run": len(rejected),

@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from pipelines.settings import REPO_ROOT, default_data_dir, default_inbox
+from pipelines.settings import DEFAULT_DATA_DIR, REPO_ROOT, dagster_home, default_data_dir, default_inbox
 
 app = typer.Typer(help="nianbao: annual reports on government information disclosure → trustworthy data.",
                   no_args_is_help=True, add_completion=False)
@@ -28,8 +28,10 @@ WarehouseOpt = Annotated[Optional[Path], typer.Option(help="DuckDB warehouse fil
                                                            "default: data/warehouse.duckdb].")]
 
 
-def _dagster_home() -> Path:
-    home = Path(os.environ.get("DAGSTER_HOME") or REPO_ROOT / ".dagster_home").resolve()
+def _dagster_home(data_dir: str | Path) -> Path:
+    """Prepare and select the DAGSTER_HOME of `data_dir` (settings.dagster_home: one history per data directory)."""
+    home = dagster_home(data_dir)
+    os.environ["DAGSTER_HOME"] = str(home)  # set first: a failure to create it names it
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
         (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
@@ -46,8 +48,9 @@ def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
     """
     import dagster as dg
 
-    from pipelines.definitions import runnable
+    from pipelines.jobs import execute_named_job
     from pipelines.partitions import ALL_SHARDS
+    from pipelines.progress import channel as progress_channel
     from pipelines.resources import WarehouseUnavailable, build_resources, open_warehouse
     from pipelines.runlock import LockTimeout, hold
 
@@ -62,17 +65,17 @@ def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
     db_path = resources["warehouse"].database
     snapshot = Path(db_path).parent / "published" / "nianbao.duckdb"
     try:
-        home = _dagster_home()
+        home = _dagster_home(Path(db_path).parent)
     except OSError as e:  # a full or read-only disk under DAGSTER_HOME, before anything else was written
-        _explain_storage_failure(f"{e.strerror or e}", Path(db_path).parent, snapshot, Path(os.environ.get(
-            "DAGSTER_HOME") or REPO_ROOT / ".dagster_home"), dagster=True)
+        _explain_storage_failure(f"{e.strerror or e}", Path(db_path).parent, snapshot,
+                                 Path(os.environ["DAGSTER_HOME"]), dagster=True)
         console.print(f"[red]cannot prepare DAGSTER_HOME: {escape(str(e))}[/red]")
         raise typer.Exit(1) from None
     if problem := _unwritable(Path(db_path).parent):
         console.print(f"[red]cannot write to the data directory {Path(db_path).parent}: it is read-only or not "
                       f"writable ({problem}). Nothing was run; the published snapshot {snapshot} is unchanged.[/red]")
         raise typer.Exit(1)
-    assets = runnable()
+    _point_environment_at(inbox_dir, db_path)
     lock = resources["run_lock"]
     signal.signal(signal.SIGTERM, _as_interrupt)
     try:
@@ -80,9 +83,10 @@ def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
                 dg.DagsterInstance.get() as instance:
             open_warehouse(db_path, resources["warehouse"].connection_config).close()  # locked or damaged: say so now
             log_level = "DEBUG" if verbose else "WARNING"
-            result = dg.materialize(assets, resources=resources, instance=instance, raise_on_error=False,
-                                    tags={"nianbao/trigger": "cli", **ALL_SHARDS},
-                                    run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
+            with progress_channel():  # per-stage progress on a terminal, from inside the steps
+                result = execute_named_job("annual_reports_job", instance, resources=resources,
+                                           tags={"nianbao/trigger": "cli", **ALL_SHARDS},
+                                           run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM before or after Dagster's own handling of them
         _say_interrupted([], snapshot)
         raise typer.Exit(130) from None
@@ -114,6 +118,15 @@ def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
         console.print(f"[red]run {result.run_id} failed{' in ' + ', '.join(steps) if steps else ''}[/red]")
         raise typer.Exit(1)
     console.print(f"[green]run {result.run_id} succeeded[/green]")
+
+
+def _point_environment_at(inbox_dir: str, db_path: str) -> None:
+    """The run's inbox and data directory, as the environment the code location reads (the Definitions loaded
+    for this run, a step's or a shard run's process): the same world as the run config's resources."""
+    os.environ["NIANBAO_INBOX"] = inbox_dir
+    if Path(db_path) != Path(os.environ.get("NIANBAO_WAREHOUSE") or Path(default_data_dir()) / "warehouse.duckdb"):
+        os.environ["NIANBAO_WAREHOUSE"] = db_path
+        os.environ["NIANBAO_DATA_DIR"] = str(Path(db_path).parent)
 
 
 _INTERRUPTED = "DagsterExecutionInterruptedError"  # what Dagster makes of SIGINT and SIGTERM inside a step
@@ -257,11 +270,20 @@ def _print_summary(db_path: str, inbox_dir: str) -> None:
             console.print(f"Quality report: [bold]{html}[/bold]")
         snapshot = Path(db_path).with_name("published") / "nianbao.duckdb"
         if snapshot.exists():
-            console.print(f"Published marts: [bold]{snapshot}[/bold] (nianbao sql \"select * from mart_agency_year\"); "
-                          f"exports in {Path(db_path).with_name('exports')}")
-    console.print(f"DuckDB warehouse: [bold]{db_path}[/bold] (the pipeline's own; query the published snapshot "
-                  "above, which no run ever locks)")
-    console.print("Dagster UI: [bold]make ui[/bold] (or .venv/bin/nianbao ui), then open http://127.0.0.1:3000")
+            # the snapshot this run wrote (`nianbao sql` without --db reads data/published/nianbao.duckdb, or
+            # NIANBAO_DATA_DIR's when that is set in the shell: --db says which, whatever the shell has)
+            db = "" if snapshot == DEFAULT_DATA_DIR.resolve() / "published" / "nianbao.duckdb" else f" --db {snapshot}"
+            console.print(f"Published marts: [bold]{escape(str(snapshot))}[/bold] "
+                          f"(nianbao sql \"select * from mart_agency_year\"{escape(db)}); "
+                          f"exports in {escape(str(Path(db_path).with_name('exports')))}")
+    console.print(f"DuckDB warehouse: [bold]{escape(db_path)}[/bold] (the pipeline's own; query the published "
+                  "snapshot above, which no run ever locks)")
+    data = Path(db_path).parent
+    if data == DEFAULT_DATA_DIR.resolve():
+        console.print("Dagster UI: [bold]make ui[/bold] (or .venv/bin/nianbao ui), then open http://127.0.0.1:3000")
+    else:  # this data directory's own run and asset history
+        console.print(f"Dagster UI of this data directory: [bold].venv/bin/nianbao ui --data-dir "
+                      f"{escape(str(data))}[/bold], then open http://127.0.0.1:3000")
 
 
 @app.command()
@@ -272,9 +294,11 @@ def fanout(inbox: InboxOpt = None,
     once, then load, checks and marts. The local picture of the Kubernetes deployment in deploy/."""
     import dagster as dg
 
-    from pipelines.definitions import runnable
+    from pipelines.definitions import defs
     from pipelines.fanout import run_shards
+    from pipelines.jobs import execute_named_job, resources_run_config
     from pipelines.lake import SHARDS, Lake
+    from pipelines.progress import channel as progress_channel
     from pipelines.reports_store import pending_extraction
     from pipelines.resources import build_resources
     from pipelines.runlock import hold
@@ -285,33 +309,37 @@ def fanout(inbox: InboxOpt = None,
     if not Path(inbox_dir).is_dir() or not set(wanted) <= set(SHARDS):
         console.print(f"[red]need an inbox folder and shards among {','.join(SHARDS)}[/red]")
         raise typer.Exit(2)
-    home = _dagster_home()
-    os.environ["NIANBAO_INBOX"] = inbox_dir  # the shard runs build their resources from the environment
     resources = build_resources(inbox=inbox_dir)
+    home = _dagster_home(Path(resources["warehouse"].database).parent)
+    os.environ["NIANBAO_INBOX"] = inbox_dir  # the shard runs build their resources from the environment
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     lock = resources["run_lock"]
+    graph = defs().resolve_asset_graph()
     with hold(Path(lock.path), lock.wait_s, on_wait=lambda m: console.print(f"[yellow]{m}[/yellow]")), \
-            dg.DagsterInstance.get() as instance:
-        ingest = dg.materialize(runnable(), selection=dg.AssetSelection.assets(["raw", "documents"]),
-                                resources=resources, instance=instance, raise_on_error=False,
-                                tags={"nianbao/trigger": "fanout"}, run_config=quiet)
+            dg.DagsterInstance.get() as instance, progress_channel() as live:
+        say = live.print if live else console.print  # above the progress bars while they are drawn
+        # runs of annual_reports_job (ingest, then load to marts), around shard_job runs: each re-executable
+        ingest = execute_named_job("annual_reports_job", instance, resources=resources, run_config=quiet,
+                                   tags={"nianbao/trigger": "fanout"}, asset_selection=[["raw", "documents"]])
         if not ingest.success:
             console.print(f"[red]ingest run {ingest.run_id} failed[/red]")
             raise typer.Exit(1)
         lake = Lake(resources["settings"].lake_dir)
         busy = [s for s in wanted if pending_decode(lake, s) or pending_extraction(lake, s)]
-        console.print(f"ingest run {ingest.run_id} succeeded; {len(busy)} of {len(wanted)} shards have work: "
-                      f"{len(busy)} shard runs, {parallel or os.cpu_count()} at a time")
+        say(f"ingest run {ingest.run_id} succeeded; {len(busy)} of {len(wanted)} shards have work: "
+            f"{len(busy)} shard runs, {parallel or os.cpu_count()} at a time")
         done = run_shards(busy, parallel or os.cpu_count() or 1, str(home),
-                          on_done=lambda r: console.print(f"  shard {r.shard}: run {r.run_id} "
-                                                          f"{'succeeded' if r.success else '[red]failed[/red]'}"))
+                          on_done=lambda r: say(f"  shard {r.shard}: run {r.run_id} "
+                                                f"{'succeeded' if r.success else '[red]failed[/red]'}"),
+                          run_config={**quiet, **resources_run_config({"settings": resources["settings"]})})
         failed = [r.shard for r in done if not r.success]
         if failed:
             console.print(f"[red]shards {', '.join(failed)} failed; load, checks and marts not run[/red]")
             raise typer.Exit(1)
-        rest = dg.materialize(runnable(), selection=dg.AssetSelection.assets(["load", "warehouse"]).downstream(),
-                              resources=resources, instance=instance, raise_on_error=False,
-                              tags={"nianbao/trigger": "fanout"}, run_config=quiet)
+        rest = execute_named_job("annual_reports_job", instance, resources=resources, run_config=quiet,
+                                 tags={"nianbao/trigger": "fanout"},
+                                 asset_selection=sorted(dg.AssetSelection.assets(["load", "warehouse"])
+                                                        .downstream().resolve(graph)))
     _print_summary(resources["warehouse"].database, inbox_dir)
     if not rest.success:
         console.print(f"[red]run {rest.run_id} (load, checks, marts) failed[/red]")
@@ -321,11 +349,25 @@ def fanout(inbox: InboxOpt = None,
 
 @app.command()
 def ui(port: Annotated[int, typer.Option(help="Port for the web UI.")] = 3000,
-       host: Annotated[str, typer.Option(help="Address to bind; loopback by default.")] = "127.0.0.1") -> None:
-    """Start the Dagster UI (webserver and daemon) for this workspace with a project-local DAGSTER_HOME."""
-    home = _dagster_home()
+       host: Annotated[str, typer.Option(help="Address to bind; loopback by default.")] = "127.0.0.1",
+       data_dir: Annotated[Optional[Path], typer.Option(
+           "--data-dir", help="The data directory to show and run on (its runs, asset history and warehouse) "
+                              "[env NIANBAO_DATA_DIR; default: data/].")] = None) -> None:
+    """Start the Dagster UI (webserver and daemon) for this workspace on one data directory: its DAGSTER_HOME
+    (.dagster_home/ for data/, <data dir>/.dagster/ for another) holds the history of the runs made on it."""
+    from pipelines.settings import default_warehouse
+
+    data = data_dir.expanduser().resolve() if data_dir else Path(default_warehouse()).parent
+    if data_dir and data_dir.exists() and not data_dir.is_dir():
+        console.print(f"[red]--data-dir {data_dir} is a file; give the data directory (the folder of "
+                      "warehouse.duckdb)[/red]")
+        raise typer.Exit(2)
+    home = _dagster_home(data)
+    if data_dir:  # the code location (runs launched from the UI, the sensor) works on that directory too
+        os.environ["NIANBAO_DATA_DIR"] = str(data)
+        os.environ.pop("NIANBAO_WAREHOUSE", None)
     os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
-    console.print(f"DAGSTER_HOME={home}; open http://{host}:{port}")
+    console.print(f"data directory {data}; DAGSTER_HOME={home}; open http://{host}:{port}")
     cmd = [str(Path(sys.executable).with_name("dagster")), "dev", "-w", str(REPO_ROOT / "workspace.yaml"),
            "-h", host, "-p", str(port)]
     os.chdir(REPO_ROOT)

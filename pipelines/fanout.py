@@ -33,22 +33,25 @@ class ShardRun:
     pid: int
 
 
-def run_shard(shard: str, dagster_home: str) -> ShardRun:
-    """Execute the shard job on one partition with the multiprocess executor (a worker process each)."""
+def run_shard(shard: str, dagster_home: str, run_config: dict | None = None) -> ShardRun:
+    """Execute the shard job on one partition with the multiprocess executor (a worker process each), as a run
+    of `shard_job` the UI can re-execute."""
+    from pipelines.jobs import execute_named_job
+
     os.environ["DAGSTER_HOME"] = dagster_home
     with dg.DagsterInstance.get() as instance:
-        result = dg.execute_job(dg.reconstructable(shard_job), instance=instance, raise_on_error=False,
-                                tags={"dagster/partition": shard, "nianbao/trigger": "fanout"},
-                                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
+        result = execute_named_job(
+            SHARD_JOB, instance, tags={"dagster/partition": shard, "nianbao/trigger": "fanout"},
+            run_config=run_config or {"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
         return ShardRun(shard, result.run_id, result.success, os.getpid())
 
 
 def run_shards(shards: list[str], parallel: int, dagster_home: str,
-               on_done: Callable[[ShardRun], None] | None = None) -> list[ShardRun]:
+               on_done: Callable[[ShardRun], None] | None = None, run_config: dict | None = None) -> list[ShardRun]:
     """Run the shards, `parallel` at a time, each in a process of its own; return them in shard order."""
     out = []
     with ProcessPoolExecutor(max_workers=parallel) as pool:
-        futures = [pool.submit(run_shard, shard, dagster_home) for shard in shards]
+        futures = [pool.submit(run_shard, shard, dagster_home, run_config) for shard in shards]
         for future in as_completed(futures):
             done = future.result()
             out.append(done)

@@ -86,3 +86,23 @@ class IngestSettings(dg.ConfigurableResource):
     @property
     def worker_count(self) -> int:
         return self.workers if self.workers > 0 else (os.cpu_count() or 1)
+
+
+DEFAULT_DATA_DIR = REPO_ROOT / "data"
+DEFAULT_DAGSTER_HOME = REPO_ROOT / ".dagster_home"
+
+
+def dagster_home(data_dir: str | Path) -> Path:
+    """The DAGSTER_HOME of a data directory: its run history, event logs and asset history (what the UI shows).
+
+    Each data directory is a world of its own: the default one (data/) keeps the project's `.dagster_home/`,
+    another one its own `<data dir>/.dagster/` (a run on it never rewrites the default one's asset history).
+    DAGSTER_HOME from the environment is the history of the environment's data directory (NIANBAO_DATA_DIR,
+    or NIANBAO_WAREHOUSE's folder): it is used for that one, not for a data directory given on the command line.
+    """
+    data = Path(data_dir).expanduser().resolve()
+    if os.environ.get("DAGSTER_HOME") and data == Path(default_warehouse()).parent:
+        return Path(os.environ["DAGSTER_HOME"]).expanduser().resolve()
+    if data == DEFAULT_DATA_DIR.resolve():
+        return DEFAULT_DAGSTER_HOME.resolve()
+    return data / ".dagster"

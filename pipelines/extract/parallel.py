@@ -114,12 +114,16 @@ def _summary(shard: str, records: list[Record]) -> PartSummary:
 def extract_part(lake_root: str, part: Part, at: datetime, timeout_s: float, memory_mb: int,
                  version: str) -> PartSummary:
     """Extract the pending documents of one text file and write their rows to the shard's lake."""
+    from pipelines.progress import tick
     from pipelines.text_store import read_decoded
 
     shard, name, pending = part
     lake = Lake(lake_root)
     decoded = read_decoded(lake, shard, name, set(pending))
-    records = [_extract_one(doc_id, decoded[doc_id], fmt, timeout_s, memory_mb) for doc_id, fmt in pending.items()]
+    records = []
+    for doc_id, fmt in pending.items():
+        records.append(_extract_one(doc_id, decoded[doc_id], fmt, timeout_s, memory_mb))
+        tick("extract")  # live progress on the user's terminal (pipelines/progress.py), when a CLI shows it
     lake.write(reports_store.frames(records, at, version), shard)
     return _summary(shard, records)
 
