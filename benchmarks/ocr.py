@@ -6,9 +6,16 @@ lower bound measured in the same run: the time to render (PDF) or decode (PNG, T
 
     .venv/bin/python benchmarks/ocr.py [--families scan_pdf,scan_png,scan_tiff] [--threads N] [--out DIR]
 
-`--threads` sets NIANBAO_OCR_THREADS (onnxruntime intra-op threads; the pipeline's decode workers use 1
-each, one worker per core). The 8-page case: the first 8 pages of the Chromium print scanned (its 9 pages
-less the last), timed alone. A script that prints numbers, not a timed test.
+`--threads` sets NIANBAO_OCR_THREADS (pages of one document read at once, one thread each; default: the
+cores). Each document's line ends with the targets of issue 14 beside its numbers: >= 98 % of cells right
+and 0 WRONG, and the time an 8-page scan may take (30 s) as seconds per page (3.75).
+
+The 8-page case: the first 8 pages of the Chromium print of the real report page scanned (its 9 pages less
+the last; without Chromium, the real 淮安市 2024 PDF's 6 pages and 洪泽区 2024's first 2), decoded alone
+twice: in this process (wall and CPU seconds), and as the pipeline decodes it — through the guarded decode
+pools (`guard.decode_many`, a worker per core, the OCR pool started for it, models loaded) — beside the
+time to render its pages (the lower bound) and the load average. Timings on a shared machine are noisy:
+the load average is printed with them. A script that prints numbers, not a timed test.
 """
 
 from __future__ import annotations
@@ -19,6 +26,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+RIGHT_TARGET = 0.98  # share of cells right, with 0 WRONG
+EIGHT_PAGES_TARGET_S = 30.0  # an 8-page scan decoded in at most this long on this 2-core machine
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -65,7 +75,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = args.out or Path(tmp)
         head = (f"{'family / document':<38} {'pages':>5} {'secs':>6} {'s/page':>6} {'bound s':>7} {'right':>6} "
-                f"{'withheld':>8} {'WRONG':>5} {'right%':>7}  fields")
+                f"{'withheld':>8} {'WRONG':>5} {'right%':>7}  {'target (>=98%, 0 WRONG, <=3.75 s/page)':<40} fields")
         print(head + "\n" + "-" * len(head))
         total, wrong = Score(), []
         pages_all, secs_all = 0, 0.0
@@ -84,34 +94,68 @@ def main() -> None:
                 fields = "ok" if not bad else "; ".join(f"{k} {g!r} (gold {w!r})" for k, (w, g) in bad.items())
                 print(f"{family + ' / ' + document:<38} {pages:>5} {result.seconds:>6.1f} "
                       f"{result.seconds / pages:>6.2f} {bound:>7.2f} {s.right:>6} {s.withheld:>8} {s.wrong:>5} "
-                      f"{100 * s.right_share:>6.1f}%  {fields} [{result.record['source_format']}]", flush=True)
+                      f"{100 * s.right_share:>6.1f}%  {_verdict(s, result.seconds / pages):<40} {fields} "
+                      f"[{result.record['source_format']}]", flush=True)
                 wrong += [f"WRONG {family} {document}: {t}.{row}.{col} gold {want!r} got {got!r}"
                           for t, row, col, want, got in s.wrong_cells]
         print(f"{'all':<38} {pages_all:>5} {secs_all:>6.1f} {secs_all / max(pages_all, 1):>6.2f} {'':>7} "
               f"{total.right:>6} {total.withheld:>8} {total.wrong:>5} {100 * total.right_share:>6.1f}%")
         for line in wrong:
             print(line)
-        if "scan_pdf" in args.families and scans.CHROMIUM:
+        if "scan_pdf" in args.families:
             eight_pages(out)
 
 
+def _verdict(s, seconds_per_page: float) -> str:
+    ok = s.wrong == 0 and s.right_share >= RIGHT_TARGET
+    fast = seconds_per_page <= EIGHT_PAGES_TARGET_S / 8
+    return (("cells ok" if ok else "cells MISSED") + ", " + ("time ok" if fast else "time MISSED")
+            + f" ({seconds_per_page:.2f} <= {EIGHT_PAGES_TARGET_S / 8:.2f} s/page)" * fast
+            + f" ({seconds_per_page:.2f} > {EIGHT_PAGES_TARGET_S / 8:.2f} s/page)" * (not fast))
+
+
 def eight_pages(out: Path) -> None:
-    """The 8-page case: an image-only PDF of 8 scanned pages decoded alone, wall and CPU seconds."""
+    """The 8-page case: an image-only PDF of 8 scanned pages decoded alone, in this process and through
+    the guarded pools, beside the time to render its pages and the load average."""
     import scans
+    from pipelines.decode import guard, ocr
     from pipelines.decode.dispatch import decode_document
     from pipelines.decode.model import Limits
 
-    pages = scans.pages_of(scans.source_pdf("pingtan-2025-html", SHARED / "corpus", out), scans.SOURCES[
-        "pingtan-2025-html"][1])[:8]
+    corpus = SHARED / "corpus"
+    if scans.CHROMIUM:
+        source = "the Chromium print of crawl/pingtan-2025.html, pages 1-8"
+        pages = scans.pages_of(scans.source_pdf("pingtan-2025-html", corpus, out),
+                               scans.SOURCES["pingtan-2025-html"][1])[:8]
+    else:
+        source = "pdf/huaian-city-2024.pdf (6 pages) + pdf/hongze-district-2024.pdf pages 1-2"
+        pages = scans.pages_of(corpus / "pdf/huaian-city-2024.pdf", scans.SOURCES["huaian-city-2024"][1]) + \
+            scans.pages_of(corpus / "pdf/hongze-district-2024.pdf", scans.SOURCES["hongze-district-2024"][1])[:2]
+    pages = [p.resize((1275, round(1275 * p.height / p.width))) if p.width != 1275 else p for p in pages]
     path = out / "eight-pages.scan.pdf"
     pages[0].save(path, "PDF", save_all=True, append_images=pages[1:], resolution=150)
+    n, bound = lower_bound(path)
     data = path.read_bytes()
+    load = os.getloadavg()[0]
     wall, cpu = time.perf_counter(), time.process_time()
     decoded = decode_document(data, "pdf", None, Limits())
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    print(f"\n8-page scan decoded alone: {wall:.1f} s wall, {cpu:.1f} s CPU of this process "
-          f"(NIANBAO_OCR_THREADS={os.environ.get('NIANBAO_OCR_THREADS', '1')}); flags {decoded.flags}; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    cores = len(os.sched_getaffinity(0))
+    print(f"\n8-page scan ({n} pages, 150 dpi grey, {source}); target <= {EIGHT_PAGES_TARGET_S:.0f} s; "
+          f"{ocr._threads()} pages read at once on {cores} cores")
+    print(f"  render its pages alone (lower bound): {bound:.1f} s")
+    print(f"  decoded in this process:   {wall:5.1f} s wall, {cpu:.1f} s CPU   "
+          f"{'met' if wall <= EIGHT_PAGES_TARGET_S else 'NOT met'}  (load average before {load:.1f}, "
+          f"after {os.getloadavg()[0]:.1f}); flags {[f for f in decoded.flags if not f.startswith('ocr_alt')]}")
+    load = os.getloadavg()[0]
+    wall = time.perf_counter()
+    [(_, outcome)] = list(guard.decode_many([("eight", str(path), "pdf", None)], Limits(), timeout_s=60,
+                                            memory_mb=1536, workers=cores))
+    wall = time.perf_counter() - wall
+    what = "ok" if not hasattr(outcome, "code") else f"{outcome.code}: {outcome.message}"
+    print(f"  decoded by the guarded pools (as a run does, pools started, models loaded): {wall:5.1f} s wall   "
+          f"{'met' if wall <= EIGHT_PAGES_TARGET_S else 'NOT met'}  (load average before {load:.1f}, "
+          f"after {os.getloadavg()[0]:.1f}); {what}")
 
 
 if __name__ == "__main__":
