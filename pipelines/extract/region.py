@@ -104,6 +104,11 @@ class Gazetteer:
         for name in {**self.short, **self.full}:
             self.automaton.add_word(name, name)
         self.automaton.make_automaton()
+        # A name never spans a character that no name holds (digits, punctuation, most of the text): the
+        # scan restarts there, so the text is scanned as its runs of name characters, each run once per
+        # distinct run (`_run_hits`: boilerplate sentences recur from report to report).
+        letters = sorted({c for name in {**self.short, **self.full} for c in name})
+        self.runs = re.compile("[" + "".join(re.escape(c) for c in letters) + "]+")
 
     def chain(self, code: str) -> list[Place]:
         """Province, city, county of a code, as far as the gazetteer has them (定州市: 河北省 → 定州市)."""
@@ -126,13 +131,21 @@ class Gazetteer:
         (余姚) only before a government word or directly before the agency's own township name.
         """
         found: list[Mention] = []
-        for end, name in self.automaton.iter_long(text):
+        for end, name in self.longest_names(text):
             start = end - len(name) + 1
             hit = (Mention(name, tuple(self.full[name]), start, short=False) if name in self.full
                    else Mention(name, tuple(self.short[name]), start, short=True))
             if self._accept(text, hit, agency_core):
                 found.append(hit)
         return found
+
+    def longest_names(self, text: str) -> list[tuple[int, str]]:
+        """`automaton.iter_long(text)` as a list (end offset, name): non-overlapping longest names."""
+        out = []
+        for run in self.runs.finditer(text):
+            at = run.start()
+            out.extend([(at + end, name) for end, name in _run_hits(run.group())])
+        return out
 
     def _accept(self, text: str, m: Mention, agency_core: str | None) -> bool:
         before = text[max(0, m.start - 2) : m.start]
@@ -147,6 +160,11 @@ class Gazetteer:
             return True
         # A short name directly followed by another place name ("淮安洪泽区").
         return any(text[after:after + n] in self.full for n in range(3, self.max_len + 1))
+
+
+@lru_cache(maxsize=65536)
+def _run_hits(run: str) -> tuple[tuple[int, str], ...]:
+    return tuple(gazetteer().automaton.iter_long(run))
 
 
 @lru_cache(maxsize=1)

@@ -48,6 +48,10 @@ class Expected:
     def __post_init__(self) -> None:
         # which table's gate applies; asked for every (row, expected row) pair the matcher tries
         self.gate = "t4" if self.table.startswith("t4") else "t3" if self.table.startswith("t3") else "t2"
+        # asked for every row found: its location in issues, each column's header unit
+        self.where = f"{self.table}.{self.row}"
+        header_unit = "万元" if self.table in ("t2_art20_8", "t2_art20_9") else None
+        self.units = [header_unit if typ == "amt" else None for typ in self.types]
 
 
 @dataclass
@@ -452,8 +456,8 @@ def _short(exp: Expected, values: list[Token]) -> bool:
 
 def resolve_values(result: Tables, exp: Expected, values: list[Token], hints: Hints) -> None:
     n = len(exp.cols)
-    filled = [t for t in values if t.kind == VALUE]
-    where = f"{exp.table}.{exp.row}"
+    filled = [t for t in values if t[0] == VALUE]
+    where = exp.where
     if len(filled) < n < len(values):
         values = _align_blanks(result, exp, values)
         if values is None:
@@ -472,15 +476,20 @@ def resolve_values(result: Tables, exp: Expected, values: list[Token], hints: Hi
         raw = _split_run_together(result, exp, [t.text for t in filled], hints)
         if raw is None:
             return
-    header_unit = "万元" if exp.table in ("t2_art20_8", "t2_art20_9") else None
-    for col, typ, text in zip(exp.cols, exp.types, raw):
-        cell = parse_cell(text, typ, header_unit if typ == "amt" else None)
-        if exp.table.startswith("t4"):
+    t4 = exp.gate == "t4"
+    row_cells = None
+    for col, typ, unit, text in zip(exp.cols, exp.types, exp.units, raw):
+        cell = parse_cell(text, typ, unit)
+        if t4:
             block, outcome = _t4_key(col)
             result.cells.setdefault(exp.table, {}).setdefault(block, {})[outcome] = cell
         else:
-            result.cells.setdefault(exp.table, {}).setdefault(exp.row, {})[col] = cell
-        if cell.issue and cell.issue.startswith("ocr_unreadable"):
+            if row_cells is None:
+                row_cells = result.cells.setdefault(exp.table, {}).setdefault(exp.row, {})
+            row_cells[col] = cell
+        if not cell.issue:
+            continue
+        if cell.issue.startswith("ocr_unreadable"):
             implied = _implied(exp, raw, exp.cols.index(col))
             result.issue("ocr_unreadable", "error", cell.issue + ("" if implied is None else
                          f"; the row's identity implies {implied:g} (a suggestion, not stored)"), f"{where}.{col}")
