@@ -3,6 +3,7 @@
 import json
 import shutil
 import tempfile
+import time
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
@@ -45,6 +46,14 @@ def check_results(context: dg.AssetExecutionContext, warehouse: DuckDBResource, 
     data directory's GX context, and its validation results are rendered as GX Data Docs
     (`gx/data_docs/index.html` beside the warehouse, linked from this asset's metadata)."""
     at = datetime.now(timezone.utc)
+    clock = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        timings[name] = time.perf_counter() - clock
+        clock = time.perf_counter()
+
     for stale in Path(warehouse.database).parent.glob("checks-*"):  # of a killed run (this run holds the lock)
         shutil.rmtree(stale, ignore_errors=True)
     out_dir = Path(tempfile.mkdtemp(prefix="checks-", dir=Path(warehouse.database).parent))
@@ -60,6 +69,7 @@ def check_results(context: dg.AssetExecutionContext, warehouse: DuckDBResource, 
             work = batches(index, wanted, names, BATCH_REPORTS)
             # a few batches are not worth starting workers
             workers = min(settings.worker_count, len(work)) if len(wanted) >= PARALLEL_FROM else 1
+            lap("plan and versions")
             summaries = []
             if workers == 1:
                 for i, batch in enumerate(progress(work, "check", total=len(work))):
@@ -68,9 +78,12 @@ def check_results(context: dg.AssetExecutionContext, warehouse: DuckDBResource, 
         if workers > 1:  # the workers read the warehouse: this process must not hold it open
             summaries = list(progress(check_batches(warehouse.database, work, names, out_dir, at, workers),
                                       "check", total=len(work)))
+        lap("claim and flag rules (Python, batches)")
         data_dir = Path(warehouse.database).parent
         with warehouse.get_connection() as conn:
             decided = decide(conn, out_dir, list(rules()), data_dir, at)
+            timings |= decided.timings
+            clock = time.perf_counter()
             save_fingerprint(conn, fingerprint)
             save_state(conn, "last_checked_at", at.isoformat() if wanted else "")
             per_rule = conn.execute(
@@ -83,7 +96,9 @@ def check_results(context: dg.AssetExecutionContext, warehouse: DuckDBResource, 
             html = write_report(Path(warehouse.database).with_name("quality_report.html"), conn, list(rules()),
                                 at.isoformat(timespec="seconds"))
             rows = conn.execute("select count(*) from check_results").fetchone()[0]
+        lap("quality report")
         docs = gx.build_docs(data_dir) if decided.results else data_dir / "gx" / "data_docs" / "index.html"
+        lap("GX Data Docs")
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
     verdicts = decided.verdicts
@@ -106,6 +121,7 @@ def check_results(context: dg.AssetExecutionContext, warehouse: DuckDBResource, 
         "gx_validation_results": dg.MetadataValue.json(decided.results),
         "gx_instances_validated": decided.instances,
         "gx_unexpected_instances": decided.unexpected,
+        "seconds": md_table(["step", "s"], [[k, round(v, 2)] for k, v in timings.items()]),
         "dagster/row_count": rows,
     })
 

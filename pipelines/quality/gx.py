@@ -126,6 +126,12 @@ def _file_context(root: str):
     return context
 
 
+def open_context(root: str | Path) -> None:
+    """Import GX and open the file context under root (once per process)."""
+    with _LOCK:
+        _file_context(str(Path(root).resolve()))
+
+
 def _batch_definition(context, suite_name: str):
     try:
         source = context.data_sources.get(DATASOURCE)
@@ -162,25 +168,35 @@ class Validated:
     results: list[str] = field(default_factory=list)  # ids of the stored validation results (file context)
 
 
+def by_suite(rules: list[Rule]) -> dict[str, list[Rule]]:
+    out: dict[str, list[Rule]] = {}
+    for r in rules:
+        out.setdefault(r.suite, []).append(r)
+    return out
+
+
 def validate(frame: pd.DataFrame, rules: list[Rule], root: str | Path | None = None,
              run_name: str | None = None, at: datetime | None = None) -> Validated:
     """Validate long residual rows against the rules' suites (one GX validation per suite). `frame` has columns
     row (unique), report_id, rule_id, scope, residual, assessable. With `root`, validation results are stored
     in the file context under `<root>/gx` (for Data Docs); otherwise an ephemeral context is used."""
-    out = Validated()
     if frame.empty:
-        return out
-    by_suite: dict[str, list[Rule]] = {}
-    for r in rules:
-        by_suite.setdefault(r.suite, []).append(r)
+        return Validated()
     present = set(frame["rule_id"].unique())
+    return validate_tables({name: wide(frame, suite_rules) for name, suite_rules in by_suite(rules).items()
+                            if root is not None or present & {r.id for r in suite_rules}},
+                           rules, root, run_name, at)
+
+
+def validate_tables(tables: dict[str, pd.DataFrame], rules: list[Rule], root: str | Path | None = None,
+                    run_name: str | None = None, at: datetime | None = None) -> Validated:
+    """Validate each suite's residual table (as `wide` makes it: row, report, scope, one column per rule)."""
+    out = Validated()
+    suites_ = by_suite(rules)
     with _LOCK:  # GX contexts are not thread-safe; a run validates from one thread anyway
         context = _file_context(str(Path(root).resolve())) if root else _ephemeral()
-        for name, suite_rules in by_suite.items():
-            if root is None and not present & {r.id for r in suite_rules}:
-                continue  # stored runs validate every suite, so the Data Docs show each one every run
-            table = wide(frame, suite_rules)
-            result, result_id = _run(context, name, suite_rules, table, stored=root is not None,
+        for name, table in tables.items():
+            result, result_id = _run(context, name, suites_[name], table, stored=root is not None,
                                      run_name=run_name, at=at)
             if result_id:
                 out.results.append(result_id)
