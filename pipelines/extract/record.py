@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from pathlib import Path
 
 from pipelines.contract import TEMPLATE_TABLES, stated_cells
@@ -116,7 +117,9 @@ def _best_tables(decoded: Decoded, template: str | None, fmt: str, hints: dict) 
     tables = extract_tables(decoded.text, template, hints)
     grid_text = ("\n".join(b.text for b in decoded.blocks)
                  if fmt in ("pdf", "docx", "html") and any(b.kind == "table" for b in decoded.blocks) else None)
-    if grid_text is not None:
+    # the grids' text is often the document's text itself (an HTML page of paragraphs and tables): the
+    # same text reads the same, so it is read once
+    if grid_text is not None and grid_text != decoded.text:
         from_grids = extract_tables(grid_text, template, hints)
         if _rank(from_grids) < _rank(tables):
             from_grids.spans.clear()  # offsets into the grids' text, not into the document's text
@@ -173,7 +176,12 @@ _NUMERIC_LINES = re.compile(r"^[^\S\n]*[\d.,+\-/—](?:[^\S\n]|[\d.,+\-/—])*$"
 
 def _flat(obj) -> dict:
     """A dataclass of plain values as a dict (`asdict` deep-copies every value: slow for many small ones)."""
-    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+    return {name: getattr(obj, name) for name in _field_names(type(obj))}
+
+
+@lru_cache(maxsize=None)
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
 
 
 def source_format(decoded: Decoded, fmt: str, tables: Tables) -> str:

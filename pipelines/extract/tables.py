@@ -323,7 +323,8 @@ def _extract(text: str, template: str, hints: Hints) -> Tables:
         row = rows[i]
         if row.start > gates["end"]:
             break
-        row = RawRow(carried + row.labels[taken:], row.values, row.start)
+        if carried or taken:  # (otherwise the row as grouped: nothing changes it)
+            row = RawRow(carried + row.labels[taken:], row.values, row.start)
         carried, taken = [], 0
         detached = _detached_table(result, row, todo, max(pointer, t3_first), t3_line)
         if detached:
