@@ -97,7 +97,7 @@ def check_results(context: dg.AssetExecutionContext, warehouse: DuckDBResource, 
                                 at.isoformat(timespec="seconds"))
             rows = conn.execute("select count(*) from check_results").fetchone()[0]
         lap("quality report")
-        docs = gx.build_docs(data_dir) if decided.results else data_dir / "gx" / "data_docs" / "index.html"
+        docs = gx.build_docs(data_dir, decided.results) if decided.results else data_dir / "gx" / "data_docs" / "index.html"
         lap("GX Data Docs")
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)

@@ -245,11 +245,22 @@ def stored_results(root: str | Path, ids: list[str]) -> list:
         return [store.get(ValidationResultIdentifier.from_tuple(tuple(i.split("/")))) for i in ids]
 
 
-def build_docs(root: str | Path) -> Path:
-    """Build the Data Docs site of the file context under root; the path of its index.html."""
+def build_docs(root: str | Path, results: list[str] | None = None) -> Path:
+    """Build the Data Docs site of the file context under root; the path of its index.html. With `results`
+    (validation result ids), only their pages and their suites' are rendered again (the index lists every
+    stored result): a run's cost does not grow with the runs before it."""
+    from great_expectations.data_context.types.resource_identifiers import (ExpectationSuiteIdentifier,
+                                                                           ValidationResultIdentifier)
+
     root = Path(root).resolve()
     with _LOCK:
-        _file_context(str(root)).build_data_docs(site_names=[SITE])
+        context = _file_context(str(root))
+        if results:
+            keys = [ValidationResultIdentifier.from_tuple(tuple(i.split("/"))) for i in results]
+            keys += [ExpectationSuiteIdentifier(name=n) for n in sorted({i.split("/")[0] for i in results})]
+            context.build_data_docs(site_names=[SITE], resource_identifiers=keys)
+        else:
+            context.build_data_docs(site_names=[SITE])
     index = root / "gx" / "data_docs" / "index.html"
     _add_static_index(index)
     return index

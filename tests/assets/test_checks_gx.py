@@ -135,3 +135,25 @@ def test_the_data_docs_index_renders_in_a_browser(run):
                         f"--user-data-dir={profile}", "--virtual-time-budget=8000", "--window-size=1400,900",
                         f"--screenshot={shot}", index.as_uri()], capture_output=True, timeout=120)
     assert shot.exists() and shot.stat().st_size > 30_000  # a drawn page, not a blank one
+
+
+def test_each_run_adds_its_results_and_only_they_are_rendered_again(tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    import pandas as pd
+
+    from pipelines.quality import gx
+
+    frame = pd.DataFrame({"row": [0, 1], "report_id": ["a" * 64, "b" * 64], "rule_id": ["T3-01", "ST-01"],
+                          "scope": ["t3.*.total", "report"], "residual": [2.0, 0.0], "assessable": [True, True]})
+    at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    first = gx.validate(frame, list(rules()), root=tmp_path, run_name="checks-one", at=at)
+    assert first.failing == {0} and len(first.results) == len(suites())
+    index = gx.build_docs(tmp_path, first.results)
+    page = next((index.parent / "validations" / "report_cells").rglob("*.html"))
+    page.write_text("kept", encoding="utf-8")  # an earlier run's page is not rendered again
+    second = gx.validate(frame, list(rules()), root=tmp_path, run_name="checks-two", at=at + timedelta(days=1))
+    html = gx.build_docs(tmp_path, second.results).read_text(encoding="utf-8")
+    assert "checks-one" in html and "checks-two" in html
+    assert page.read_text(encoding="utf-8") == "kept"
+    assert len(list((index.parent / "validations").rglob("*.html"))) == 2 * len(suites())
