@@ -45,26 +45,36 @@ def solve(tokens: list[str], cells: int, holds: Callable[[list[str]], bool], lim
     if sum(len(t) for t in tokens) > MAX_DIGITS:
         return []
     prefix_ok = getattr(holds, "prefix", None)
+    # `sums_hold`'s prefix check, asked here only where a piece completes a group (the same sums)
+    ending = getattr(prefix_ok, "ending", None)
     found: list[list[str]] = []
     steps = 0
+    n_tokens = len(tokens)
+    lengths = [len(t) for t in tokens]
 
     def search(ti: int, pos: int, split: list[str]) -> None:
         nonlocal steps
         steps += 1
         if steps > BUDGET or len(found) >= limit:
             return
-        if ti == len(tokens):
+        if ti == n_tokens:
             if len(split) == cells and holds(split):
                 found.append(list(split))
             return
-        token = tokens[ti]
-        if pos == len(token):
+        if pos == lengths[ti]:
             search(ti + 1, 0, split)
             return
-        later = len(tokens) - ti - 1  # every later token takes at least one cell
-        for piece in _pieces(token, pos):
-            if len(split) + 1 + later > cells:
-                break
+        if len(split) + 1 + (n_tokens - ti - 1) > cells:
+            return  # every later token takes at least one cell: no room for a piece of this one
+        if ending is not None:
+            groups = ending.get(len(split) + 1)  # the groups the next piece completes
+            for piece in _pieces(tokens[ti], pos):
+                split.append(piece)
+                if groups is None or _groups_hold(split, groups):
+                    search(ti, pos + len(piece), split)
+                split.pop()
+            return
+        for piece in _pieces(tokens[ti], pos):
             split.append(piece)
             if prefix_ok is None or prefix_ok(split):
                 search(ti, pos + len(piece), split)
@@ -83,6 +93,13 @@ def _pieces(token: str, pos: int) -> tuple[str, ...]:
         return (token,)
     return tuple(token[pos:end] for end in range(pos + 1, len(token) + 1)
                  if _NUMBER.match(token[pos:end]) and (end == len(token) or token[end] not in _NO_CUT_BEFORE))
+
+
+def _groups_hold(split: list[str], groups: list[tuple[list[int], int]]) -> bool:
+    for parts, total in groups:
+        if not abs(sum([number(split[i]) for i in parts]) - number(split[total])) < 1e-9:
+            return False
+    return True
 
 
 @lru_cache(maxsize=65536)
@@ -115,5 +132,6 @@ def sums_hold(groups: list[tuple[list[int], int]]) -> Callable[[list[str]], bool
                 return False
         return True
 
+    prefix.ending = ending
     holds.prefix = prefix
     return holds
