@@ -25,7 +25,7 @@ _ALIASES = [
 @lru_cache(maxsize=65536)
 def norm_label(text: str) -> str:
     """A label ready to match: no white space, unified quotes and brackets, known variants mapped."""
-    text = re.sub(r"\s+", "", text).translate(_QUOTES).replace("（", "(").replace("）", ")").replace("：", ":")
+    text = "".join(text.split()).translate(_QUOTES).replace("（", "(").replace("）", ")").replace("：", ":")
     for variant, canonical in _ALIASES:
         text = text.replace(variant, canonical)
     return text

@@ -1,6 +1,5 @@
-"""The extractor's shortcuts give what the plain computation gives: whitespace-free lines by one
-substitution, gazetteer names found run by run of name characters (cached per run), prose offsets kept per
-copied piece."""
+"""The extractor's shortcuts give what the plain computation gives: whitespace-free lines, gazetteer names
+found run by run of name characters (cached per run), prose offsets kept per copied piece."""
 
 from __future__ import annotations
 
