@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate, product
+from collections.abc import Iterator
+from itertools import accumulate, islice, product
 
 from rapidfuzz import fuzz
 
@@ -158,17 +159,13 @@ def _region(index: int, gates: dict[str, int]) -> str:
     return "t4" if index >= gates["t4"] else "t3" if index >= gates["t3"] else "t2"
 
 
-def _candidates(row: RawRow, backward: bool) -> tuple[tuple[int, str], ...]:
-    """Label candidates for a row's values: suffixes of the labels before them (backward), or prefixes
-    of the labels after them (forward: layout text puts a tall row's values above its label)."""
-    labels = row.labels[-MAX_SUFFIX:] if backward else row.labels[:MAX_SUFFIX]
-    return _candidate_labels(tuple([t[1] for t in labels]), backward)
-
-
-@lru_cache(maxsize=65536)
-def _candidate_labels(texts: tuple[str, ...], backward: bool) -> tuple[tuple[int, str], ...]:
-    return tuple((k, L.norm_label("".join(texts[-k:] if backward else texts[:k])))
-                 for k in range(1, len(texts) + 1))
+def _candidates(row: RawRow, backward: bool) -> Iterator[tuple[int, str]]:
+    """Label candidates for a row's values, shortest first: suffixes of the labels before them (backward),
+    or prefixes of the labels after them (forward: layout text puts a tall row's values above its label).
+    Made one at a time: the matcher mostly stops at the first."""
+    labels = row.labels
+    for k in range(1, min(MAX_SUFFIX, len(labels)) + 1):
+        yield k, L.norm_label("".join([t[1] for t in (labels[-k:] if backward else labels[:k])]))
 
 
 _ROW_PATTERNS = {**L.T2_ROWS, **L.T3_ROWS}
@@ -190,6 +187,8 @@ def _match(row: RawRow, todo: tuple[Expected, ...], start: int, gates: dict[str,
            labels: RawRow | None = None, backward: bool = True) -> tuple[int, int] | None:
     """(index in todo, labels used) of the nearest expected row named by the shortest label suffix
     (or, forward, prefix of `labels`)."""
+    if row.start < min(gates["t2"], gates["t3"], gates["t4"]):
+        return None  # before every table begins (prose with figures): no row, exact or close, may take it
     n_values = sum(t[0] == VALUE for t in row.values)
     blank = n_values == 0
     where = _positions(todo)
@@ -254,7 +253,7 @@ def _fuzzy_match(row: RawRow, todo: list[Expected], start: int, gates: dict[str,
                  backward: bool, n_values: int) -> tuple[int, int] | None:
     """Close, not equal: a label cut by a wrap inside its key word, an OCR swap, missing characters.
     Only the next few rows in order are considered, and the run must fill the row."""
-    for k, label in _candidates(labels or row, backward)[:3]:
+    for k, label in islice(_candidates(labels or row, backward), 3):
         bare = L.strip_numbering(label)
         if len(bare) < 4:
             continue

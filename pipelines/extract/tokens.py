@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import chain
 from typing import Literal, NamedTuple
 
 from pipelines.extract.labels import PROSE
@@ -116,18 +117,19 @@ def _line_parts(raw_line: str) -> tuple[int, tuple[tuple[str, str], ...]]:
             cells = cells[:-1]
         if any(is_footer(c) for c in cells) and all(is_footer(c) or not c.strip() for c in cells):
             return _SKIP, ()  # a page footer that a converter put into the table
-        row: list[tuple[str, str]] = []
-        for cell in cells:
-            cell = cell.strip()
-            if not cell:
-                row.append((EMPTY, ""))
-            elif is_value_token(cell) or all(is_value_token(p) or _is_digit_run(p) for p in cell.split()):
-                row.extend((VALUE, p) for p in cell.split())
-            else:
-                row.extend(t for p in cell.split() for t in _kinds(p))
-        return _PIPE, tuple(row)
-    parts = tuple(t for p in stripped.split() for t in _kinds(p))
+        return _PIPE, tuple(chain.from_iterable(map(_cell_parts, map(str.strip, cells))))
+    parts = tuple(chain.from_iterable(map(_kinds, stripped.split())))
     return (_TAB if line.startswith("\t") else _PLAIN), parts
+
+
+@lru_cache(maxsize=65536)
+def _cell_parts(cell: str) -> tuple[tuple[str, str], ...]:
+    """What one pipe cell (stripped) reads as: an empty cell, its values, or its labels and values."""
+    if not cell:
+        return ((EMPTY, ""),)
+    if is_value_token(cell) or all(is_value_token(p) or _is_digit_run(p) for p in cell.split()):
+        return tuple((VALUE, p) for p in cell.split())
+    return tuple(chain.from_iterable(map(_kinds, cell.split())))
 
 
 _new = tuple.__new__  # Token(kind, text, line) without the namedtuple's Python-level __new__
