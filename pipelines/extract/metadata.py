@@ -58,9 +58,9 @@ _PRONOUN_KIND = {"局": "department", "委": "department", "厅": "department", 
                  "署": "department", "院": "department", "镇": "township", "乡": "township", "街道": "township",
                  "区": "government", "县": "government", "市": "government", "州": "government", "旗": "government",
                  "省": "government"}
-_CHROME_AGENCY = Guarded(re.compile(r"(?:发布单位|发布机构|发文机关|信息来源|来源)[::]\s*([^\s::|]{2,40})"))
+_CHROME_AGENCY = re.compile(r"(?:发布单位|发布机构|发文机关|信息来源|来源)[::]\s*([^\s::|]{2,40})")
 _BODY_AGENCY = re.compile(rf"([{_HAN}]{{2,24}}?(?:人民政府|政府|局|委员会|办公室|办事处))\(?0\d{{2,3}}-\d{{7,8}}")
-_COMPILER = Guarded(re.compile(rf"本(?:年度)?(?:报告|年报)由([{_HAN}()]{{2,40}}?)(?:根据|依据|按照|编制|负责|汇总|组织)"))
+_COMPILER = re.compile(rf"本(?:年度)?(?:报告|年报)由([{_HAN}()]{{2,40}}?)(?:根据|依据|按照|编制|负责|汇总|组织)")
 _ANONYMISED = re.compile(r"[xX×*]{2}|某")
 _BAD_AGENCY = re.compile(r"关于|印发|转发|年度|报告|本站|本网|网站|^政府信息|^政务公开")
 
@@ -70,29 +70,29 @@ _CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "O": 0, "一": 1, "二": 2, "三": 3,
 _NUM = r"\d{1,2}|[一二三四五六七八九十]{1,3}"
 _DATE = rf"(20\d{{2}}|二[〇○零O][一二三四五六七八九〇○零O]{{2}})\s*[年\-/.]\s*({_NUM})\s*[月\-/.]\s*({_NUM})\s*日?"
 _DATE_RE = re.compile(_DATE)
-_CHROME_DATE = Guarded(re.compile(rf"(公开日期|发布日期|发布时间|公开时间|发文日期|成文日期|印发日期|生成日期)\s*[::]?\s*{_DATE}"))
+_CHROME_DATE = re.compile(rf"(公开日期|发布日期|发布时间|公开时间|发文日期|成文日期|印发日期|生成日期)\s*[::]?\s*{_DATE}")
 _CHROME_RANK = {"公开日期": 0, "发布日期": 0, "发布时间": 0, "公开时间": 0, "发文日期": 1, "成文日期": 1, "印发日期": 1,
                 "生成日期": 1}
 _BOILERPLATE = re.compile(r"分享到|打印本页|关闭本页|关闭窗口|扫一扫|【|^-?\d+-?$|^第\d+页")
 
 # --- years --------------------------------------------------------------------------------------------------
 # 统计期限自2020年1月1日…; tolerates "20201月1日" (year glued to month, §4 E12) and spaced PDF text.
-_PERIOD_YEAR = Guarded(re.compile(r"(20\d{2})年?0?1月0?1日(?:起)?(?:至|到|-|—)"))
-_STATEMENT_YEAR = Guarded(re.compile(r"(20\d{2})年度?[,,]?(?:我|本)(?:局|委|厅|办|中心|署|院|镇|乡|街道|区|县|市|单位|部门|机关)(?![^,。;]{0,3}(?:将|要|拟|计划))"))
-_STATEMENT_YEAR_REV = Guarded(re.compile(r"(?:我|本)(?:局|委|厅|办|中心|署|院|镇|乡|街道|区|县|市|单位|部门|机关)(20\d{2})年度?(?!将)"))
+_PERIOD_YEAR = re.compile(r"(20\d{2})年?0?1月0?1日(?:起)?(?:至|到|-|—)")
+_STATEMENT_YEAR = re.compile(r"(20\d{2})年度?[,,]?(?:我|本)(?:局|委|厅|办|中心|署|院|镇|乡|街道|区|县|市|单位|部门|机关)(?![^,。;]{0,3}(?:将|要|拟|计划))")
+_STATEMENT_YEAR_REV = re.compile(r"(?:我|本)(?:局|委|厅|办|中心|署|院|镇|乡|街道|区|县|市|单位|部门|机关)(20\d{2})年度?(?!将)")
 
 # --- scope, chrome ------------------------------------------------------------------------------------------
-_SUMMARY_SCOPE = Guarded(re.compile(
+_SUMMARY_SCOPE = re.compile(
     r"全(?:省|市|县|区|旗|州|盟)(?:各级(?:行政机关)?|行政机关|各部门)|全(?:省|市|县|区|旗|州|盟)共?(?:受理|收到|新收)"
     r"|汇总(?:编制|形成|而成)|(?:数据|年报)[^。]{0,6}汇总"
-))
-_INDEX_NO = Guarded(re.compile(r"索引号\s*[::]\s*([0-9A-Za-z][\w\-/.]*)"))
+)
+_INDEX_NO = re.compile(r"索引号\s*[::]\s*([0-9A-Za-z][\w\-/.]*)")
 _DOC_NO = Guarded(re.compile(r"(?:文号|发文字号)\s*[::]\s*([^\s::]+)"))
 _FILER = Guarded(re.compile(rf"(?:填报人|联系人)\s*[::]\s*([{_HAN}]{{2,4}})"))
 _PHONE = r"(?:\(?0\d{2,3}\)?[-—]?)?\d{7,8}|1[3-9]\d{9}"
 _LABELLED_PHONE = Guarded(re.compile(rf"(?:联系电话|联系方式|电话)\s*[::]?\s*({_PHONE})"))
 _PORTAL = Guarded(re.compile(rf"([{_HAN}]{{2,20}}(?:人民政府|政府)门户网站)"))
-_CONTACT_PAREN = Guarded(re.compile(rf"联系[{_HAN}]{{0,24}}\(({_PHONE})\)"))
+_CONTACT_PAREN = re.compile(rf"联系[{_HAN}]{{0,24}}\(({_PHONE})\)")
 
 
 @dataclass

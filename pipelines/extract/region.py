@@ -143,8 +143,10 @@ class Gazetteer:
         """`automaton.iter_long(text)` as a list (end offset, name): non-overlapping longest names."""
         out = []
         for run in self.runs.finditer(text):
-            at = run.start()
-            out.extend([(at + end, name) for end, name in _run_hits(run.group())])
+            hits = _run_hits(run.group())
+            if hits:
+                at = run.start()
+                out.extend([(at + end, name) for end, name in hits])
         return out
 
     def _accept(self, text: str, m: Mention, agency_core: str | None) -> bool:

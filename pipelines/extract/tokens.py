@@ -40,6 +40,8 @@ _RUN = r"(?:(?>[+\-]?\d[\d.,]*(?:万元|元|项|件)?)|[/—\-无\ufffd])++"
 # bounded here, a part of thousands of `1件` does not try every 件 as the label's end (quadratic).
 _GLUED = re.compile(rf"^(?P<label>.{{0,39}}?[^\d\s.,+\-/—无\ufffd])(?P<tail>{_RUN}(?:\s+{_RUN})*)$")
 _DIGIT_RUN = re.compile(_RUN)
+# the characters a run of `_RUN` can end with, besides decimal digits (`\d`)
+_RUN_LAST = frozenset(".,元项件/—-无\ufffd")
 
 
 
@@ -58,6 +60,8 @@ def _split_glued(part: str) -> list[str]:
     """`行政许可9487` → [`行政许可`, `9487`]; a tail that is not all values stays in the label."""
     if _PLACEHOLDER_HEADER.match(part):
         return [part]
+    if not (part[-1:].isdecimal() or part[-1:] in _RUN_LAST):
+        return [part]  # a glued run ends the part, and no run ends in this character (a sentence, a label)
     m = _GLUED.match(part)
     if m and 2 <= len(m["label"]) <= 40 and not m["label"].endswith(("第", "(", "（")) \
             and not PROSE.search(m["label"]):  # a sentence's figure is no cell
