@@ -86,6 +86,17 @@ _SUMMARY_SCOPE = re.compile(
     r"全(?:省|市|县|区|旗|州|盟)(?:各级(?:行政机关)?|行政机关|各部门)|全(?:省|市|县|区|旗|州|盟)共?(?:受理|收到|新收)"
     r"|汇总(?:编制|形成|而成)|(?:数据|年报)[^。]{0,6}汇总"
 )
+# `_SUMMARY_SCOPE` in two searches that scan for their first characters (全; 汇总 asked for first)
+_SCOPE_WHOLE = re.compile(r"全(?:省|市|县|区|旗|州|盟)(?:各级(?:行政机关)?|行政机关|各部门|共?(?:受理|收到|新收))")
+_SCOPE_MERGED = re.compile(r"汇总(?:编制|形成|而成)|(?:数据|年报)[^。]{0,6}汇总")
+
+
+def _summary_scope(compact_text: str) -> bool:
+    """Whether `_SUMMARY_SCOPE` occurs in the text."""
+    return bool(_SCOPE_WHOLE.search(compact_text)) or ("汇总" in compact_text
+                                                       and bool(_SCOPE_MERGED.search(compact_text)))
+
+
 _INDEX_NO = re.compile(r"索引号\s*[::]\s*([0-9A-Za-z][\w\-/.]*)")
 _DOC_NO = Guarded(re.compile(r"(?:文号|发文字号)\s*[::]\s*([^\s::]+)"))
 _FILER = Guarded(re.compile(rf"(?:填报人|联系人)\s*[::]\s*([{_HAN}]{{2,4}})"))
@@ -494,7 +505,7 @@ def extract_metadata(text: str, has_tables: bool) -> Metadata:
     elif template == "hybrid":
         issues.append(_issue("template_hybrid", f"labels of both templates: {labels}", location="metadata.template"))
 
-    if _SUMMARY_SCOPE.search(compact_text):
+    if _summary_scope(compact_text):
         scope = "jurisdiction_summary"
     else:
         scope = {"government": "government_own", "township": "government_own", "department": "agency_own",

@@ -134,9 +134,9 @@ def _line_role(compact: str) -> tuple[bool, bool, bool, bool, bool]:
 
 
 @lru_cache(maxsize=65536)
-def _table_line_alone(line: str, compact: str) -> bool:
+def _table_line_alone(line: str) -> bool:
     """`_is_table_line` without the look at the next line."""
-    return _is_table_line(line, compact, "")
+    return _is_table_line(line, "".join(line.split()), "")
 
 
 _VISIBLE = re.compile(r"\S+")
@@ -186,7 +186,7 @@ def _prose_stream(text: str) -> tuple[str, _Offsets]:
             in_block = False
         if not in_block and starts_block:
             in_block = True
-        if not in_block and _table_line_alone(line, compact):
+        if not in_block and _table_line_alone(line):
             # a line whose figure's unit opens the next non-empty line ("…行政复议      351" / "件,其中…") is
             # wrapped prose, not a row
             k = idx + 1

@@ -169,6 +169,9 @@ def _candidates(row: RawRow, backward: bool) -> Iterator[tuple[int, str]]:
 
 
 _ROW_PATTERNS = {**L.T2_ROWS, **L.T3_ROWS}
+# `labels.matches` takes no label longer than its row's official label + 14 characters; a candidate whose
+# text is over twice the longest such bound names no row (norm_label removes at most half of a text)
+_TOO_LONG = 2 * max(len(p.official) + 14 for p in _ROW_PATTERNS.values())
 
 
 # any row's pattern: a label none of them finds is no row's (most labels are prose or headers)
@@ -193,7 +196,14 @@ def _match(row: RawRow, todo: tuple[Expected, ...], start: int, gates: dict[str,
     blank = n_values == 0
     where = _positions(todo)
     t4_named = None  # T4's header words since the last values: asked once, only if its row is reached
-    for k, label in _candidates(labels or row, backward):
+    source = (labels or row).labels
+    for k in range(1, min(MAX_SUFFIX, len(source)) + 1):
+        joined = "".join([t[1] for t in (source[-k:] if backward else source[:k])])
+        if k > 1 and len(joined) > _TOO_LONG:
+            # no row's label is this long, nor any longer candidate (normalising at most halves a label);
+            # T4's row, which does not depend on the candidate, was asked at k = 1
+            break
+        label = L.norm_label(joined)
         named = _rows_named(label)
         # the rows this label names, in the template's order from `start`, then T4's row (always last)
         for j in sorted([where[r] for r in named if r in where] + where["*"]):
@@ -440,6 +450,8 @@ def _t3_identities_held(table: dict[str, list[str]]) -> int:
 
 def _cut(values: list[Token], n: int) -> tuple[list[Token], list[Token]]:
     """Split a value run after its n-th value when at least a whole further row of values follows."""
+    if len(values) < 2 * n:
+        return values, []  # (fewer tokens than two rows of values)
     positions = [i for i, t in enumerate(values) if t.kind == VALUE]
     if len(positions) >= 2 * n:
         return values[: positions[n - 1] + 1], values[positions[n - 1] + 1:]
