@@ -90,15 +90,18 @@ def constants(rules: list[Rule]) -> dict[str, pl.DataFrame]:
 # `chk_reports` (report_id, checked, previous_id) holds the reports to check and their previous years.
 _SQL = f"""
 create or replace temp table chk_residuals as
-with cells as materialized (
-    select c.* from report_cells c semi join chk_reports k on k.report_id = c.report_id),
+with ids as materialized (  -- the 64-character report ids as small integers while the rules are evaluated
+    select report_id as id, (row_number() over ())::integer as report_id, checked, previous_id from chk_reports),
+cells as materialized (
+    select i.report_id, c.table_key, c.row_key, c.col_key, c.value, c.semantic, c.value_raw
+    from report_cells c join ids i on i.id = c.report_id),
 one_row as (
     select distinct report_id from cells where table_key = 't3_applications' and row_key = 'other_handling'),
 reps as materialized (
-    select k.report_id, k.checked, k.previous_id, r.template, r.doc_type, o.report_id is not null as one_row,
-           t.template is not null as known_template
-    from chk_reports k join reports r using (report_id) left join one_row o using (report_id)
-    left join chk_templates t on t.template = r.template),
+    select k.report_id, k.checked, p.report_id as previous_id, r.template, r.doc_type,
+           o.report_id is not null as one_row, t.template is not null as known_template
+    from ids k join reports r on r.report_id = k.id left join ids p on p.id = k.previous_id
+    left join one_row o on o.report_id = k.report_id left join chk_templates t on t.template = r.template),
 wanted as materialized (
     select r.report_id, e.tbl, e.row_key from reps r
     join chk_expected e on e.template = r.template and e.one_row = (e.tbl = 't3_applications' and r.one_row)),
@@ -170,7 +173,7 @@ judged as (
                    when value is not null and typ in ('int', 'sint') and value <> trunc(value)
                        then 'not a whole number' end as why
     from typed)
-select i.report_id, i.rule_id, i.scope,
+select x.id as report_id, i.rule_id, i.scope,
        case when ok then lhs end as observed, case when ok then rhs end as expected,
        case when ok then lhs - rhs end as residual, ok as assessable,
        case when i.problem is not null and i.problem.missing
@@ -183,12 +186,12 @@ select i.report_id, i.rule_id, i.scope,
                  || case when placeholders then '; placeholders read as 0 (placeholder_as_zero)' else '' end
        end as message,
        case when i.problem is not null and not i.problem.missing then i.problem.raw end as raw
-from summed i join chk_rules u using (rule_id)
+from summed i join chk_rules u using (rule_id) join ids x on x.report_id = i.report_id
 union all
-select report_id, rule_id, table_key || '.' || row_key || '.' || col_key, value, null,
-       case when why is null then 0.0 else 1.0 end, true,
-       case when why is null then '' else why || ': {RAW}' end, case when why is not null then value_raw end
-from judged
+select x.id, j.rule_id, j.table_key || '.' || j.row_key || '.' || j.col_key, j.value, null,
+       case when j.why is null then 0.0 else 1.0 end, true,
+       case when j.why is null then '' else j.why || ': {RAW}' end, case when j.why is not null then j.value_raw end
+from judged j join ids x on x.report_id = j.report_id
 """
 
 
