@@ -170,6 +170,9 @@ def _withhold_disagreements(kept: Tables, other: Tables, how: tuple[str, str]) -
 
 
 _NUMERIC_LINE = re.compile(r"[\s\d.,+\-/—]+")
+# lines (between "\\n"s) holding two pipes; lines that start with a tab and are blank
+_TWO_PIPES = re.compile(r"^[^\n|]*\|[^\n|]*\|", re.MULTILINE)
+_BLANK_TAB_LINES = re.compile(r"^\t[^\S\n]*$", re.MULTILINE)
 # every line (between "\\n"s) that is not blank and is all `_NUMERIC_LINE` characters
 _NUMERIC_LINES = re.compile(r"^[^\S\n]*[\d.,+\-/—](?:[^\S\n]|[\d.,+\-/—])*$", re.MULTILINE)
 
@@ -196,12 +199,11 @@ def source_format(decoded: Decoded, fmt: str, tables: Tables) -> str:
         return "run_together"
     text = decoded.text
     # lines holding two pipes, or starting with a tab, are counted only when there can be enough of them
-    pipes = (sum(ln.count("|") >= 2 and not ln.isspace() for ln in text.split("\n"))
-             if text.count("|") > 21 else 0)
+    pipes = len(_TWO_PIPES.findall(text)) if text.count("|") > 21 else 0
     if pipes > 10:
         return "markdown_table" if fmt == "markdown" else "pipe_table"
-    tabs = (sum(ln.startswith("\t") and not ln.isspace() for ln in text.split("\n"))
-            if text.startswith("\t") + text.count("\n\t") > 20 else 0)
+    tabs = text.startswith("\t") + text.count("\n\t")  # lines that start with a tab, less the blank ones
+    tabs = tabs - len(_BLANK_TAB_LINES.findall(text)) if tabs > 20 else tabs
     if tabs > 20:
         return "tab_indented_cells"
     numeric_lines = _NUMERIC_LINES.findall(text)

@@ -151,7 +151,9 @@ def _gates(tokens: list[Token]) -> dict[str, int]:
     t4 = first(_T4_GATE, t3 + 1)
     t4 = t3 if t4 is None else t4
     end = first(_END_GATE, t4 + 1)
-    return {"t2": t2 or 0, "t3": t3, "t4": t4, "end": n if end is None else end}
+    t2 = t2 or 0
+    # "first": where the first table's rows may begin (a value run before it is no row's)
+    return {"t2": t2, "t3": t3, "t4": t4, "end": n if end is None else end, "first": min(t2, t3, t4)}
 
 
 def _region(index: int, gates: dict[str, int]) -> str:
@@ -190,7 +192,7 @@ def _match(row: RawRow, todo: tuple[Expected, ...], start: int, gates: dict[str,
            labels: RawRow | None = None, backward: bool = True) -> tuple[int, int] | None:
     """(index in todo, labels used) of the nearest expected row named by the shortest label suffix
     (or, forward, prefix of `labels`)."""
-    if row.start < min(gates["t2"], gates["t3"], gates["t4"]):
+    if row.start < gates["first"]:
         return None  # before every table begins (prose with figures): no row, exact or close, may take it
     n_values = sum(t[0] == VALUE for t in row.values)
     blank = n_values == 0

@@ -46,3 +46,17 @@ def test_prose_offsets_point_at_the_characters_they_stand_for():
         for i, ch in enumerate(stream):
             if ch not in "\n ":
                 assert text[offsets[i]] == ch
+
+
+def test_source_format_counts_lines_as_the_per_line_loop_did():
+    from pipelines.extract.record import _BLANK_TAB_LINES, _NUMERIC_LINE, _NUMERIC_LINES, _TWO_PIPES
+
+    rng = random.Random(5)
+    alphabet = list("a|\t \n\r|1.-")
+    for _ in range(50000):
+        t = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        lines_ = t.split("\n")
+        assert len(_TWO_PIPES.findall(t)) == sum(ln.count("|") >= 2 and not ln.isspace() for ln in lines_)
+        assert t.startswith("\t") + t.count("\n\t") - len(_BLANK_TAB_LINES.findall(t)) == sum(
+            ln.startswith("\t") and not ln.isspace() for ln in lines_)
+        assert _NUMERIC_LINES.findall(t) == [ln for ln in lines_ if ln.strip() and _NUMERIC_LINE.fullmatch(ln)]
