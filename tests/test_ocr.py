@@ -234,6 +234,21 @@ def test_a_page_turned_by_a_quarter_or_upside_down_is_read(t3_page, turn):
     assert "\t21\t0\t0\t0\t0\t0\t21" in page.text and "属于国家秘密" in page.text
 
 
+@needs_chromium
+def test_a_row_in_two_lines_has_its_figures_read_once(tmp_path, monkeypatch):
+    # measured: the T3 page of the scanned Chromium print of the real 平潭 2025 report, its detector at
+    # 1280 px, boxed "一、" apart from the rest of its label, overlapping it: the row became two lines, and
+    # the cells of its figures, boxed in one line, were read again from the rules for the other — the row
+    # printed twice, every T3 row below shifted by one (7 WRONG). A cell is read from the rules only when
+    # no box of a figure or of words lies in it within the row's band, whatever line that box joined
+    monkeypatch.setattr(ocr, "DET_MAX_SIDE", 1280)
+    pdf = pypdfium2.PdfDocument(str(scans.build("scan_pdf", "pingtan-2025-html", SHARED / "corpus", tmp_path).path))
+    image = np.asarray(pdf[3].render(scale=ocr.OCR_DPI / 72, grayscale=True).to_pil().convert("L"))
+    pdf.close()
+    text = ocr.read_page(image).text
+    assert text.count("151") == 1 and text.count("154") == 1, text  # its cells once (read twice before)
+
+
 # ---------------------------------------------------------------------------- not a report, mixed PDFs
 
 def _png(image: Image.Image) -> bytes:

@@ -23,7 +23,17 @@ From boxes to text (pure functions, below `read_page`):
 **Confidence travels with the cell.** A box holding digits of which one was recognised with a probability
 below `REREAD_BELOW` is read again from a padded, enlarged crop; if a digit is still below `UNREADABLE_BELOW`,
 every digit run of the box is replaced by U+FFFD, which the cell grammar reads as an unreadable value
-(NULL, `ocr_unreadable`): a number the engine is unsure of is never stored as if it had been read.
+(NULL, `ocr_unreadable`): a number the engine is unsure of is never stored as if it had been read. Such a
+number with one or two unsure digits keeps the readings the engine weighed (each unsure digit replaced by
+every digit holding ≥ ALTERNATIVE_ABOVE of its probability: 0/8, 1/7, 6/5…); the decoders record them in
+the flag `ocr_alternatives` (offsets of the U+FFFD in the decoded text), and the extractor keeps the one
+reading, if exactly one, that makes every identity the cell takes part in hold, marked
+`ocr_identity_chosen` (pipelines/extract/ocr_choice.py).
+
+**Speed.** The pages of a document are read by threads, `_threads()` at once (one per core by default),
+each running onnxruntime on one core; recogniser batches are capped by their total width
+(REC_BATCH_COLUMNS). Measured on the scanned 8-page report: ≈ 9 s CPU detection (page ≤ 1600 px; at 1280
+px the tall-PNG scan of 平潭 2025 lost 21 cells), ≈ 11–14 s recognition, the rest under a second.
 """
 
 from __future__ import annotations
@@ -596,7 +606,11 @@ def ruled_cells(rgb: np.ndarray, words: list[Word], angle: float) -> list[Word]:
     for line, numbers, top, bottom, rules in bands:
         first = min(q.x0 for q in numbers)
         labels_end = max((q.x1 + dx for q in line if not q.numeric and q.x1 <= first), default=-1.0)
-        kept = [q for q in line if q.index not in dropped and (q.numeric or _LETTERS.search(q.text))]
+        # the boxes of figures or words in the row's band: the line's own, and any other line's box whose
+        # centre lies in the band (a label box overlapping another can make two lines of one row: its
+        # figures are in one of them, never to be read a second time for the other)
+        kept = [q for q in placed if q.index not in dropped and (q.numeric or _LETTERS.search(q.text))
+                and (q in line or top <= q.cy + dy <= bottom)]
         for left, right in zip(rules, rules[1:]):
             if right - left < 0.8 * unit or left < labels_end - 2:
                 continue
