@@ -78,7 +78,7 @@ class Tables:
 def group_rows(tokens: list[Token]) -> list[RawRow]:
     rows, labels, values, start = [], [], [], 0
     for i, tok in enumerate(tokens):
-        if tok.kind == LABEL:
+        if tok[0] == LABEL:
             if values:
                 rows.append(RawRow(labels, values, start))
                 labels, values = [], []

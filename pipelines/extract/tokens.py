@@ -103,7 +103,15 @@ _SKIP, _BLANK_TAB, _PIPE, _TAB, _PLAIN = range(5)
 
 
 @lru_cache(maxsize=65536)
-def _line_parts(raw_line: str) -> tuple[int, tuple[tuple[str, str], ...]]:
+def _line_parts(raw_line: str) -> tuple[int, tuple[tuple[str, str], ...], bool, str | None]:
+    """(what the line is, its (kind, text) parts, whether a label is among them, the text of its only part
+    when that is a value)."""
+    what, parts = _line_reading(raw_line)
+    lone = parts[0][1] if len(parts) == 1 and parts[0][0] == VALUE else None
+    return what, parts, any(k == LABEL for k, _ in parts), lone
+
+
+def _line_reading(raw_line: str) -> tuple[int, tuple[tuple[str, str], ...]]:
     line = raw_line.rstrip(" ")
     if not _MAYBE_ARTEFACT.isdisjoint(line):
         line = _ARTEFACTS.sub("", line)
@@ -143,8 +151,7 @@ def tokenize(text: str) -> list[Token]:
     """Read a normalised text into tokens (labels, values, explicit empty cells)."""
     tokens: list[Token] = []
     pending_empty: int | None = None  # index of a blank tab cell whose value may follow on a later line
-    for n, raw_line in enumerate(text.split("\n")):
-        what, parts = _line_parts(raw_line)
+    for n, (what, parts, has_label, lone_value) in enumerate(map(_line_parts, text.split("\n"))):
         if what == _SKIP:
             continue
         if what == _BLANK_TAB:
@@ -152,13 +159,16 @@ def tokenize(text: str) -> list[Token]:
             pending_empty = len(tokens) - 1
             continue
         if what == _PLAIN:
-            if pending_empty is not None and len(parts) == 1 and parts[0][0] == VALUE:
-                tokens[pending_empty] = _new(Token, (VALUE, parts[0][1], n))  # the value pushed below its blank tab cell
+            if pending_empty is not None and lone_value is not None:
+                tokens[pending_empty] = _new(Token, (VALUE, lone_value, n))  # the value pushed below its blank tab cell
                 pending_empty = None
                 continue
-            if any(k == LABEL for k, _ in parts):
+            if has_label:
                 pending_empty = None
         else:
             pending_empty = None
-        tokens.extend([_new(Token, (k, t, n)) for k, t in parts])
+        if len(parts) == 1:
+            tokens.append(_new(Token, (*parts[0], n)))
+        else:
+            tokens.extend([_new(Token, (k, t, n)) for k, t in parts])
     return tokens
