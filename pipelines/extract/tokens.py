@@ -92,6 +92,7 @@ def _is_digit_run(text: str) -> bool:
     return bool(_DIGIT_RUN.fullmatch(text)) and any(c.isdigit() or c in "/—-无\ufffd" for c in text)
 
 
+@lru_cache(maxsize=65536)
 def is_footer(line: str) -> bool:
     return bool(_FOOTER.match(line))
 
