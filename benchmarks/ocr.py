@@ -1,8 +1,9 @@
 """OCR benchmark: the real reports scanned (tests/scans.py: the real PDFs and Chromium's print of the real
 report page, rasterised grey at 150–200 dpi, turned 1–2°, blurred, JPEG-compressed) as image-only PDFs,
 one tall PNG per report and multi-page TIFFs; per document the pages, the seconds of decoding + extraction,
-seconds per page, cells right / withheld / WRONG against the real gold and the document fields, beside a
-lower bound measured in the same run: the time to render (PDF) or decode (PNG, TIFF) the same pages.
+seconds per page (pages: those OCR read — a tall PNG's page-sized strips), cells right / withheld / WRONG
+against the real gold and the document fields, beside a lower bound measured in the same run: the time to
+render (PDF) or decode (PNG, TIFF) the same pages.
 
     .venv/bin/python benchmarks/ocr.py [--families scan_pdf,scan_png,scan_tiff] [--threads N] [--out DIR]
 
@@ -86,6 +87,8 @@ def main() -> None:
                 derived = scans.build(family, document, SHARED / "corpus", out / family)
                 pages, bound = lower_bound(derived.path)
                 result = scans.evaluate(derived)
+                # the pages OCR read: a tall PNG's page-sized strips, else the frames / PDF pages
+                pages = ((result.record.get("metadata") or {}).get("ocr") or {}).get("pages") or pages
                 s = result.score
                 total.add(s)
                 pages_all += pages
