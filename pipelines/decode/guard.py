@@ -31,10 +31,12 @@ def _limit_memory(memory_mb: int) -> None:
 # the time limit NIANBAO_DECODE_TIMEOUT_S plus this much per page to OCR (NIANBAO_OCR_PAGE_TIMEOUT_S).
 OCR_PAGE_TIMEOUT_S = float(os.environ.get("NIANBAO_OCR_PAGE_TIMEOUT_S", 30))
 # OCR runs in a pool of its own, started at the first document that needs it, whose workers keep the
-# models loaded. onnxruntime, the models and a page image reach ~1.5 GB of address space (VmPeak, measured):
-# at the edge of the 1536 MB limit of the other decoders. OCR workers get at least OCR_MEMORY_MB
-# (NIANBAO_DECODE_MEMORY_MB still bounds every other document, and OCR workers when it is larger).
-OCR_MEMORY_MB = 2560
+# models loaded. onnxruntime, the models and a page image reach ~1.6 GB of address space (VmPeak, measured),
+# 2.2 GB when a worker reads two pages of a document at once (ocr.read_pages: a thread per core; measured
+# on the 8-page scan of benchmarks/ocr.py): beyond the 1536 MB limit of the other decoders. OCR workers get
+# at least OCR_MEMORY_MB (NIANBAO_DECODE_MEMORY_MB still bounds every other document, and OCR workers when
+# it is larger).
+OCR_MEMORY_MB = 3072
 
 
 def _decode_stored(path: str, fmt: str, encoding: str | None, limits: Limits, ocr: bool = False) -> tuple:
