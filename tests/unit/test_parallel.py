@@ -63,12 +63,13 @@ def _reports(lake: Lake) -> dict[str, tuple]:
 
 
 def test_a_document_over_its_memory_budget_fails_alone(tmp_path, corpus_dir):
-    """The budget bounds what one document's extraction adds to its worker: a 1.5 MB report (one report
-    pasted 150 times: ~60 MB to extract) fails with extract_memory under 25 MB, the reports before and after
+    """The budget bounds what one document's extraction adds to its worker: a 6 MB report (one report
+    pasted 600 times; 200 copies already pass 25 MB, 150 no longer do since the extractor stopped
+    copying texts per character) fails with extract_memory under 25 MB, the reports before and after
     it in the same file are extracted, and the rows carry the version they were given."""
     sample = (corpus_dir / "samples" / "000_2f7257501bd8445e.txt").read_bytes()
     lake = Lake(tmp_path / "lake")
-    part = _one_file(lake, {"a-before": sample, "b-huge": sample * 150, "c-after": sample})
+    part = _one_file(lake, {"a-before": sample, "b-huge": sample * 600, "c-after": sample})
     [summary] = extract_parts([part], str(lake.root), AT, workers=1, memory_mb=25, version="v-test")
     assert summary.documents == 3 and summary.issues["extract_memory"] == 1
     assert [(d, reason.split(":")[0]) for d, reason in summary.failed] == [("b-huge", "extract_memory")]
