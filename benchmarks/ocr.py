@@ -63,7 +63,8 @@ def lower_bound(path: Path) -> tuple[int, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--families", default="scan_pdf,scan_png,scan_tiff")
-    parser.add_argument("--documents", default="", help="comma-separated document names (default: all)")
+    parser.add_argument("--documents", default="", help="comma-separated document names (default: all; "
+                        "'none' with --families scan_pdf: the 8-page case alone)")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
@@ -126,6 +127,7 @@ def eight_pages(out: Path) -> None:
     from pipelines.decode.model import Limits
 
     corpus = SHARED / "corpus"
+    out.mkdir(parents=True, exist_ok=True)
     if scans.CHROMIUM:
         source = "the Chromium print of crawl/pingtan-2025.html, pages 1-8"
         pages = scans.pages_of(scans.source_pdf("pingtan-2025-html", corpus, out),
