@@ -58,7 +58,8 @@ ISSUE_SEVERITIES = {"error": "错误", "warning": "警告", "info": "说明"}
 ISSUES = {
     "ambiguous_split": "连写数字有多种拆分，未取值", "unsplittable": "连写数字无法拆分，未取值",
     "readings_disagree": "两种读法数值不一致，未取值", "extra_values": "数值多于列数，未取值",
-    "ocr_unreadable": "识别不清，未取值", "unreadable_cell": "单元格无法识别", "missing_row": "缺少此行",
+    "ocr_unreadable": "识别不清，未取值", "ocr_identity_chosen": "识别存疑，按勾稽关系选定",
+    "unreadable_cell": "单元格无法识别", "missing_row": "缺少此行",
     "missing_table": "缺少此表", "missing_values": "缺少数值", "cell_value": "单元格不是数字",
     "ambiguous_blanks": "空格位置不确定", "detached_values": "数值与行标签分离", "run_together_split": "连写数字已拆分",
     "single_other_row": "（六）其他处理只印一行", "group_header_read_as_row": "分组标题被读作数据行",

@@ -22,7 +22,7 @@ from pipelines.quality.suites import Rule, rules as all_rules
 
 Key = tuple[str, str, str]
 # Bump when the page changes: every sheet is written again.
-RENDER_VERSION = "2026.12.1"
+RENDER_VERSION = "2026.12.2"
 WITHHELD_CODES = ("ambiguous_split", "unsplittable", "readings_disagree", "extra_values", "ocr_unreadable",
                   "unreadable_cell", "missing_row", "missing_table", "missing_values", "cell_value",
                   "ambiguous_blanks")
