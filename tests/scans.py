@@ -6,6 +6,8 @@ of the document each came from. Pure functions (no pytest), so `benchmarks/ocr.p
 same corpus.
 
 Families (FAMILIES): `scan_pdf` (image-only PDF), `scan_png` (one tall PNG), `scan_tiff` (multi-page TIFF).
+`synthetic()` scans generated reports too (the generator's PDF layout, both templates), scored against the
+generator's gold.
 """
 
 from __future__ import annotations
@@ -118,3 +120,22 @@ def evaluate(d: Derived) -> Result:
     record = extract_file(d.path).to_json()
     seconds = time.perf_counter() - start
     return Result(d, record, score(d.gold["cells"], record.get("cells") or {}), seconds)
+
+
+def synthetic(count: int, out: Path, seed: int = 11) -> list[Derived]:
+    """`count` generated reports (the generator's PDF layout: both templates, every level) scanned as
+    image-only PDFs, each scanned a little differently, with the generator's gold."""
+    import json
+
+    from pipelines.synth import generate
+
+    out.mkdir(parents=True, exist_ok=True)
+    made = []
+    for i, pdf in enumerate(generate(count, out / "generated", layouts=["pdf"], seed=seed)):
+        gold = json.loads((out / "generated" / "gold" / f"{pdf.stem}.json").read_text(encoding="utf-8"))
+        scan = Scan(dpi=(150, 200)[i % 2], angle=(1.2, -0.9)[i % 2], blur=(0.6, 0.5)[i % 2], quality=(70, 65)[i % 2])
+        pages = pages_of(pdf, scan, seed=seed + i)
+        path = out / f"{pdf.stem}.scan.pdf"
+        pages[0].save(path, "PDF", save_all=True, append_images=pages[1:], resolution=scan.dpi, quality=scan.quality)
+        made.append(Derived("scan_synthetic", pdf.stem, path, gold))
+    return made

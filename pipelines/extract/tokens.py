@@ -131,8 +131,23 @@ def _line_reading(raw_line: str) -> tuple[int, tuple[tuple[str, str], ...]]:
         if any(is_footer(c) for c in cells) and all(is_footer(c) or not c.strip() for c in cells):
             return _SKIP, ()  # a page footer that a converter put into the table
         return _PIPE, tuple(chain.from_iterable(map(_cell_parts, map(str.strip, cells))))
-    parts = tuple(chain.from_iterable(map(_kinds, stripped.split())))
+    parts = _numbering_as_label(tuple(chain.from_iterable(map(_kinds, stripped.split()))))
     return (_TAB if line.startswith("\t") else _PLAIN), parts
+
+
+# A row's numbering cut from its label by a space (OCR boxes, converters): `6. 属于四类过程性信息`. "6." is
+# never a cell (a value has digits after its point), so before a label it is the label's.
+_NUMBERING = re.compile(r"\d{1,2}[.．、]")
+
+
+def _numbering_as_label(parts: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    if len(parts) < 2:
+        return parts
+    out = list(parts)
+    for i in range(len(out) - 1):
+        if out[i][0] == VALUE and out[i + 1][0] == LABEL and _NUMBERING.fullmatch(out[i][1]):
+            out[i] = (LABEL, out[i][1])
+    return tuple(out)
 
 
 @lru_cache(maxsize=65536)
@@ -142,7 +157,7 @@ def _cell_parts(cell: str) -> tuple[tuple[str, str], ...]:
         return ((EMPTY, ""),)
     if is_value_token(cell) or all(is_value_token(p) or _is_digit_run(p) for p in cell.split()):
         return tuple((VALUE, p) for p in cell.split())
-    return tuple(chain.from_iterable(map(_kinds, cell.split())))
+    return _numbering_as_label(tuple(chain.from_iterable(map(_kinds, cell.split()))))
 
 
 _new = tuple.__new__  # Token(kind, text, line) without the namedtuple's Python-level __new__

@@ -195,3 +195,16 @@ def test_an_extractor_failure_is_recorded_not_raised(monkeypatch):
     out = record.extract_safely("abc", Decoded("t", "t", [], "text"), "text")
     assert out.status == "failed" and out.issues[0]["code"] == "extraction_failed"
     assert "a bug met on one document" in out.issues[0]["message"]
+
+
+def test_a_rows_numbering_cut_from_its_label_is_not_a_value():
+    """OCR and converters put a space between a row's numbering and its label (`6. 属于四类过程性信息`):
+    "6." is never a cell, so before a label it is the label's — the row above keeps its 7 values."""
+    from pipelines.extract.tokens import LABEL, VALUE, tokenize
+
+    kinds = [(t.kind, t.text) for t in tokenize("5、属于三类内部事务信息\t0\t0\t0\t0\t0\t0\t0\n6. 属于四类过程性信息\t1\t0\t0\t0\t0\t0\t1")]
+    assert (LABEL, "6.") in kinds and (VALUE, "6.") not in kinds
+    assert [k for k, _ in kinds].count(VALUE) == 14
+    # a figure before a label stays a figure
+    assert (VALUE, "6") in [(t.kind, t.text) for t in tokenize("行政许可 6 行政处罚 7")]
+    assert (VALUE, "6.5") in [(t.kind, t.text) for t in tokenize("收费金额 6.5 本年")]
