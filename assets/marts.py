@@ -58,7 +58,7 @@ def preview(conn, mart: str, limit: int = 10) -> tuple[list[str], list[tuple]]:
     select = ", ".join(f"round({c}, 4) as {c}" if c.endswith(_ROUNDED) and c != "previous_year" else c
                        for c in columns)
     order = ", ".join(c for c in ("year desc", "agency", "region", "admin_level") if c.split()[0] in columns)
-    rows = conn.execute(f"select {select} from {mart}{' order by ' + order if order else ''} limit {limit}").fetchall()
+    rows = conn.execute(f"select {select} from {mart}{' order by ' + order if order else ''} limit ?", [limit]).fetchall()
     counts = [not c.endswith(_ROUNDED) or c == "previous_year" for c in columns]  # counts stored as DOUBLE: 9, not 9.0
     return columns, [tuple(int(v) if count and isinstance(v, float) and v.is_integer() else v
                            for v, count in zip(row, counts)) for row in rows]

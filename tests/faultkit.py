@@ -133,7 +133,7 @@ def any_file(pattern: str):
 KILL_POINTS = {
     "during decoding": any_file("lake/document_text/*/*.parquet"),
     "during extraction": any_file("lake/reports/*/*.parquet"),
-    "during checks": any_file("checks-*/report_quality/*.parquet"),
+    "during checks": any_file("checks-*/checked/*.parquet"),  # a batch's residuals written, not yet decided
     "during publishing": any_file("published/.nianbao.duckdb.*.tmp"),
 }
 

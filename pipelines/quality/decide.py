@@ -57,15 +57,15 @@ def decide(conn: duckdb.DuckDBPyConnection, directory: Path, rules: list[Rule], 
            union all
            select distinct previous_id, false, null from check_checked
            where previous_id is not null and previous_id not in (select report_id from check_checked)""").pl())
-    conn.execute(f"""create or replace temp table check_residuals as
+    conn.execute("""create or replace temp table check_residuals as
                      with rows as (
                          select report_id, rule_id, scope, observed, expected, residual, assessable, message
                          from read_parquet(?, hive_partitioning = false)
                          union all select * from chk_residuals),
-                     parts as (select report_id, (row_number() over (order by report_id) - 1) // {GX_BATCH_REPORTS}
+                     parts as (select report_id, (row_number() over (order by report_id) - 1) // ?
                                                  as part from check_checked)
                      select (row_number() over () - 1)::bigint as row, rows.*, parts.part
-                     from rows join parts using (report_id)""", [residuals])
+                     from rows join parts using (report_id)""", [residuals, GX_BATCH_REPORTS])
     conn.execute("drop table chk_residuals")
     conn.execute("create or replace temp table check_failing (row bigint)")
     out = Decided()
