@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.lake import EXTRACTED_TABLES, Lake
+from pipelines.warehouse import transaction
 
 FILES_PER_TRANSACTION = 64
 
@@ -68,13 +69,8 @@ def _record(conn: duckdb.DuckDBPyConnection, table: str, files: list[str]) -> No
 
 
 def _transaction(conn: duckdb.DuckDBPyConnection, work) -> None:
-    conn.execute("begin")
-    try:
+    with transaction(conn):
         work()
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
 
 
 def _load_each_group(conn: duckdb.DuckDBPyConnection, lake: Lake, table: str, load, loaded: Loaded) -> None:

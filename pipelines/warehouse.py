@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
 from functools import cache
@@ -40,10 +42,21 @@ def upsert_documents(conn: duckdb.DuckDBPyConnection, rows: list[DocumentRow], s
     return after - before
 
 
-def record_scan(conn: duckdb.DuckDBPyConnection, paths: list[str], at: datetime) -> None:
-    """Replace the record of the last inbox scan (printable paths) with this one."""
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The block's statements as one transaction: committed when it ends, rolled back when it raises."""
     conn.execute("begin")
     try:
+        yield
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+
+
+def record_scan(conn: duckdb.DuckDBPyConnection, paths: list[str], at: datetime) -> None:
+    """Replace the record of the last inbox scan (printable paths) with this one."""
+    with transaction(conn):
         conn.execute("delete from inbox_scan")
         if paths:
             conn.register("scanned_paths", pa.table({"path": paths}))
@@ -51,10 +64,6 @@ def record_scan(conn: duckdb.DuckDBPyConnection, paths: list[str], at: datetime)
                 conn.execute("insert into inbox_scan select distinct path, ? from scanned_paths", [at])
             finally:
                 conn.unregister("scanned_paths")
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
 
 
 def known_files(conn: duckdb.DuckDBPyConnection) -> dict:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -32,3 +35,23 @@ def published(tmp_path_factory, corpus_dir: Path) -> Path:
     run = nianbao("run", "--inbox", str(corpus_dir / "samples"), tmp=tmp)
     assert run.returncode == 0, run.stdout + run.stderr
     return tmp
+
+
+def stop(process: subprocess.Popen, wait: float = 20) -> None:
+    """End a process started in its own session (a webserver and its children): SIGTERM to the group,
+    SIGKILL if it is still there after `wait` seconds."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(wait)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def load_records(conn, records, at) -> None:
+    """Put extracted records into a warehouse's tables, as the load step does from the lake."""
+    from pipelines.reports_store import frames
+
+    for table, frame in frames(records, at).items():
+        conn.register("incoming", frame.to_arrow())
+        conn.execute(f"insert into {table} by name select * from incoming")
+        conn.unregister("incoming")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from conftest import stop
 
 NIANBAO = str(Path(sys.executable).with_name("nianbao"))
 SAMPLES = ("003_aab5423710c0abba.txt", "004_cb93c0191c209947.txt")
@@ -184,11 +184,7 @@ def test_the_ui_of_a_data_directory_shows_its_runs_and_re_executes_them(worlds):
             time.sleep(2)
         assert run == {"status": "SUCCESS", "jobName": "annual_reports_job", "parentRunId": parent.run_id}, run
     finally:
-        os.killpg(ui.pid, signal.SIGTERM)
-        try:
-            ui.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(ui.pid, signal.SIGKILL)
+        stop(ui, 30)
     # the re-execution worked on A (its warehouse and history), and B's history is untouched
     assert _materialization(a / ".dagster", ["publish", "snapshot"], run_id)["snapshot"] == \
         str(a / "published" / "nianbao.duckdb")

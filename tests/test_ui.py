@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, stop
 from pipelines.publish import MARTS
 
 ARTIFACTS = REPO / "test-artifacts"
@@ -73,11 +72,7 @@ def webserver(tmp_path_factory, corpus_dir):
             time.sleep(1)
         yield port, root
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        stop(server)
 
 
 REPO_SELECTOR = {"repositoryLocationName": "annual_reports", "repositoryName": "__repository__"}

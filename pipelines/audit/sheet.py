@@ -254,6 +254,8 @@ class _Marks:
     suspect: dict[Key, Suspect]
     withheld: dict[Key, Issue]
     noted: dict[Key, list[Issue]]
+    # each row's source text, escaped: worked out once, shown on every cell of the row
+    sources: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
 
 def _marks(sheet: Sheet, rules: dict[str, Rule]) -> _Marks:
@@ -320,11 +322,14 @@ def _td(sheet: Sheet, marks: _Marks, key: Key, extra: str = "") -> str:
     for issue in marks.noted.get(key, []):
         if issue.severity != "info":
             tips.append(f"{L.ISSUES.get(issue.code, issue.code)}：{issue.message}")
-    source = _source_text(sheet, table, row)
+    if (table, row) not in marks.sources:
+        source = _source_text(sheet, table, row)
+        marks.sources[(table, row)] = _e(source) if source else None
+    source = marks.sources[(table, row)]
     attrs = f' title="{_e(chr(10).join(tips)).replace(chr(10), "&#10;")}"'
     if source:
         classes.append("src")
-        attrs += f' data-src="{_e(source)}" tabindex="0"'
+        attrs += f' data-src="{source}" tabindex="0"'
     cls = f' class="{" ".join(classes)}"' if classes else ""
     return f"<td{cls}{attrs}{extra}>{body}</td>"
 

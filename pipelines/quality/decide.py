@@ -27,6 +27,7 @@ from pipelines.quality.model import Suspect
 from pipelines.quality.run import Outcome, needs_localising, verdict
 from pipelines.quality.store import CHECKED, OUTCOME_TABLES, RESIDUALS, load_reports, outcome_frames, save_state
 from pipelines.quality.suites import Rule
+from pipelines.warehouse import transaction
 
 GX_BATCH_REPORTS = 5000  # reports per GX validation of a suite (bounds the pandas frames GX reads)
 VALIDATION_STATE = "gx_validation_results"
@@ -147,17 +148,13 @@ def _replace(conn: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]) -
     """Replace the checked reports' rows of the three outcome tables in one transaction."""
     conn.register("new_suspects", frames["suspect_cells"].to_arrow())
     conn.register("new_quality", frames["report_quality"].to_arrow())
-    conn.execute("begin")
     try:
-        for table in OUTCOME_TABLES:  # table names are this module's constants
-            conn.execute(f"delete from {table} where report_id in (select report_id from check_checked)")
-        conn.execute("insert into check_results by name select * from check_outcome")
-        conn.execute("insert into suspect_cells by name select * from new_suspects")
-        conn.execute("insert into report_quality by name select * from new_quality")
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
+        with transaction(conn):
+            for table in OUTCOME_TABLES:  # table names are this module's constants
+                conn.execute(f"delete from {table} where report_id in (select report_id from check_checked)")
+            conn.execute("insert into check_results by name select * from check_outcome")
+            conn.execute("insert into suspect_cells by name select * from new_suspects")
+            conn.execute("insert into report_quality by name select * from new_quality")
     finally:
         conn.unregister("new_suspects")
         conn.unregister("new_quality")

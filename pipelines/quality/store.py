@@ -17,6 +17,7 @@ from pipelines.quality.plan import IndexRow
 from pipelines.quality.run import CHECKER_VERSION, Outcome
 from pipelines.quality.suites import suite_files
 from pipelines.quality.versions import Document, Source, Version, logical_key
+from pipelines.warehouse import transaction
 
 
 def report_index(conn: duckdb.DuckDBPyConnection) -> list[IndexRow]:
@@ -76,22 +77,18 @@ def save_versions(conn: duckdb.DuckDBPyConnection, versions: list[Version], at: 
     frame = pl.DataFrame([{**v.__dict__, "rivals": list(v.rivals), "changed_at": at} for v in versions],
                          schema=_VERSIONS)
     conn.register("resolved_versions", frame.to_arrow())
-    conn.execute("begin")
     try:
-        conn.execute(
-            """create or replace temp table next_versions as
-               select n.* replace (case when o.report_id is not null and o.status = n.status
-                                             and o.rivals = n.rivals then o.changed_at else n.changed_at end
-                                   as changed_at)
-               from resolved_versions n left join report_versions o using (report_id)""")
-        changed = conn.execute("select count(*) from next_versions where changed_at = ?", [at]).fetchone()[0]
-        conn.execute("delete from report_versions")
-        conn.execute("insert into report_versions by name select * from next_versions")
-        conn.execute("drop table next_versions")
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
+        with transaction(conn):
+            conn.execute(
+                """create or replace temp table next_versions as
+                   select n.* replace (case when o.report_id is not null and o.status = n.status
+                                                 and o.rivals = n.rivals then o.changed_at else n.changed_at end
+                                       as changed_at)
+                   from resolved_versions n left join report_versions o using (report_id)""")
+            changed = conn.execute("select count(*) from next_versions where changed_at = ?", [at]).fetchone()[0]
+            conn.execute("delete from report_versions")
+            conn.execute("insert into report_versions by name select * from next_versions")
+            conn.execute("drop table next_versions")
     finally:
         conn.unregister("resolved_versions")
     return changed

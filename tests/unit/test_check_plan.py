@@ -63,7 +63,7 @@ def test_checks_in_worker_processes_equal_checks_in_process(corpus_dir, tmp_path
     from pipelines.quality.plan import Batch
     from pipelines.quality.decide import decide
     from pipelines.quality.suites import rules
-    from pipelines.reports_store import frames
+    from conftest import load_records
     from pipelines.warehouse import ensure_schema
 
     files = sorted((corpus_dir / "samples").glob("*.txt")) + sorted((corpus_dir / "pdf").glob("*.pdf"))
@@ -71,10 +71,7 @@ def test_checks_in_worker_processes_equal_checks_in_process(corpus_dir, tmp_path
     warehouse = tmp_path / "w.duckdb"
     with duckdb.connect(str(warehouse)) as conn:
         ensure_schema(conn)
-        for table, frame in frames(records, T0).items():
-            conn.register("incoming", frame.to_arrow())
-            conn.execute(f"insert into {table} by name select * from incoming")
-            conn.unregister("incoming")
+        load_records(conn, records, T0)
     work = [Batch([r.report_id], []) for r in records]
     serial, parallel = tmp_path / "serial", tmp_path / "parallel"
     for i, r in enumerate(records):

@@ -41,7 +41,7 @@ MUTATIONS = [  # (sample index, SQL on that report's cells)
 @pytest.fixture(scope="module")
 def warehouse(corpus_dir, tmp_path_factory):
     from pipelines.extract.files import extract_file
-    from pipelines.reports_store import frames
+    from conftest import load_records
     from pipelines.warehouse import ensure_schema
 
     files = sorted((corpus_dir / "samples").glob("*.txt")) + sorted((corpus_dir / "pdf").glob("*.pdf"))
@@ -49,10 +49,7 @@ def warehouse(corpus_dir, tmp_path_factory):
     path = tmp_path_factory.mktemp("compiled") / "w.duckdb"
     with duckdb.connect(str(path)) as conn:
         ensure_schema(conn)
-        for table, frame in frames(records, T0).items():
-            conn.register("incoming", frame.to_arrow())
-            conn.execute(f"insert into {table} by name select * from incoming")
-            conn.unregister("incoming")
+        load_records(conn, records, T0)
         ids = [r for (r,) in conn.execute("select report_id from reports order by 1").fetchall()]
         for i, sql in MUTATIONS:  # each on a copy of a report under a new id, the original kept
             copy = f"mut{i}_" + ids[i % len(ids)][5:]
