@@ -17,14 +17,14 @@ from pipelines.quality import gx
 from pipelines.quality.decide import VALIDATION_STATE, decide
 from pipelines.quality.parallel import check_batches, check_loaded
 from pipelines.quality.plan import batches, to_check
-from pipelines.quality.report_html import write_report
+from pipelines.audit.quality_report import write_report
 from pipelines.quality.store import (aliases, last_fingerprint, load_reports, report_index, rules_fingerprint,
                                      save_fingerprint, save_state, save_versions, version_documents)
 from pipelines.quality.suites import rules
 from pipelines.quality.versions import resolve
-from pipelines.runlock import RunLock
+from pipelines.storage.runlock import RunLock
 from pipelines.settings import IngestSettings
-from pipelines.warehouse import ensure_schema
+from pipelines.storage.warehouse import ensure_schema
 
 CHECK_RESULTS = dg.AssetKey(["checks", "check_results"])
 BATCH_REPORTS = 1000  # reports per validation: bounds memory whatever the warehouse holds

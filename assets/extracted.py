@@ -9,10 +9,10 @@ import polars as pl
 from assets.metadata import md_table
 from pipelines.extract.record import EXTRACTOR_VERSION
 from pipelines.extract.parallel import extract_parts
-from pipelines.lake import Lake
+from pipelines.storage.lake import Lake
 from pipelines.partitions import ONE_RUN, SHARD_PARTITIONS
 from pipelines.progress import progress
-from pipelines.reports_store import pending_extraction
+from pipelines.extract.store import pending_extraction
 from pipelines.settings import IngestSettings
 
 

@@ -4,11 +4,11 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from assets.metadata import counts_by_format_status, md_table
-from pipelines.lake import Lake
-from pipelines.load import load_lake
-from pipelines.runlock import RunLock
+from pipelines.storage.lake import Lake
+from pipelines.storage.load import load_lake
+from pipelines.storage.runlock import RunLock
 from pipelines.settings import IngestSettings
-from pipelines.warehouse import documents_summary, ensure_schema
+from pipelines.storage.warehouse import documents_summary, ensure_schema
 
 WAREHOUSE = dg.AssetKey(["load", "warehouse"])
 

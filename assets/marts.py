@@ -9,9 +9,9 @@ from dagster_duckdb import DuckDBResource
 from assets.checks import CHECK_RESULTS
 from assets.metadata import md_table
 from pipelines.audit.build import warehouse_texts, write_audit
-from pipelines.publish import MARTS, build_marts, export, publish
-from pipelines.report import write_report
-from pipelines.runlock import RunLock
+from pipelines.marts.build import MARTS, build_marts, export, publish
+from pipelines.marts.charts import write_report
+from pipelines.storage.runlock import RunLock
 
 _DESCRIPTIONS = {
     "mart_agency_year": "One row per logical report (agency × year × scope) whose current version is accepted: "

@@ -8,10 +8,10 @@ from dagster_duckdb import DuckDBResource
 from assets.metadata import counts_by_format_status, md_table
 from pipelines.ingest.inbox import ingest_inbox, printable, scan_inbox
 from pipelines.progress import progress
-from pipelines.runlock import RunLock
+from pipelines.storage.runlock import RunLock
 from pipelines.settings import IngestSettings
-from pipelines.lake import Lake
-from pipelines.warehouse import (documents_summary, ensure_schema, known_files, manifest_rows, record_scan,
+from pipelines.storage.lake import Lake
+from pipelines.storage.warehouse import (documents_summary, ensure_schema, known_files, manifest_rows, record_scan,
                                  upsert_documents)
 
 

@@ -8,11 +8,11 @@ import dagster as dg
 from assets.metadata import md_table
 from pipelines.decode.guard import decode_many
 from pipelines.decode.model import DecodeError
-from pipelines.lake import Lake, shard_of
+from pipelines.storage.lake import Lake, shard_of
 from pipelines.partitions import ONE_RUN, SHARD_PARTITIONS
 from pipelines.progress import progress
 from pipelines.settings import IngestSettings
-from pipelines.text_store import decoded_frames, pending_decode
+from pipelines.decode.store import decoded_frames, pending_decode
 
 BATCH = 500  # documents per lake file
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from pipelines.decode.dispatch import decode_document
 from pipelines.decode.model import Limits
 from pipelines.ingest.sniff import sniff
-from pipelines.synth import generate
+from synth import generate
 
 _DIGITS = re.compile(rb"\d+")
 

@@ -23,7 +23,7 @@ from pipelines.decode.dispatch import decode_document
 from pipelines.decode.model import Limits
 from pipelines.extract.record import extract_decoded
 from pipelines.ingest.sniff import sniff
-from pipelines.synth import LAYOUTS, generate
+from synth import LAYOUTS, generate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from extraction import clear_extractor_caches  # noqa: E402

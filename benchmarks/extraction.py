@@ -34,7 +34,7 @@ from pipelines.decode.model import Limits  # noqa: E402
 from pipelines.extract.files import extract_file  # noqa: E402
 from pipelines.extract.record import extract_decoded  # noqa: E402
 from pipelines.ingest.sniff import sniff  # noqa: E402
-from pipelines.synth import LAYOUTS, generate  # noqa: E402
+from synth import LAYOUTS, generate  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 # the layouts of plain text reports that the README's performance table names (one cell per line, tab,

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.synth import generate
+from synth import generate
 
 LAYOUTS = ["one_cell_per_line", "tab_indented", "pipe_table", "html", "pdf_layout_text", "run_together"]
 STEP = re.compile(r'Finished execution of step "([a-z_]+)" in (?:(\d+)m\s?)?([\d.]+)(ms|s)\.')

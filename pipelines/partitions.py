@@ -10,7 +10,7 @@ import warnings
 
 import dagster as dg
 
-from pipelines.lake import SHARDS
+from pipelines.storage.lake import SHARDS
 
 SHARD_PARTITIONS = dg.StaticPartitionsDefinition(SHARDS)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from pipelines.runlock import RunLock
+from pipelines.storage.runlock import RunLock
 from pipelines.settings import IngestSettings, default_warehouse, duckdb_config
 
 # Another process holding the warehouse is waited for this long: a finished run's summary reads it for a

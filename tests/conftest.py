@@ -49,7 +49,7 @@ def stop(process: subprocess.Popen, wait: float = 20) -> None:
 
 def load_records(conn, records, at) -> None:
     """Put extracted records into a warehouse's tables, as the load step does from the lake."""
-    from pipelines.reports_store import frames
+    from pipelines.extract.store import frames
 
     for table, frame in frames(records, at).items():
         conn.register("incoming", frame.to_arrow())

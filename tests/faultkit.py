@@ -43,7 +43,7 @@ MARTS = ("mart_agency_year", "mart_region_level_year", "mart_outcome_breakdown",
 
 def build_inbox(inbox: Path, corpus_dir: Path, synth: int, seed: int = 5) -> int:
     """The sample texts, the real PDFs and `synth` generated reports; return the number of files."""
-    from pipelines.synth import generate
+    from synth import generate
 
     inbox.mkdir(parents=True, exist_ok=True)
     for f in sorted((corpus_dir / "samples").glob("*.txt")) + sorted((corpus_dir / "pdf").glob("*.pdf")):

@@ -127,7 +127,7 @@ def synthetic(count: int, out: Path, seed: int = 11) -> list[Derived]:
     image-only PDFs, each scanned a little differently, with the generator's gold."""
     import json
 
-    from pipelines.synth import generate
+    from synth import generate
 
     out.mkdir(parents=True, exist_ok=True)
     made = []

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from pipelines.definitions import defs
-from pipelines.publish import MARTS
+from pipelines.marts.build import MARTS
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from conftest import REPO
-from pipelines.publish import MARTS
+from pipelines.marts.build import MARTS
 
 DG = str(Path(sys.executable).with_name("dg"))
 

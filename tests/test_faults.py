@@ -170,7 +170,7 @@ def test_a_second_run_that_may_not_wait_stops_cleanly(inbox, reference, tmp_path
 def _published_as_built(data) -> dict[str, int]:
     """The snapshot's tables, each checked row for row against what the run built in the warehouse; their
     row counts. A table the run did not build, or a row it did not write (or lacks), fails."""
-    from pipelines.publish import PUBLISHED, PUBLISHED_ROWS
+    from pipelines.marts.build import PUBLISHED, PUBLISHED_ROWS
 
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as conn:
         conn.execute(f"attach '{data / 'published' / 'nianbao.duckdb'}' as snap (read_only)")

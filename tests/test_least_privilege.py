@@ -180,7 +180,7 @@ def test_a_document_full_of_sql_is_only_data(tmp_path, corpus_dir):
 # --- the UI listens on loopback ------------------------------------------------------------------------
 
 def test_the_ui_binds_to_loopback_by_default(monkeypatch):
-    from pipelines import cli
+    from pipelines.ops import cli
 
     started = []
     monkeypatch.setattr(cli.os, "execv", lambda path, argv: started.append(argv))

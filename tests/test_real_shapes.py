@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from pipelines.extract.files import extract_file
 from pipelines.extract.solver import solve
-from pipelines.synth.render.crawl import crawl_page
+from synth.render.crawl import crawl_page
 
 GOLD = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((SHARED / "corpus" / "gold").glob("*.json"))]
 DOCS = [g for g in GOLD if g["doc_type"] == "annual_report" and not g["source"].endswith(".pdf")]

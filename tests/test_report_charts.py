@@ -13,7 +13,7 @@ import pytest
 from test_cli import nianbao
 from test_ui import ARTIFACTS, CHROMIUM
 
-from pipelines.report import figure_data, figures
+from pipelines.marts.charts import figure_data, figures
 
 _ASCII_KEY = re.compile(r"^[a-z_]+$")
 

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from pipelines.extract.files import extract_file
-from pipelines.synth import LAYOUTS, generate
+from synth import LAYOUTS, generate
 
 PER_LAYOUT = 12
 

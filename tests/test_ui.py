@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, stop
-from pipelines.publish import MARTS
+from pipelines.marts.build import MARTS
 
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = shutil.which("chromium")

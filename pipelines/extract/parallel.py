@@ -29,10 +29,10 @@ from datetime import datetime
 
 from pebble import ProcessExpired, ProcessPool
 
-from pipelines import reports_store
+from pipelines.extract import store as reports_store
 from pipelines.decode.model import Decoded
 from pipelines.extract.record import Record, extract_decoded, extract_json_record
-from pipelines.lake import Lake
+from pipelines.storage.lake import Lake
 
 Part = tuple[str, str, dict[str, str]]  # (shard, text file name, {document id: format} pending in it)
 
@@ -115,7 +115,7 @@ def extract_part(lake_root: str, part: Part, at: datetime, timeout_s: float, mem
                  version: str) -> PartSummary:
     """Extract the pending documents of one text file and write their rows to the shard's lake."""
     from pipelines.progress import tick
-    from pipelines.text_store import read_decoded
+    from pipelines.decode.store import read_decoded
 
     shard, name, pending = part
     lake = Lake(lake_root)
@@ -134,7 +134,7 @@ _file_cache: dict[tuple[str, str, str], dict[str, Decoded]] = {}  # the last tex
 def extract_document(lake_root: str, shard: str, name: str, doc_id: str, fmt: str, timeout_s: float,
                      memory_mb: int) -> Record:
     """One document of a text file whose worker died, alone (the worker keeps the file it read last)."""
-    from pipelines.text_store import read_decoded
+    from pipelines.decode.store import read_decoded
 
     key = (lake_root, shard, name)
     if key not in _file_cache:

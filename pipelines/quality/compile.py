@@ -4,7 +4,7 @@ of a run, the same rows `evaluate.py` computes in Python (which stays for `nianb
 is what tests/unit/test_compiled_rules.py compares against).
 
 Nothing of a rule is restated here: its refs, tables, template, cross-year flag, comparison and the
-expected rows of each template are read from the suite files and pipelines/contract.py and passed to one
+expected rows of each template are read from the suite files and pipelines/contract/__init__.py and passed to one
 fixed SQL text as bound tables (Arrow), so a rule added to a YAML file is compiled without a change here.
 Placeholder policy as in evaluate.py (spec §2.5): NA/EMPTY count as 0; a missing cell or a TEXT cell makes
 the instance NOT_ASSESSABLE (the first in ref order is named), and so does a total left EMPTY while the

@@ -27,7 +27,7 @@ from pipelines.quality.model import Suspect
 from pipelines.quality.run import Outcome, needs_localising, verdict
 from pipelines.quality.store import CHECKED, OUTCOME_TABLES, RESIDUALS, load_reports, outcome_frames, save_state
 from pipelines.quality.suites import Rule
-from pipelines.warehouse import transaction
+from pipelines.storage.warehouse import transaction
 
 GX_BATCH_REPORTS = 5000  # reports per GX validation of a suite (bounds the pandas frames GX reads)
 VALIDATION_STATE = "gx_validation_results"

@@ -17,7 +17,7 @@ from pipelines.quality.plan import IndexRow
 from pipelines.quality.run import CHECKER_VERSION, Outcome
 from pipelines.quality.suites import suite_files
 from pipelines.quality.versions import Document, Source, Version, logical_key
-from pipelines.warehouse import transaction
+from pipelines.storage.warehouse import transaction
 
 
 def report_index(conn: duckdb.DuckDBPyConnection) -> list[IndexRow]:

@@ -52,7 +52,7 @@ def _reports(warehouse: Path) -> dict[str, tuple]:
 
 def test_a_document_over_the_time_limit_is_recorded_and_skipped_until_the_extractor_changes(
         tmp_path, corpus_dir, monkeypatch):
-    import pipelines.reports_store as store
+    import pipelines.extract.store as store
 
     inbox, warehouse = tmp_path / "inbox", tmp_path / "w.duckdb"
     inbox.mkdir()

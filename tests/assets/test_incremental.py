@@ -79,7 +79,7 @@ def test_only_new_documents_and_their_neighbours_are_processed(tmp_path, corpus_
 def test_a_new_extractor_version_extracts_every_document_again(tmp_path, corpus_dir, monkeypatch):
     """EXTRACTOR_VERSION is a hash of the extractor's code and definitions: a fix (a new hash) re-extracts the
     documents already in the warehouse, and the same code does not."""
-    import pipelines.reports_store as store
+    import pipelines.extract.store as store
     from pipelines.extract import record
 
     inbox, warehouse = tmp_path / "inbox", tmp_path / "w.duckdb"

@@ -19,7 +19,7 @@ import pytest
 from conftest import REPO
 from pipelines.definitions import runnable
 from pipelines.partitions import ALL_SHARDS
-from pipelines.publish import MARTS, publish
+from pipelines.marts.build import MARTS, publish
 from pipelines.resources import build_resources
 
 
@@ -133,7 +133,7 @@ def test_readers_see_no_lock_and_the_last_snapshot_survives_a_failed_publish(run
     with duckdb.connect(str(data / "warehouse.duckdb")) as writer:
         publish(writer, data / "published")  # a new snapshot while the reader holds the old one open
         assert reader.execute("select count(*) from mart_agency_year").fetchone() == before
-        import pipelines.publish as pub
+        import pipelines.marts.build as pub
 
         monkeypatch.setattr(pub, "PUBLISHED", pub.PUBLISHED + ("no_such_table",))
         with pytest.raises(duckdb.Error):

@@ -18,7 +18,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from pipelines import cli
+from pipelines.ops import cli
 from pipelines.definitions import runnable
 from pipelines.partitions import ALL_SHARDS
 from pipelines.resources import build_resources

@@ -64,7 +64,7 @@ def test_checks_in_worker_processes_equal_checks_in_process(corpus_dir, tmp_path
     from pipelines.quality.decide import decide
     from pipelines.quality.suites import rules
     from conftest import load_records
-    from pipelines.warehouse import ensure_schema
+    from pipelines.storage.warehouse import ensure_schema
 
     files = sorted((corpus_dir / "samples").glob("*.txt")) + sorted((corpus_dir / "pdf").glob("*.pdf"))
     records = [extract_file(f) for f in files]

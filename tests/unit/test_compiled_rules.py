@@ -42,7 +42,7 @@ MUTATIONS = [  # (sample index, SQL on that report's cells)
 def warehouse(corpus_dir, tmp_path_factory):
     from pipelines.extract.files import extract_file
     from conftest import load_records
-    from pipelines.warehouse import ensure_schema
+    from pipelines.storage.warehouse import ensure_schema
 
     files = sorted((corpus_dir / "samples").glob("*.txt")) + sorted((corpus_dir / "pdf").glob("*.pdf"))
     records = [extract_file(f) for f in files]

@@ -8,11 +8,11 @@ import pytest
 
 from pipelines.decode.model import Block, Decoded, DecodeError
 from pipelines.extract.record import extract_decoded
-from pipelines.lake import Lake, shard_of
-from pipelines.load import load_lake
-from pipelines.reports_store import frames, pending_extraction
-from pipelines.text_store import decoded_frames, pending_decode, read_decoded
-from pipelines.warehouse import ensure_schema
+from pipelines.storage.lake import Lake, shard_of
+from pipelines.storage.load import load_lake
+from pipelines.extract.store import frames, pending_extraction
+from pipelines.decode.store import decoded_frames, pending_decode, read_decoded
+from pipelines.storage.warehouse import ensure_schema
 
 AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
 TEXT = "某县人民政府2023年政府信息公开工作年度报告\n一、总体情况\n本年新收政府信息公开申请3件。\n"
@@ -105,7 +105,7 @@ def test_a_half_written_file_is_never_read(lake, conn):
 
 
 def test_a_batch_killed_between_its_files_is_never_half_read(lake, conn, monkeypatch):
-    import pipelines.lake as lake_module
+    import pipelines.storage.lake as lake_module
 
     doc = "f" + "0" * 63
     _documents(conn, lake, [doc])

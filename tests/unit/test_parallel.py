@@ -11,8 +11,8 @@ from pipelines.decode.dispatch import decode_document
 from pipelines.decode.model import Limits
 from pipelines.extract.parallel import extract_parts
 from pipelines.ingest.sniff import sniff
-from pipelines.lake import EXTRACTED_TABLES, Lake
-from pipelines.text_store import decoded_frames
+from pipelines.storage.lake import EXTRACTED_TABLES, Lake
+from pipelines.decode.store import decoded_frames
 
 AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

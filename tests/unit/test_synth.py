@@ -1,4 +1,4 @@
-"""The synthetic report generator (pipelines/synth): determinism, layouts, gold, identities, errors."""
+"""The synthetic report generator (synth): determinism, layouts, gold, identities, errors."""
 
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from pipelines.decode.model import Limits
 from pipelines.decode.normalise import normalise
 from pipelines.ingest.records import validate_record
 from pipelines.ingest.sniff import sniff
-from pipelines.synth import LAYOUTS, document, generate, identities
-from pipelines.synth.cli import synth_command
-from pipelines.synth.model import build_report
-from pipelines.synth.printing import Style, amount_cell, count_cell, signed_cell
-from pipelines.synth.render import crawl, runon
+from synth import LAYOUTS, document, generate, identities
+from synth.cli import synth_command
+from synth.model import build_report
+from synth.printing import Style, amount_cell, count_cell, signed_cell
+from synth.render import crawl, runon
 
 SEED = 11
 FORMATS = {".txt": {"text", "markdown"}, ".md": {"markdown"}, ".html": {"html"}, ".pdf": {"pdf"},
