@@ -26,7 +26,6 @@ from pipelines.quality.plan import Batch
 from pipelines.quality.run import residual_rows
 from pipelines.quality.store import load_reports, write_residual_files
 from pipelines.quality.suites import rules as all_rules
-from pipelines.settings import duckdb_config
 
 
 @dataclass
@@ -51,9 +50,10 @@ def check_loaded(loaded: list[ReportData], check: list[str], aliases: dict[str, 
 def _check_from_warehouse(warehouse: str, batch: Batch, aliases: dict[str, str], out_dir: Path, name: str,
                           at: datetime) -> BatchSummary:
     # a spill directory of its own: DuckDB names its spill files alike in every process
-    # and a smaller share of memory: two workers and the parent share the machine
-    config = duckdb_config() | {"temp_directory": str(out_dir / f"duckdb-spill-{os.getpid()}"),
-                                "memory_limit": "256MB"}
+    # and a smaller share of memory: two workers and the parent share the machine (as the run's connections,
+    # pipelines/settings.py:duckdb_config, insertion order is not kept)
+    config = {"temp_directory": str(out_dir / f"duckdb-spill-{os.getpid()}"), "memory_limit": "256MB",
+              "preserve_insertion_order": False}
     with duckdb.connect(warehouse, read_only=True, config=config) as conn:
         loaded = load_reports(conn, batch.check + batch.context)
     return check_loaded(loaded, batch.check, aliases, out_dir, name, at)
