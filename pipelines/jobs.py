@@ -1,10 +1,9 @@
 """Jobs: the whole pipeline as one asset job, and the per-shard job that fans out."""
 
-import os
-
 import dagster as dg
 
 from pipelines.partitions import ALL_SHARDS
+from pipelines.settings import executor_kind
 
 EXECUTORS = ("multiprocess", "k8s")
 
@@ -12,7 +11,7 @@ EXECUTORS = ("multiprocess", "k8s")
 def shard_executor() -> dg.ExecutorDefinition:
     """The shard job's executor: multiprocess on one machine; dagster-k8s' k8s_job_executor (a pod per step)
     when NIANBAO_EXECUTOR=k8s, as in the Kubernetes deployment (deploy/k8s)."""
-    kind = os.environ.get("NIANBAO_EXECUTOR") or "multiprocess"
+    kind = executor_kind()
     if kind not in EXECUTORS:
         raise ValueError(f"NIANBAO_EXECUTOR={kind!r}: expected one of {', '.join(EXECUTORS)}")
     if kind == "k8s":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from contextlib import contextmanager
@@ -12,7 +11,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from pipelines.storage.runlock import RunLock
-from pipelines.settings import IngestSettings, default_warehouse, duckdb_config
+from pipelines.settings import IngestSettings, default_warehouse, duckdb_config, lock_wait_s
 
 # Another process holding the warehouse is waited for this long: a finished run's summary reads it for a
 # moment after releasing the run lock. A warehouse that cannot be opened at all is reported at once.
@@ -78,5 +77,5 @@ def build_resources(inbox: str | None = None, warehouse: str | None = None, data
         "settings": settings,
         # beside the warehouse: runs on the same warehouse exclude each other, whatever their data dir
         "run_lock": RunLock(path=str(Path(warehouse_path).with_name(".nianbao.lock")),
-                            wait_s=float(os.environ.get("NIANBAO_LOCK_WAIT_S") or 3600)),
+                            wait_s=lock_wait_s()),
     }

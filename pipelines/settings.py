@@ -1,4 +1,16 @@
-"""Run-time settings, read from the environment in one place (documented in the README)."""
+"""Run-time settings: the one module that reads (and sets) the environment (documented in the README).
+
+Every NIANBAO_* variable and DAGSTER_HOME is read here, except three read where they are used, in worker
+processes, by modules of lower floors that cannot import this one (the import-walk test allows just these):
+
+- NIANBAO_PROGRESS — the progress channel a run opens (`set_progress_channel` below sets it), read by
+  pipelines/progress.py in every step and worker;
+- NIANBAO_OCR_THREADS — pages of one document read at once, read by pipelines/decode/ocr.py in an OCR worker;
+- NIANBAO_OCR_PAGE_TIMEOUT_S — time added per OCR page, read by pipelines/decode/guard.py.
+
+The CLI points the environment at the run's inbox and data directory (`point_at`, `use_data_dir`,
+`use_dagster_home`) so the code location, loaded again in step and shard processes, reads the same world.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +46,16 @@ def duckdb_config() -> dict[str, str]:
 
 def default_warehouse() -> str:
     return _env_path("NIANBAO_WAREHOUSE", Path(default_data_dir()) / "warehouse.duckdb")
+
+
+def executor_kind() -> str:
+    """The shard job's executor (NIANBAO_EXECUTOR): `multiprocess` (default) or `k8s`."""
+    return os.environ.get("NIANBAO_EXECUTOR") or "multiprocess"
+
+
+def lock_wait_s() -> float:
+    """How long a run waits for another run on the same warehouse (NIANBAO_LOCK_WAIT_S, default 3600)."""
+    return float(os.environ.get("NIANBAO_LOCK_WAIT_S") or 3600)
 
 
 class IngestSettings(dg.ConfigurableResource):
@@ -106,3 +128,39 @@ def dagster_home(data_dir: str | Path) -> Path:
     if data == DEFAULT_DATA_DIR.resolve():
         return DEFAULT_DAGSTER_HOME.resolve()
     return data / ".dagster"
+
+
+def current_dagster_home() -> Path | None:
+    """DAGSTER_HOME as the environment has it now (after `use_dagster_home`), or None."""
+    home = os.environ.get("DAGSTER_HOME")
+    return Path(home) if home else None
+
+
+# --- the environment the code location reads, set by the CLI for the processes of its runs --------------------
+
+def use_dagster_home(home: str | Path) -> None:
+    """Make `home` the DAGSTER_HOME of this process and of the processes it starts."""
+    os.environ["DAGSTER_HOME"] = str(home)
+
+
+def point_at(inbox_dir: str, db_path: str | None = None) -> None:
+    """The run's inbox and (when `db_path` is not the environment's own warehouse) its warehouse and data
+    directory, as the environment the code location reads (the Definitions loaded for this run, a step's or a
+    shard run's process): the same world as the run config's resources."""
+    os.environ["NIANBAO_INBOX"] = inbox_dir
+    if db_path is not None and Path(db_path) != Path(os.environ.get("NIANBAO_WAREHOUSE")
+                                                     or Path(default_data_dir()) / "warehouse.duckdb"):
+        os.environ["NIANBAO_WAREHOUSE"] = db_path
+        os.environ["NIANBAO_DATA_DIR"] = str(Path(db_path).parent)
+
+
+def use_data_dir(data_dir: str | Path) -> None:
+    """Work on `data_dir` (its warehouse.duckdb): for `nianbao ui --data-dir`, whose code location, sensor and
+    launched runs read the environment."""
+    os.environ["NIANBAO_DATA_DIR"] = str(data_dir)
+    os.environ.pop("NIANBAO_WAREHOUSE", None)
+
+
+def without_telemetry() -> None:
+    """Dagster's telemetry off unless the environment says otherwise (DAGSTER_DISABLE_TELEMETRY)."""
+    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")

@@ -16,7 +16,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from pipelines.settings import DEFAULT_DATA_DIR, REPO_ROOT, dagster_home, default_data_dir, default_inbox
+from pipelines.settings import (DEFAULT_DATA_DIR, REPO_ROOT, current_dagster_home, dagster_home, default_data_dir,
+                                default_inbox, point_at, use_dagster_home, use_data_dir, without_telemetry)
 
 app = typer.Typer(help="nianbao: annual reports on government information disclosure → trustworthy data.",
                   no_args_is_help=True, add_completion=False)
@@ -31,11 +32,10 @@ WarehouseOpt = Annotated[Optional[Path], typer.Option(help="DuckDB warehouse fil
 def _dagster_home(data_dir: str | Path) -> Path:
     """Prepare and select the DAGSTER_HOME of `data_dir` (settings.dagster_home: one history per data directory)."""
     home = dagster_home(data_dir)
-    os.environ["DAGSTER_HOME"] = str(home)  # set first: a failure to create it names it
+    use_dagster_home(home)  # set first: a failure to create it names it
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
         (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
-    os.environ["DAGSTER_HOME"] = str(home)
     return home
 
 
@@ -68,14 +68,14 @@ def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
         home = _dagster_home(Path(db_path).parent)
     except OSError as e:  # a full or read-only disk under DAGSTER_HOME, before anything else was written
         _explain_storage_failure(f"{e.strerror or e}", Path(db_path).parent, snapshot,
-                                 Path(os.environ["DAGSTER_HOME"]), dagster=True)
+                                 current_dagster_home(), dagster=True)
         console.print(f"[red]cannot prepare DAGSTER_HOME: {escape(str(e))}[/red]")
         raise typer.Exit(1) from None
     if problem := _unwritable(Path(db_path).parent):
         console.print(f"[red]cannot write to the data directory {Path(db_path).parent}: it is read-only or not "
                       f"writable ({problem}). Nothing was run; the published snapshot {snapshot} is unchanged.[/red]")
         raise typer.Exit(1)
-    _point_environment_at(inbox_dir, db_path)
+    point_at(inbox_dir, db_path)
     lock = resources["run_lock"]
     signal.signal(signal.SIGTERM, _as_interrupt)
     try:
@@ -118,15 +118,6 @@ def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
         console.print(f"[red]run {result.run_id} failed{' in ' + ', '.join(steps) if steps else ''}[/red]")
         raise typer.Exit(1)
     console.print(f"[green]run {result.run_id} succeeded[/green]")
-
-
-def _point_environment_at(inbox_dir: str, db_path: str) -> None:
-    """The run's inbox and data directory, as the environment the code location reads (the Definitions loaded
-    for this run, a step's or a shard run's process): the same world as the run config's resources."""
-    os.environ["NIANBAO_INBOX"] = inbox_dir
-    if Path(db_path) != Path(os.environ.get("NIANBAO_WAREHOUSE") or Path(default_data_dir()) / "warehouse.duckdb"):
-        os.environ["NIANBAO_WAREHOUSE"] = db_path
-        os.environ["NIANBAO_DATA_DIR"] = str(Path(db_path).parent)
 
 
 _INTERRUPTED = "DagsterExecutionInterruptedError"  # what Dagster makes of SIGINT and SIGTERM inside a step
@@ -311,7 +302,7 @@ def fanout(inbox: InboxOpt = None,
         raise typer.Exit(2)
     resources = build_resources(inbox=inbox_dir)
     home = _dagster_home(Path(resources["warehouse"].database).parent)
-    os.environ["NIANBAO_INBOX"] = inbox_dir  # the shard runs build their resources from the environment
+    point_at(inbox_dir)  # the shard runs build their resources from the environment
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     lock = resources["run_lock"]
     graph = defs().resolve_asset_graph()
@@ -364,9 +355,8 @@ def ui(port: Annotated[int, typer.Option(help="Port for the web UI.")] = 3000,
         raise typer.Exit(2)
     home = _dagster_home(data)
     if data_dir:  # the code location (runs launched from the UI, the sensor) works on that directory too
-        os.environ["NIANBAO_DATA_DIR"] = str(data)
-        os.environ.pop("NIANBAO_WAREHOUSE", None)
-    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+        use_data_dir(data)
+    without_telemetry()
     console.print(f"data directory {data}; DAGSTER_HOME={home}; open http://{host}:{port}")
     cmd = [str(Path(sys.executable).with_name("dagster")), "dev", "-w", str(REPO_ROOT / "workspace.yaml"),
            "-h", host, "-p", str(port)]

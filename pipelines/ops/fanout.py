@@ -38,7 +38,7 @@ def run_shard(shard: str, dagster_home: str, run_config: dict | None = None) -> 
     of `shard_job` the UI can re-execute."""
     from pipelines.jobs import execute_named_job
 
-    os.environ["DAGSTER_HOME"] = dagster_home
+    use_dagster_home(dagster_home)
     with dg.DagsterInstance.get() as instance:
         result = execute_named_job(
             SHARD_JOB, instance, tags={"dagster/partition": shard, "nianbao/trigger": "fanout"},
