@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from pipelines.settings import use_dagster_home
+
 SHARD_JOB = "shard_job"
 
 
