@@ -1,5 +1,8 @@
 """The rules whose inputs need a few lines of Python (GX cannot express them): each returns residual rows
-with a violation count (0 = the rule holds) that Great Expectations then validates like any other."""
+with a violation count (0 = the rule holds) that Great Expectations then validates like any other.
+
+Every threshold a function applies is a `params` entry of its rule in expectations/ (`rule.param(name)`),
+where the rule's descriptions state it; nothing here restates one."""
 
 from __future__ import annotations
 
@@ -12,7 +15,6 @@ from rapidfuzz import fuzz
 from pipelines.quality.model import ReportData, Row
 from pipelines.quality.suites import Rule
 
-_STRUCTURE_ISSUES = {"missing_table", "missing_row", "missing_values", "unsplittable"}
 _PERIOD = re.compile(r"(20\d{2})\s*年?\s*0?1\s*月\s*0?1\s*日")
 _SECTIONS = ("总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况", "行政复议", "存在的主要问题", "其他需要报告的事项")
 
@@ -30,7 +32,8 @@ def _total(report: ReportData, row: str, table: str = "t3_applications", col: st
 def structure_complete(rule: Rule, report: ReportData) -> list[Row]:
     if report.doc_type != "annual_report":
         return []
-    gaps = [i for i in report.issues if i["code"] in _STRUCTURE_ISSUES]
+    codes = set(rule.param("gaps"))
+    gaps = [i for i in report.issues if i["code"] in codes]
     where = ", ".join(sorted({i.get("location") or "" for i in gaps})[:6])
     return _row(rule, report, "report", float(len(gaps)), f"missing: {where}" if gaps else "complete")
 
@@ -48,8 +51,8 @@ def rules_by_level(rule: Rule, report: ReportData) -> list[Row]:
     if report.doc_type != "annual_report" or not report.admin_level:
         return []
     agency = report.agency or ""
-    can_make_rules = report.admin_level in ("central", "provincial") or (
-        report.admin_level == "prefectural" and "人民政府" in agency and "办公" not in agency)
+    can_make_rules = report.admin_level in rule.param("rule_making_levels") or (
+        report.admin_level in rule.param("rule_making_governments") and "人民政府" in agency and "办公" not in agency)
     regulations = sum((c.value or 0) for k, c in report.cells.items() if k[0] == "t2_art20_1" and k[1] == "regulations"
                       and k[2] in ("issued_count", "new_made_count"))
     documents = sum((c.value or 0) for k, c in report.cells.items()
@@ -57,19 +60,20 @@ def rules_by_level(rule: Rule, report: ReportData) -> list[Row]:
     problems = []
     if regulations > 0 and not can_make_rules:
         problems.append(f"{regulations:g} 规章 from a {report.admin_level} body that cannot make rules")
-    if report.admin_level == "township" and documents >= 20:
+    if report.admin_level == "township" and documents >= rule.param("township_documents_from"):
         problems.append(f"{documents:g} normative documents made by a township")
     return _row(rule, report, "t2_art20_1", float(len(problems)), "; ".join(problems) or "plausible")
 
 
 def amount_magnitude(rule: Rule, report: ReportData) -> list[Row]:
     problems = []
+    township_max, unitless_from = rule.param("township_max_wan_yuan"), rule.param("unitless_from")
     for key, cell in report.cells.items():
         if not key[2].endswith("_wan_yuan") or cell.value is None:
             continue
-        if report.admin_level == "township" and cell.value > 10_000:
+        if report.admin_level == "township" and cell.value > township_max:
             problems.append(f"{'.'.join(key)} = {cell.value:g} 万元 at a township")
-        elif cell.value >= 100_000 and not re.search(r"元", cell.raw):
+        elif cell.value >= unitless_from and not re.search(r"元", cell.raw):
             problems.append(f"{'.'.join(key)} = {cell.raw} with no unit: probably 元")
     if not any(k[2].endswith("_wan_yuan") for k in report.cells):
         return []
@@ -79,21 +83,23 @@ def amount_magnitude(rule: Rule, report: ReportData) -> list[Row]:
 def template_matches_year(rule: Rule, report: ReportData) -> list[Row]:
     if report.template not in ("v2019", "v2021") or report.year is None:
         return []
-    wrong = (report.year >= 2021 and report.template == "v2019") or (report.year <= 2020 and report.template == "v2021")
+    first = rule.param("v2021_from")
+    wrong = (report.year >= first and report.template == "v2019") or (report.year < first and report.template == "v2021")
     return _row(rule, report, "report", float(wrong), f"{report.year} report in the {report.template} template")
 
 
-def _deadline(report: ReportData) -> date:
+def _deadline(rule: Rule, report: ReportData) -> date:
     agency = report.agency or ""
     government = "人民政府" in agency and report.admin_level != "township" and "办公" not in agency
-    return date(report.year + 1, 3 if government else 1, 31)
+    day = rule.param("government_deadline" if government else "deadline")
+    return date(report.year + 1, day["month"], day["day"])
 
 
 def published_on_time(rule: Rule, report: ReportData) -> list[Row]:
     if not report.publication_date or report.year is None or report.doc_type != "annual_report":
         return _row(rule, report, "report", None, "no publication date") if report.doc_type == "annual_report" else []
     published = date.fromisoformat(report.publication_date[:10])
-    deadline = _deadline(report)
+    deadline = _deadline(rule, report)
     if published <= date(report.year, 12, 31):
         return _row(rule, report, "report", 1.0, f"published {published}, before the {report.year} period ended")
     late = (published - deadline).days
@@ -147,10 +153,10 @@ def six_sections(rule: Rule, report: ReportData) -> list[Row]:
 
 
 def fee_statement(rule: Rule, report: ReportData) -> list[Row]:
-    if report.template != "v2021" or report.doc_type != "annual_report" or report.text is None:
+    if report.template != rule.param("template") or report.doc_type != "annual_report" or report.text is None:
         return []
     unpaid = _total(report, "other_fee_unpaid") or 0.0
-    mentions = bool(re.search(r"处理费|收费通知", report.text))
+    mentions = bool(re.search(rule.param("statement"), report.text))
     if mentions:
         return _row(rule, report, "s6_other", 0.0, "信息处理费 stated")
     why = f"{unpaid:g} applications ended for unpaid fees, and" if unpaid else "the report"
@@ -167,7 +173,7 @@ def problems_section(rule: Rule, report: ReportData) -> list[Row]:
     start = found[4][0] + 1
     end = min([n for n, _ in found.values() if n > found[4][0]] or [len(lines)])
     body = re.sub(r"\s+", "", "".join(lines[start:end]))
-    empty = len(body) <= 10 or body.strip("。.") in ("无", "")
+    empty = len(body) <= rule.param("more_than_chars") or body.strip("。.") in ("无", "")
     return _row(rule, report, "s5_problems", float(empty), f"{len(body)} characters" if not empty else "empty or 无")
 
 
@@ -194,10 +200,11 @@ def applications_jump(rule: Rule, report: ReportData) -> list[Row]:
     now, before = _total(report, "new_received"), _total(prev, "new_received") if prev else None
     if now is None or before is None:
         return []
-    if before < 10:
-        return _row(rule, report, "new_received.total", None, f"last year's base {before:g} < 10")
+    if before < rule.param("min_base"):
+        return _row(rule, report, "new_received.total", None, f"last year's base {before:g} < {rule.param('min_base')}")
     ratio = now / before
-    return _row(rule, report, "new_received.total", float(ratio > 5 or ratio < 0.2),
+    jump = ratio > rule.param("max_ratio") or ratio < rule.param("min_ratio")
+    return _row(rule, report, "new_received.total", float(jump),
                 f"{before:g} → {now:g} (×{ratio:.2f})", now, before)
 
 
@@ -220,16 +227,17 @@ def review_without_workload(rule: Rule, report: ReportData) -> list[Row]:
     return _row(rule, report, "t4_review_litigation", float(len(problems)), "; ".join(problems) or "plausible")
 
 
-def _prose(text: str) -> str:
-    return "\n".join(line for line in text.split("\n") if len(re.findall(r"\d", line)) < len(line) / 4)
+def _prose(text: str, digit_share: float) -> str:
+    return "\n".join(line for line in text.split("\n") if len(re.findall(r"\d", line)) < len(line) * digit_share)
 
 
 def copy_paste(rule: Rule, report: ReportData) -> list[Row]:
     if report.previous is None or not report.text or not report.previous.text:
         return []
-    similarity = fuzz.ratio(_prose(report.text), _prose(report.previous.text)) / 100
-    return _row(rule, report, "narrative", float(similarity > rule.tolerance),
-                f"similarity to last year's report {similarity:.3f}", similarity, rule.tolerance)
+    share, most = rule.param("prose_max_digit_share"), rule.param("max_similarity")
+    similarity = fuzz.ratio(_prose(report.text, share), _prose(report.previous.text, share)) / 100
+    return _row(rule, report, "narrative", float(similarity > most),
+                f"similarity to last year's report {similarity:.3f}", similarity, most)
 
 
 def summary_covers_own(rule: Rule, report: ReportData) -> list[Row]:

@@ -739,3 +739,73 @@ def test_two_broken_t4_blocks_are_localised_separately() -> None:
     assert set(direct) == {"other_outcome", "total"}
     assert all(s.rules_explained == ["T4-02"] and not s.unique for s in direct.values())
     assert outcome.suspects[0].row_key == "admin_review"  # the unique suspect is named first
+
+
+# --- thresholds as data ----------------------------------------------------------------------------------------
+
+
+def _edited_suite(tmp_path, name: str, old: str, new: str):
+    """A copy of expectations/extracted/<name>.yml with one line's text replaced, loaded as a suite."""
+    from pipelines.quality.suites import EXPECTATIONS_DIR, load_suite
+
+    text = (EXPECTATIONS_DIR / "extracted" / f"{name}.yml").read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path = tmp_path / f"{name}.yml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return {r.id: r for r in load_suite(path).rules}
+
+
+@pytest.mark.parametrize(("suite", "rule_id", "case", "old", "new", "described"), [
+    ("cross_year", "XY-02", "new applications ×7.4 (base 10)", "max_ratio: 5", "max_ratio: 8", "more than 8×"),
+    ("reports", "T2-07", "45 normative documents made by a township", "township_documents_from: 20",
+     "township_documents_from: 50", "≥ 50 normative documents"),
+    ("reports", "T2-08", "a township collecting 2 亿元 of fees", "township_max_wan_yuan: 10000",
+     "township_max_wan_yuan: 50000", "> 50000 万元"),
+    ("reports", "MD-01", "a township published after 31 January", "deadline: {month: 1, day: 31}",
+     "deadline: {month: 4, day: 30}", "by 30/4 (departments, townships)"),
+    ("cross_year", "MD-03", "the same text as last year", "max_similarity: 0.95", "max_similarity: 1.0",
+     "similarity > 1.0"),
+])
+def test_a_threshold_changed_in_the_suite_changes_the_outcome_and_the_description(
+        tmp_path, suite, rule_id, case, old, new, described) -> None:
+    """The thresholds of a flag rule are its `params` in the YAML: raising one in a copy of the suite lets the
+    fixture that broke the old threshold pass, and the rule's description states the new number."""
+    (fixture,) = [c for c in FAIL_CASES if c.rule_id == rule_id and c.name == case]
+    edited = _edited_suite(tmp_path, suite, old, new)[rule_id]
+    assert described in edited.en and described not in RULES[rule_id].en
+    report = build(fixture, "THRESHOLD")
+    assert FAIL in status(check_reports([report], [RULES[rule_id]]), report.report_id, rule_id)
+    report = build(fixture, "THRESHOLD")
+    assert status(check_reports([report], [edited]), report.report_id, rule_id) == {PASS}
+
+
+def test_every_param_of_a_flag_rule_is_read_by_its_check() -> None:
+    """No threshold stated in a suite is ignored by the code: every case of every rule with params, run with
+    params that record what is read, reads each of them."""
+    from dataclasses import replace
+
+    read: dict[str, set[str]] = {}
+
+    class Recording(dict):
+        def __init__(self, rule_id: str, values: dict):
+            super().__init__(values)
+            self.rule_id = rule_id
+
+        def __getitem__(self, key):
+            read.setdefault(self.rule_id, set()).add(key)
+            return super().__getitem__(key)
+
+    with_params = {r.id: replace(r, params={**r.params, "params": Recording(r.id, r.params["params"])})
+                   for r in rules() if r.params.get("params")}
+    assert {r.id for r in rules() if r.kind == "flag"} - set(with_params) <= {
+        "ST-02", "XY-03", "MD-02", "HX-01", "NT-05", "VR-01"}  # rules with nothing to tune
+    cases = [build(c, kind) for kind, cs in (("FAIL", FAIL_CASES), ("PASS", PASS_CASES)) for c in cs
+             if c.rule_id in with_params]
+    check_reports(cases, list(with_params.values()))
+    assert {rid: set(r.params["params"]) - read.get(rid, set()) for rid, r in with_params.items()} == \
+        {rid: set() for rid in with_params}
+
+
+def test_a_description_naming_no_param_is_refused(tmp_path) -> None:
+    with pytest.raises(ValueError, match="names no param"):
+        _edited_suite(tmp_path, "cross_year", "(base ≥ {min_base})", "(base ≥ {min_bas})")
