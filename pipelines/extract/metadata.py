@@ -19,11 +19,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from pipelines.extract.grammar import CN_NUMBER, NUMBERING, PAGE_NUMBER_ALONE, is_footer
 from pipelines.extract.region import RegionResult, gazetteer, resolve_region
 from pipelines.extract.lines import compact, nonempty_compact_lines
 from pipelines.extract.literals import Guarded
 from pipelines.extract.template import detect_template
-from pipelines.extract.tokens import is_footer
 
 _HAN = r"\u4e00-\u9fff"
 _WS = re.compile(r"\s+")
@@ -35,9 +35,8 @@ _SUMMARY_TITLE = re.compile(r"工作总结")
 _NOTICE_TITLE = re.compile(r"通知$|^关于.*的通知")
 _TITLE_YEAR = re.compile(r"(20\d{2})(?:[-—~至到](20\d{2}))?年")
 _BREADCRUMB = re.compile(r">>|>|当前位置|您所在的位置|首页")
-_PAGE_SUFFIX = re.compile(r"_?第\d+页$")
+_PAGE_SUFFIX = re.compile(r"_?第\d+页$")  # a web page's title over several pages: "…年度报告_第2页"
 _LABEL_PREFIX = re.compile(r"^(?:标题|名称|文件名称)[::]")
-_HEADING_NUMBER = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\(\s*[一二三四五六七八九十\d]{1,2}\s*\)|\d{1,2}[、.])")
 
 # Section headings of the official outline (§1.1), used to recognise an untitled report by its outline.
 _OUTLINE = {
@@ -67,13 +66,13 @@ _BAD_AGENCY = re.compile(r"关于|印发|转发|年度|报告|本站|本网|网�
 # --- dates --------------------------------------------------------------------------------------------------
 _CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
              "九": 9}
-_NUM = r"\d{1,2}|[一二三四五六七八九十]{1,3}"
+_NUM = rf"\d{{1,2}}|{CN_NUMBER}"
 _DATE = rf"(20\d{{2}}|二[〇○零O][一二三四五六七八九〇○零O]{{2}})\s*[年\-/.]\s*({_NUM})\s*[月\-/.]\s*({_NUM})\s*日?"
 _DATE_RE = re.compile(_DATE)
 _CHROME_DATE = re.compile(rf"(公开日期|发布日期|发布时间|公开时间|发文日期|成文日期|印发日期|生成日期)\s*[::]?\s*{_DATE}")
 _CHROME_RANK = {"公开日期": 0, "发布日期": 0, "发布时间": 0, "公开时间": 0, "发文日期": 1, "成文日期": 1, "印发日期": 1,
                 "生成日期": 1}
-_BOILERPLATE = re.compile(r"分享到|打印本页|关闭本页|关闭窗口|扫一扫|【|^-?\d+-?$|^第\d+页")
+_BOILERPLATE = re.compile(r"分享到|打印本页|关闭本页|关闭窗口|扫一扫|【")
 
 # --- years --------------------------------------------------------------------------------------------------
 # 统计期限自2020年1月1日…; tolerates "20201月1日" (year glued to month, §4 E12) and spaced PDF text.
@@ -176,7 +175,7 @@ def _never_title(c: str) -> bool:
     """A browser's print header (it repeats the page title on every page), a long line, a breadcrumb, a
     sentence, a body heading ("六、政府信息公开工作年度报告"): no title."""
     return bool(is_footer(c) or len(c) > 80 or _BREADCRUMB.search(c) or re.search(r"[。;]", c)
-                or _HEADING_NUMBER.match(c))
+                or NUMBERING.match(c))
 
 
 def find_title(text: str, max_lines: int = 40, chrome_lines: int = 120) -> _Title | None:
@@ -218,7 +217,7 @@ def _find_title(text: str, max_lines: int, start: int = 0) -> _Title | None:
 _STREAM_TITLE = re.compile(
     rf"(?<![{_HAN}()])(?:标题:)?([{_HAN}()]{{0,30}}?)(20\d{{2}})年度?([{_HAN}()]{{0,30}}?)(?:{_ANNUAL_TITLE.pattern})")
 _STREAM_OTHER_TITLE = re.compile(rf"(?<![{_HAN}()])[{_HAN}()]{{0,40}}?(?:{_SELF_TITLE.pattern}|{_SUMMARY_TITLE.pattern})"
-                                 rf"(?=[^{_HAN}]|[一二三四五六七八九十]、|$)")
+                                 rf"(?=[^{_HAN}]|{CN_NUMBER}、|$)")
 
 
 def _lineless(text: str) -> bool:
@@ -248,7 +247,7 @@ def _clean_agency(s: str | None) -> str | None:
         return None
     s = s.strip(" ,,:、《》“”\"'-—")
     if (not re.fullmatch(rf"[{_HAN}A-Za-z×()]{{2,}}", s) or not re.search(rf"[{_HAN}]", s)
-            or _HEADING_NUMBER.match(s) or _BAD_AGENCY.search(s)):
+            or NUMBERING.match(s) or _BAD_AGENCY.search(s)):
         return None
     return s
 
@@ -295,7 +294,7 @@ def _signature(text: str) -> tuple[str | None, str | None]:
     """(agency, ISO date) of the signature block: the last lines, agency name then date."""
     lines = []
     for c in reversed(_nonempty_lines(text)):  # the last 12 lines that are not page chrome
-        if not _BOILERPLATE.search(c):
+        if not (_BOILERPLATE.search(c) or PAGE_NUMBER_ALONE.match(c)):
             lines.append(c)
             if len(lines) == 12:
                 break

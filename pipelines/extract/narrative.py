@@ -43,15 +43,27 @@ from typing import NamedTuple
 
 import ahocorasick
 
+from pipelines.extract.grammar import (
+    CELL_UNIT,
+    FIGURE,
+    HEADING_NUMBER,
+    NUMERALS,
+    NUMBERING,
+    PLACEHOLDER,
+    PROSE_COUNT_UNIT,
+    PROSE_MONEY_UNIT,
+    is_footer,
+)
 from pipelines.extract.lines import compact_lines
 from pipelines.extract.literals import required_text as _required_text
 
 # A figure starts where its digits (or numerals) start: a search would otherwise try every position inside
 # a long run of digits, each time reading to its end (quadratic; a 5 000-digit run took seconds). A match
 # starting inside a run reads the same tail as one starting at its head, so none is lost.
-_NUM = r"(?P<n>\d{1,3}(?:,\d{3})+(?!\d)|(?<!\d)\d+(?:\.\d+)?|(?<![零〇两一二三四五六七八九十百千])[零〇两一二三四五六七八九十百千]+)"
-_COUNT_UNIT = r"(?P<u>件|项|条|起|宗|个|次|份|篇|部)"
-_MONEY_UNIT = r"(?P<u>万元|元)"
+_WORD_DIGITS = f"零〇两{NUMERALS}百千"  # a figure written in words: 三十, 两百
+_NUM = rf"(?P<n>\d{{1,3}}(?:,\d{{3}})+(?!\d)|(?<!\d)\d+(?:\.\d+)?|(?<![{_WORD_DIGITS}])[{_WORD_DIGITS}]+)"
+_COUNT_UNIT = rf"(?P<u>{PROSE_COUNT_UNIT})"
+_MONEY_UNIT = rf"(?P<u>{PROSE_MONEY_UNIT})"
 _GAP = r"[^。;,\d]"  # a stretch inside one clause, without figures
 
 
@@ -67,18 +79,17 @@ class Claim:
 
 # --- prose stream -------------------------------------------------------------------------------------------
 
-_CELL = re.compile(r"[-+]?\d[\d.,]*\s*(?:万元|元|项|件|条|个|%)?|[-—–//无]{1,3}|不适用")
+_CELL = re.compile(rf"{FIGURE}\s*(?:{CELL_UNIT}|%)?|{PLACEHOLDER}")
 _ROW_OF_NUMBERS = re.compile(r"\d\s+[-+]?\d[\d.]*\s+[-+]?\d")
 # a short label, a column gap, one figure: a one-value T2 row ("行政许可        447228")
-_LABEL_THEN_NUMBER = re.compile(r"^\s*(?P<label>\S.{0,24}?)\s{2,}[-+]?\d[\d.,]*\s*(?:万元|元|项|件|条)?$")
-_UNIT_START = re.compile(r"^(?:万元|元|件|项|条|个|起|宗|余|多)")
+_LABEL_THEN_NUMBER = re.compile(rf"^\s*(?P<label>\S.{{0,24}}?)\s{{2,}}{FIGURE}\s*{CELL_UNIT}?$")
+# a line that goes on with a figure's unit (or 余/多 of "5余件") is the sentence of the line before
+_UNIT_START = re.compile(rf"^(?:{PROSE_MONEY_UNIT}|{PROSE_COUNT_UNIT}|余|多)")
 _SENTENCE_PUNCT = re.compile(r"[。,;:、]")
 # first line of a table: a T2 caption, T2 header, the T3 note / header, the T4 header
 _BLOCK_START = re.compile(r"^(?:第二十条第\(?.{1,3}\)?项|信息内容(?:$|本年|上一年|采购)|\(?本列数据的勾稽关系|申请人情况$"
                           r"|行政复议(?:行政诉讼)?$)")
-_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\d{1,2}[、.](?!\d)|\(\s*[一二三四五六七八九十\d]{1,2}\s*\)|第[一二三四五六七八九十]+部分)")
-_TOP_HEADING = re.compile(r"^[一二三四五六七八九十]+[、.]")
-_PAGE_FOOTER = re.compile(r"[-—–]\d{1,3}[-—–]|第\d{1,3}页(?:共\d{1,3}页)?|\d{1,3}/\d{1,3}")
+_TOP_HEADING = re.compile(rf"^{HEADING_NUMBER}")
 _OUTLINE_PHRASE = re.compile(
     r"总体情况|主动公开政府信息情况|收到和处理政府信息公开申请情况|行政复议.{0,4}行政诉讼情况|存在的主要问题及改进情况"
     r"|其他需要报告的事项|政府信息管理|平台建设|监督保障"
@@ -124,9 +135,9 @@ def _line_role(compact: str) -> tuple[bool, bool, bool, bool, bool]:
     """What a non-empty whitespace-free line is to the prose reader, worked out once per distinct line:
     (a page footer to skip, ends a table block, starts a table block, opens with a numbering, ends a
     paragraph)."""
-    numbered = bool(_NUMBERING.match(compact))
+    numbered = bool(NUMBERING.match(compact))
     heading = _is_section_heading(compact)
-    return (bool(_PAGE_FOOTER.fullmatch(compact)),
+    return (is_footer(compact),
             heading or "。" in compact or len(compact) > 60,
             bool(_BLOCK_START.match(compact)) and len(compact) <= 60 and "。" not in compact,
             numbered,
@@ -390,7 +401,7 @@ def _document_count_key(key: str, before: str) -> str:
 
 
 # every pattern of _RULES has a figure directly followed by its unit: a sentence without one has no claim
-_FIGURE_WITH_UNIT = re.compile(r"[\d零〇两一二三四五六七八九十百千][件个宗条起项部份万元]")
+_FIGURE_WITH_UNIT = re.compile(rf"[\d{_WORD_DIGITS}](?:{PROSE_COUNT_UNIT}|{PROSE_MONEY_UNIT})")
 
 
 _RULES_NEEDING = [(key, pat, _required_text(pat)) for key, pat in _RULES]

@@ -13,20 +13,29 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from pipelines.extract.values import PLACEHOLDERS, UNREADABLE
+from pipelines.extract.grammar import (
+    CELL_UNIT,
+    CUT_NUMBER,
+    NO_CUT_BEFORE,
+    PLACEHOLDER,
+    PLACEHOLDER_MARKS,
+    PLACEHOLDERS,
+    UNREADABLE,
+    WHOLE_NUMBER,
+)
 
 MAX_DIGITS = 40  # beyond this the number of cuts explodes and no identity pins them down
-_NUMBER = re.compile(r"^(?:[+\-]?(?:0|[1-9]\d*)(?:\.\d{1,2})?(?:万元|元|件|项)?|[/—\-无])$")
-_NO_CUT_BEFORE = ".元万件项"
+# A piece a glued run may be cut into: a number, or one placeholder character.
+_NUMBER = re.compile(rf"^(?:[+\-]?{CUT_NUMBER}{CELL_UNIT}?|[{PLACEHOLDER_MARKS}]|无)$")
 # One whole printed cell: a number as printed (thousands separated, any decimals) or a placeholder. A
 # leading zero ("04") is never a cell: it is a cell glued to the next one, or to a section number.
-_CELL = re.compile(r"^(?:[+\-]?(?:0|[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)(?:\.\d+)?(?:万元|元|件|项)?|[/—\-–]+|无|[+\-]?\ufffd(?:万元|元|件|项)?)$")
+_CELL = re.compile(rf"^(?:[+\-]?{WHOLE_NUMBER}{CELL_UNIT}?|{PLACEHOLDER}|[+\-]?{UNREADABLE}{CELL_UNIT}?)$")
+_UNIT = re.compile(CELL_UNIT)
 
 
 def is_cell(text: str) -> bool:
     """Whether a separated token can be one cell as it stands."""
     return bool(_CELL.match(text))
-_UNIT = re.compile(r"万元|元|件|项")
 
 
 BUDGET = 200_000  # search steps per row: past it, the row is reported, not guessed
@@ -92,7 +101,7 @@ def _pieces(token: str, pos: int) -> tuple[str, ...]:
     if token in PLACEHOLDERS and len(token) == 1 or token == UNREADABLE:
         return (token,)
     return tuple(token[pos:end] for end in range(pos + 1, len(token) + 1)
-                 if _NUMBER.match(token[pos:end]) and (end == len(token) or token[end] not in _NO_CUT_BEFORE))
+                 if _NUMBER.match(token[pos:end]) and (end == len(token) or token[end] not in NO_CUT_BEFORE))
 
 
 def _groups_hold(split: list[str], groups: list[tuple[list[int], int]]) -> bool:

@@ -30,6 +30,20 @@ from functools import lru_cache
 import ahocorasick
 
 from pipelines.extract import labels as L
+from pipelines.extract.grammar import (
+    BRACKET_NUMBER,
+    CELL_UNIT,
+    CN_NUMBER,
+    FIGURE,
+    GLUED_SECTION_NUMBER,
+    HEADING_NUMBER,
+    INLINE_MARKUP,
+    LINE_MARKUP,
+    MD_SEPARATOR,
+    PLACEHOLDER_MARKS,
+    UNREADABLE,
+    is_footer,
+)
 from pipelines.extract.solver import is_cell
 from pipelines.extract.tables import (
     Expected,
@@ -40,17 +54,16 @@ from pipelines.extract.tables import (
     resolve_values,
     settle_by_columns,
 )
-from pipelines.extract.tokens import EMPTY, VALUE, Token, is_footer
+from pipelines.extract.tokens import EMPTY, VALUE, Token
 
 NONE, SPACE, LINE, CELL = 0, 1, 2, 3
 _LETTER = re.compile(r"[\u4e00-\u9fff]")
-_NUMBERING_AHEAD = re.compile(r"[一二三四五六七八九十]{1,3}、")  # a heading's number: the text before it ended
+_NUMBERING_AHEAD = re.compile(rf"{CN_NUMBER}、")  # a heading's number: the text before it ended
 
 # One character for one: the stream keeps every character's offset, so normalisation may not change lengths.
 _CHARMAP = str.maketrans({"（": "(", "）": ")", "：": ":", "“": '"', "”": '"', "‘": "'", "’": "'",
                           "「": '"', "」": '"', "，": ",", "、": "、", "．": "."})
-_MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_ARTEFACT = re.compile(r"\[bookmark:[^\]]*\]|\*\*|__|^#{1,6}(?=\s)|^>(?=\s)", re.MULTILINE)
+_ARTEFACT = re.compile(rf"{INLINE_MARKUP}|{LINE_MARKUP}", re.MULTILINE)
 _RUN = re.compile(r"[^\s|\x00]+")
 
 
@@ -99,7 +112,7 @@ def build_stream(text: str) -> Stream:
     blanked (same length, so offsets stay exact)."""
     if "\n" in text and ("-" in text or "页" in text or "/" in text):
         lines = text.split("\n")
-        drop = [is_footer(ln) or ("-" in ln and bool(_MD_SEPARATOR.match(ln))) for ln in lines]
+        drop = [is_footer(ln) or ("-" in ln and bool(MD_SEPARATOR.match(ln))) for ln in lines]
         if any(drop):
             text = "\n".join(" " * len(ln) if d else ln for ln, d in zip(lines, drop))
     text = _ARTEFACT.sub(lambda m: "\x00" * len(m.group()), text)
@@ -115,7 +128,7 @@ def build_stream(text: str) -> Stream:
 
 # --- anchors ---------------------------------------------------------------------------------------------
 
-_NUM_OFFICIAL = re.compile(r"^(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|(\d{1,2})\.)")
+_NUM_OFFICIAL = re.compile(rf"^(?:{HEADING_NUMBER}|{BRACKET_NUMBER}|(\d{{1,2}})[、.](?!\d))")
 
 
 def _norm(s: str) -> str:
@@ -185,17 +198,12 @@ def _same(a: str, b: str) -> bool:
 
 # --- regions --------------------------------------------------------------------------------------------
 
-_CAPTION = re.compile(r"第二十条第\(?[一二三四五六七八九十]+\)?项")
+_CAPTION = L.T2_CAPTION
 _T3_HEADER = re.compile(r"勾稽关系|申请人情况|自然人")
 _T3_HEADING = re.compile(r"收到和处理政府信息公开申请")
 _T4_HEADING = re.compile(rf"(?:政府信息公开)?(?:{L.T4_HEADING.pattern})")
 _END = re.compile(L.END_OF_TABLES.pattern)
 _T4_WORDS = re.compile(r"结果维持|结果纠正|其他结果|尚未审结|总计|合计|复议后起诉|直接起诉")
-
-
-# A section heading's number: "四、" "4、" "(四)". One ASCII digit, never led by a zero: in "…00000004、政府信息
-# 公开行政复议" the row's values end where "4、" begins.
-_SECTION_NUMBER = re.compile(r"(?:[1-9]|[一二三四五六七八九十]{1,2})[、.]$|\([一二三四五六七八九十]{1,2}\)$")
 
 
 def _search(pattern: re.Pattern, chars: str, pos: int, end: int | None = None) -> int | None:
@@ -205,7 +213,8 @@ def _search(pattern: re.Pattern, chars: str, pos: int, end: int | None = None) -
 
 
 def _with_number(chars: str, at: int, floor: int) -> int:
-    number = _SECTION_NUMBER.search(chars, max(floor, at - 3), at)
+    # "四、" "4、" "(四)" before a heading: in "…00000004、政府信息公开行政复议" the values end where "4、" begins
+    number = GLUED_SECTION_NUMBER.search(chars, max(floor, at - 3), at)
     return number.start() if number else at
 
 
@@ -213,7 +222,7 @@ def _with_number(chars: str, at: int, floor: int) -> int:
 
 # A value region: numbers (sign, digits, separators of thousands, decimals, a unit) and placeholders. 无
 # is a placeholder only where no label goes on after it (无法提供, 无正当理由 are labels).
-_VALUE = re.compile(r"(?:[+\-]?\d[\d.,]*(?:万元|元|项|件)?|[/—\-–\ue000\ufffd])++")  # possessive: linear time
+_VALUE = re.compile(rf"(?:{FIGURE}{CELL_UNIT}?|[{PLACEHOLDER_MARKS}\ue000{UNREADABLE}])++")  # possessive: linear time
 _NOT_VALUE_AFTER = re.compile(r"[年月日号%个人次]")
 _PROSE = re.compile(r"[。;!?:]")  # a sentence or a "field:" line between a label and figures: not a row
 MAX_LABEL_TAIL = 60  # characters of label text after an anchor's key (variants, notes) before its values

@@ -13,21 +13,25 @@ from functools import lru_cache
 from itertools import chain
 from typing import Literal, NamedTuple
 
+from pipelines.extract.grammar import (
+    CELL_UNIT,
+    CELL_UNITS,
+    FIGURE,
+    INLINE_MARKUP,
+    ITEM_NUMBER,
+    LINE_MARKUP,
+    MD_SEPARATOR,
+    PLACEHOLDER_CHARS,
+    PLACEHOLDER_MARKS,
+    UNREADABLE,
+    is_footer,
+)
 from pipelines.extract.labels import PROSE
 from pipelines.extract.values import is_value_token
 
 LABEL, VALUE, EMPTY = "label", "value", "empty"
 
-_FOOTER = re.compile(
-    r"^\s*(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*/?\s*共\s*\d{1,3}\s*页)?|\d{1,3}\s*/\s*\d{1,3}"
-    r"|page\s*\d+(?:\s*of\s*\d+)?)\s*$"
-    # a browser's print header and footer: "12/1/26, 4:12 AM   <page title>", "file:///…/x.html   4/14"
-    r"|^\s*\d{1,4}/\d{1,2}/\d{1,4}(?:,\s*|\s+)(?:上午|下午)?\d{1,2}:\d{2}(?:\s*[AP]M)?(?![\d:]).*$"
-    r"|^\s*(?:file|https?)://\S+\s+\d{1,3}\s*/\s*\d{1,3}\s*$",
-    re.IGNORECASE,
-)
-_MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_ARTEFACTS = re.compile(r"\[bookmark:[^\]]*\]|\*\*|__|^#{1,6}\s+|^>\s+")
+_ARTEFACTS = re.compile(rf"{INLINE_MARKUP}|{LINE_MARKUP}\s+")
 # A label glued to trailing values: the label ends in a non-digit, the tail is digits/signs/units/spaces.
 # A run of glued cells: numbers (each with an optional unit, a sign, a decimal part) and placeholders.
 # Atomic: a number is taken whole. Without it `(\d[\d.,]*)+` may split a long digit string in
@@ -35,15 +39,15 @@ _ARTEFACTS = re.compile(r"\[bookmark:[^\]]*\]|\*\*|__|^#{1,6}\s+|^>\s+")
 # possessive: `-1` reads as a signed number or as the placeholder `-` then `1`, and `行政许可-1-1…-1x`
 # would try every reading of every pair before failing (each `-1` doubled the time). Both readings end
 # where the run ends, and nothing after a run can start inside it, so giving characters back never helps.
-_RUN = r"(?:(?>[+\-]?\d[\d.,]*(?:万元|元|项|件)?)|[/—\-无\ufffd])++"
+_GLUED_MARKS = f"{PLACEHOLDER_MARKS}无{UNREADABLE}"  # placeholders that may stand glued in a run
+_RUN = rf"(?:(?>{FIGURE}{CELL_UNIT}?)|[{_GLUED_MARKS}])++"
 # The label is at most 40 characters (a longer one is no row label, `_split_glued` keeps such a part whole):
 # bounded here, a part of thousands of `1件` does not try every 件 as the label's end (quadratic).
-_GLUED = re.compile(rf"^(?P<label>.{{0,39}}?[^\d\s.,+\-/—无\ufffd])(?P<tail>{_RUN}(?:\s+{_RUN})*)$")
+_GLUED = re.compile(rf"^(?P<label>.{{0,39}}?[^\d\s.,+{_GLUED_MARKS}])(?P<tail>{_RUN}(?:\s+{_RUN})*)$")
 _DIGIT_RUN = re.compile(_RUN)
 # the characters a run of `_RUN` can end with, besides decimal digits (`\d`)
-_RUN_LAST = frozenset(".,元项件/—-无\ufffd")
-
-
+_PLACEHOLDER_OR_UNREADABLE = frozenset(f"{PLACEHOLDER_CHARS}无{UNREADABLE}")
+_RUN_LAST = frozenset(".," + "".join(u[-1] for u in CELL_UNITS)) | _PLACEHOLDER_OR_UNREADABLE
 
 
 class Token(NamedTuple):  # a tuple: a report has tens of thousands of them
@@ -89,12 +93,7 @@ def _kinds(text: str) -> tuple[tuple[str, str], ...]:
 
 def _is_digit_run(text: str) -> bool:
     # Run-together cells: numbers, units, signs and placeholders with the separators lost.
-    return bool(_DIGIT_RUN.fullmatch(text)) and any(c.isdigit() or c in "/—-无\ufffd" for c in text)
-
-
-@lru_cache(maxsize=65536)
-def is_footer(line: str) -> bool:
-    return bool(_FOOTER.match(line))
+    return bool(_DIGIT_RUN.fullmatch(text)) and any(c.isdigit() or c in _PLACEHOLDER_OR_UNREADABLE for c in text)
 
 
 # What one line of text reads as, for the tokenizer: a footer or separator to drop, a blank tab cell, a pipe
@@ -119,7 +118,7 @@ def _line_reading(raw_line: str) -> tuple[int, tuple[tuple[str, str], ...]]:
     stripped = line.strip()
     if not stripped:
         return (_BLANK_TAB if line.startswith("\t") else _SKIP), ()
-    if is_footer(line) or "-" in line and _MD_SEPARATOR.match(line):
+    if is_footer(line) or "-" in line and MD_SEPARATOR.match(line):
         return _SKIP, ()
     if line.count("|") >= 2:
         # A pipe in the first column opens a Markdown row; " | x |" starts with an empty cell instead.
@@ -137,7 +136,7 @@ def _line_reading(raw_line: str) -> tuple[int, tuple[tuple[str, str], ...]]:
 
 # A row's numbering cut from its label by a space (OCR boxes, converters): `6. 属于四类过程性信息`. "6." is
 # never a cell (a value has digits after its point), so before a label it is the label's.
-_NUMBERING = re.compile(r"\d{1,2}[.．、]")
+_NUMBERING = re.compile(ITEM_NUMBER)
 
 
 def _numbering_as_label(parts: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:

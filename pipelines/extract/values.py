@@ -1,4 +1,5 @@
-"""The cell value grammar (spec §2.5): what a printed cell means, and a NULL with a reason when unsure.
+"""The meaning of a printed cell (spec §2.5): its number, unit and semantic, and a NULL with a reason when
+unsure. What a cell may print (units, placeholders, numbers) is `grammar.py`'s.
 
 Text reaching here is already NFKC-normalised: full-width digits and signs are ASCII, U+3000 and NBSP
 are spaces.
@@ -10,18 +11,16 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pipelines.extract.grammar import CELL_UNIT, NUMBER, PLACEHOLDERS, UNREADABLE
+
+__all__ = ["Cell", "EMPTY", "NA", "NUMERIC", "PLACEHOLDERS", "TEXT", "UNREADABLE", "ZERO", "is_value_token", "parse_cell"]
+
 NUMERIC, ZERO, EMPTY, NA, TEXT = "NUMERIC", "ZERO", "EMPTY", "NA", "TEXT"
 
-PLACEHOLDERS = frozenset({"-", "--", "---", "—", "——", "–", "―", "─", "/", "//", "\\", "无", "不适用", "n/a", "N/A"})
-_UNITS = "万元|元|项|件|个|条|次|起|人次"
-_NUMBER = re.compile(
-    rf"^(?P<sign>[+-]?)\s*(?P<int>\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.(?P<frac>\d+))?\s*(?P<unit>{_UNITS})?$"
-)
+_NUMBER = re.compile(rf"^(?P<sign>[+-]?)\s*(?P<number>{NUMBER})\s*(?P<unit>{CELL_UNIT})?$")
 _BLANKS = re.compile(r"(?:&nbsp;|\s)+")
-# A figure OCR could not read with confidence (pipelines/decode/ocr.py): its digits are U+FFFD. A value
-# whose number is not known: NULL, never a guess.
-UNREADABLE = "\ufffd"
-_UNREADABLE = re.compile(rf"^[+-]?\s*\ufffd+(?:[.,]\ufffd+)*\s*(?:{_UNITS})?$")
+# A value whose number is not known (its digits are U+FFFD): NULL, never a guess.
+_UNREADABLE = re.compile(rf"^[+-]?\s*{UNREADABLE}+(?:[.,]{UNREADABLE}+)*\s*{CELL_UNIT}?$")
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,8 @@ def parse_cell(raw: str, col_type: str = "int", header_unit: str | None = None) 
         if UNREADABLE in text and _UNREADABLE.match(text):
             return Cell(None, raw, TEXT, issue="ocr_unreadable: a figure OCR could not read with confidence")
         return Cell(None, raw, TEXT, issue=f"not a number: {text[:40]!r}")
-    number = float(f"{m['int'].replace(',', '')}.{m['frac'] or 0}")
+    digits, _, frac = m["number"].partition(".")
+    number = float(f"{digits.replace(',', '')}.{frac or 0}")
     unit, issue = m["unit"], None
     if m["sign"] == "-":
         number = -number
@@ -67,7 +67,7 @@ def parse_cell(raw: str, col_type: str = "int", header_unit: str | None = None) 
         elif unit is None and header_unit is None:
             issue = issue or "unit_assumed: no unit in the cell or the header; read as 万元"
         return Cell(round(number, 6), raw, ZERO if number == 0 else NUMERIC, unit or header_unit, issue)
-    if m["frac"] and int(m["frac"]) != 0:
+    if frac and int(frac) != 0:
         return Cell(number, raw, NUMERIC, unit, issue or "a fraction in a column of whole counts")
     value = int(number)
     return Cell(value, raw, ZERO if value == 0 else NUMERIC, unit, issue)
