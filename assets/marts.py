@@ -9,51 +9,30 @@ from dagster_duckdb import DuckDBResource
 from assets.checks import CHECK_RESULTS
 from assets.metadata import md_table
 from pipelines.audit.build import warehouse_texts, write_audit
-from pipelines.marts.build import MARTS, build_marts, export, publish
+from pipelines.marts.build import MARTS, Mart, build_marts, export, publish, registry
 from pipelines.marts.charts import write_report
 from pipelines.storage.runlock import RunLock
 
-_DESCRIPTIONS = {
-    "mart_agency_year": "One row per logical report (agency × year × scope) whose current version is accepted: "
-                        "agency, level, region, year, template and every indicator.",
-    "mart_region_level_year": "Per region, level and year: sums, agency counts, rates from summed numerators and "
-                              "denominators, P25/P50/P75 of agency rates.",
-    "mart_outcome_breakdown": "Long: region/level/year × outcome row × applicant column.",
-    "mart_review_litigation": "Administrative review and litigation per region/level/year and block.",
-    "mart_active_disclosure_v2019": "T2 cells of accepted 2019-template reports (never unioned with v2021).",
-    "mart_active_disclosure_v2021": "T2 cells of accepted 2021-template reports (never unioned with v2019).",
-    "mart_quality": "Per region/level/year, all reports: accepted, quarantined, failures per rule, most common errors; "
-                    "superseded and conflicting versions, duplicate sources, withdrawn documents.",
-    "mart_agency_yoy": "Year-over-year changes per agency (agency identity key, renames through agency_aliases).",
-}
+# Each mart's description, grain and preview columns are its registry entry: the header of its SQL file
+# (pipelines/marts/sql/, read by pipelines.marts.build.registry).
+_MARTS = {m.name: m for m in registry()}
 
 
-# What a mart's preview shows in the UI: who, where, when and the key figures (never the 64-character ids),
-# the most recent years first; rates rounded to 4 places.
-_PREVIEW = {
-    "mart_agency_year": ["agency", "admin_level", "region", "year", "template", "apps_new", "apps_closed", "granted",
-                         "closure_rate", "substantive_disclosure_rate", "admin_review_total", "litigation_total"],
-    "mart_region_level_year": ["region", "admin_level", "year", "reports", "agencies", "apps_new", "closure_rate",
-                               "substantive_disclosure_rate", "dispute_rate"],
-    "mart_outcome_breakdown": ["region", "admin_level", "year", "outcome", "applicant", "applications", "reports"],
-    "mart_review_litigation": ["region", "admin_level", "year", "block", "upheld", "corrected", "other_outcome",
-                               "pending", "total", "correction_rate"],
-    "mart_active_disclosure_v2019": ["agency", "admin_level", "region", "year", "table_key", "row_key", "col_key",
-                                     "value"],
-    "mart_active_disclosure_v2021": ["agency", "admin_level", "region", "year", "table_key", "row_key", "col_key",
-                                     "value"],
-    "mart_quality": ["region", "admin_level", "year", "reports", "accepted", "quarantined", "hard_failures",
-                     "soft_warnings", "most_common_errors"],
-    "mart_agency_yoy": ["agency", "admin_level", "region", "year", "previous_year", "apps_new", "apps_new_previous",
-                        "apps_new_yoy", "closure_rate_change", "admin_review_change", "litigation_change"],
-}
+def mart_spec(mart: Mart) -> dg.AssetSpec:
+    """A mart's asset, described by its registry entry (English, then Chinese, then its grain)."""
+    return dg.AssetSpec(["marts", mart.name], group_name="marts", deps=[CHECK_RESULTS], kinds={"duckdb"},
+                        description=f"{mart.description}\n\n{mart.description_zh}\n\nGrain: {mart.grain}.")
+
+
+# What a mart's preview shows in the UI: the `preview:` columns of its header (who, where, when and the key
+# figures, never the 64-character ids), the most recent years first; rates rounded to 4 places.
 _ROUNDED = ("_rate", "_yoy", "_change")
 
 
 def preview(conn, mart: str, limit: int = 10) -> tuple[list[str], list[tuple]]:
     """The preview of a mart for its asset metadata: (columns, rows), key columns and figures only."""
     present = {d[0] for d in conn.execute(f"select * from {mart} limit 0").description}
-    columns = [c for c in _PREVIEW.get(mart, []) if c in present] or \
+    columns = [c for c in (_MARTS[mart].preview if mart in _MARTS else ()) if c in present] or \
         [c for c in present if c not in ("report_id", "agency_id", "logical_report", "sources")][:10]
     select = ", ".join(f"round({c}, 4) as {c}" if c.endswith(_ROUNDED) and c != "previous_year" else c
                        for c in columns)
@@ -65,8 +44,7 @@ def preview(conn, mart: str, limit: int = 10) -> tuple[list[str], list[tuple]]:
 
 
 @dg.multi_asset(
-    specs=[dg.AssetSpec(["marts", m], group_name="marts", deps=[CHECK_RESULTS], kinds={"duckdb"},
-                        description=_DESCRIPTIONS[m]) for m in MARTS],
+    specs=[mart_spec(_MARTS[m]) for m in MARTS],
     pool="duckdb", can_subset=False,
 )
 def marts(warehouse: DuckDBResource):

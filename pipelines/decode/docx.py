@@ -33,6 +33,7 @@ from lxml import etree
 
 from pipelines.decode.model import Block, DecodeError, Decoded, Limits, grid_text
 from pipelines.decode.normalise import finish
+from pipelines.decode.registry import decoder
 
 _MAIN_PART = "word/document.xml"
 _RATIO_FLOOR = 1024 * 1024  # tiny XML parts compress 50–100×; only large members can be bombs
@@ -46,6 +47,7 @@ _P, _TBL, _SDT, _SDT_CONTENT, _CUSTOM_XML = (qn(t) for t in ("w:p", "w:tbl", "w:
                                                              "w:customXml"))
 
 
+@decoder("docx", extensions=(".docx",), grids=True, layout="docx")
 def decode_docx(data: bytes, limits: Limits) -> Decoded:
     """Decode a DOCX; raise `DecodeError` (docx_not_zip, docx_corrupt, docx_zip_bomb, docx_not_word,
     docx_xml_entities, docx_malformed_xml) when it cannot be decoded."""

@@ -14,6 +14,7 @@ import numpy as np
 
 from pipelines.decode.model import Block, DecodeError, Decoded, Limits, NeedsOcr
 from pipelines.decode.normalise import finish
+from pipelines.decode.registry import decoder
 
 MAX_PIXELS = 80_000_000  # one frame: an A4 page at 600 dpi is 35 M; beyond this it is a bomb, not a scan
 MAX_SIDE = 4000  # a frame whose shorter side is larger is scaled down before OCR (text stays readable)
@@ -85,6 +86,7 @@ def strips(image: np.ndarray) -> list[np.ndarray]:
     return out
 
 
+@decoder("image", extensions=(".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"))
 def decode_image(data: bytes, limits: Limits, ocr: bool = True) -> Decoded:
     """OCR every frame; raise `NeedsOcr` (with the frame count) first when `ocr` is False."""
     from pipelines.decode import ocr as engine

@@ -10,8 +10,18 @@ from __future__ import annotations
 import email
 import email.policy
 
-from pipelines.decode.html import _CHARSET_LABELS
-from pipelines.decode.model import DecodeError
+from pipelines.decode.html import _CHARSET_LABELS, decode_html
+from pipelines.decode.model import Decoded, DecodeError, Limits
+from pipelines.decode.registry import decoder
+from pipelines.ingest.sniff import is_mhtml
+
+
+@decoder("html", extensions=(".html", ".htm", ".shtml", ".mht", ".mhtml"), grids=True, layout="html_table")
+def decode_page(data: bytes, encoding: str | None, limits: Limits) -> Decoded:
+    """A web page: HTML, or a page saved as one file (its HTML part, decoded as the page it holds)."""
+    if is_mhtml(data):
+        data, encoding = html_part(data)
+    return decode_html(data, encoding, limits)
 
 
 def html_part(data: bytes) -> tuple[bytes, str | None]:

@@ -52,6 +52,7 @@ from pypdfium2 import raw as pdfium_c
 
 from pipelines.decode.model import Block, DecodeError, Decoded, Limits, NeedsOcr, grid_text
 from pipelines.decode.normalise import finish
+from pipelines.decode.registry import decoder
 
 _EOF_WINDOW = 1024
 _CJK_OR_FULLWIDTH = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
@@ -65,6 +66,7 @@ _REPORT_CHARACTER = re.compile(r"[\x21-\x7e\u00b0-\u00b7\u00d7\u00f7\u2010-\u203
                                r"\uff00-\uffef]")
 
 
+@decoder("pdf", extensions=(".pdf",), grids=True, layout="pdf")
 def decode_pdf(data: bytes, limits: Limits, ocr: bool = True) -> Decoded:
     """Decode a PDF; raise `DecodeError` (pdf_truncated, pdf_encrypted, pdf_too_many_pages,
     pdf_unreadable, pdf_text_unreadable, ocr_no_text) when it cannot be decoded. Pages without a text

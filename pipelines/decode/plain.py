@@ -10,6 +10,7 @@ import re
 
 from pipelines.decode.model import Block, Decoded, grid_text
 from pipelines.decode.normalise import finish
+from pipelines.decode.registry import decoder
 from pipelines.ingest.encoding import decode_as, decode_text
 
 _SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -54,6 +55,9 @@ def text_blocks(text: str) -> list[Block]:
     return blocks
 
 
+@decoder("text", extensions=(".txt",), text=True)
+@decoder("markdown", extensions=(".md", ".markdown"), text=True)
+@decoder("json_record", extensions=(".json",), text=True, empty_ok=True)
 def decode_plain(data: bytes, encoding: str | None, fmt: str) -> Decoded:
     """Decode text, Markdown or a JSON record with its detected encoding."""
     text = decode_as(data, encoding) if encoding else decode_text(data)[0]

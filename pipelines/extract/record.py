@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipelines.contract import TEMPLATE_TABLES, stated_cells
+from pipelines.decode import registry
 from pipelines.decode.model import Decoded
 from pipelines.decode.ocr import ocr_stats
 from pipelines.extract.metadata import extract_metadata
@@ -24,14 +25,15 @@ from pipelines.extract.tables import Tables, detect_template, extract_tables, id
 from pipelines.extract.values import EMPTY, NUMERIC, ZERO, Cell
 
 def _source_hash(root: Path = Path(__file__).resolve().parents[2]) -> str:
-    """A hash of what decides an extraction: the extractor's code (labels, grammar, solver, identities), the
-    contract (tables, rows, columns) and the prose claim map it reads from the narrative-claims suite. Any
-    change to them is a new extractor version, and documents extracted by another version are extracted
-    again; a new check rule elsewhere in the suites is not."""
+    """A hash of what decides an extraction: the extractor's code (grammar, solver), the contract (tables,
+    rows, columns, their labels: pipelines/contract/templates.yml), the prose claim map it reads from the
+    narrative-claims suite and the identities it reads from the report_cells suite. Any change to them is a
+    new extractor version, and documents extracted by another version are extracted again; a new check rule
+    in the other suites is not."""
     # the extractor's core, not its lake store or its process pool: how records are kept does not change them
     files = sorted(f for f in (root / "pipelines" / "extract").glob("*.py") if f.stem not in ("store", "parallel"))
     files += sorted((root / "pipelines" / "contract").glob("*.*"))
-    files += [root / "expectations" / "extracted" / "narrative_claims.yml"]
+    files += [root / "expectations" / "extracted" / f for f in ("narrative_claims.yml", "report_cells.yml")]
     digest = hashlib.sha256()
     for f in files:
         digest.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
@@ -118,7 +120,7 @@ def _best_tables(decoded: Decoded, template: str | None, fmt: str, hints: dict) 
     withheld."""
     tables = extract_tables(decoded.text, template, hints)
     grid_text = ("\n".join(b.text for b in decoded.blocks)
-                 if fmt in ("pdf", "docx", "html") and any(b.kind == "table" for b in decoded.blocks) else None)
+                 if registry.grids(fmt) and any(b.kind == "table" for b in decoded.blocks) else None)
     # the grids' text is often the document's text itself (an HTML page of paragraphs and tables): the
     # same text reads the same, so it is read once
     if grid_text is not None and grid_text != decoded.text:
@@ -193,10 +195,8 @@ def source_format(decoded: Decoded, fmt: str, tables: Tables) -> str:
     """The layout family the tables were read from (spec §6 source_format)."""
     if "pdf_ocr" in decoded.flags or "image_ocr" in decoded.flags:
         return "pdf_ocr" if "pdf_ocr" in decoded.flags else "image_ocr"
-    if fmt in ("pdf", "docx"):
-        return fmt
-    if fmt == "html":
-        return "html_table"
+    if layout := registry.layout(fmt):  # pdf, docx, html_table: the format says it
+        return layout
     if any(i["code"] in ("run_together_split", "read_as_stream") for i in tables.issues):
         return "run_together"
     text = decoded.text

@@ -2,7 +2,9 @@
 
 Binary formats are recognised by their magic bytes; everything else must decode as text
 (`pipelines.ingest.encoding.decode_text`) and is then told apart as a JSON record, HTML, Markdown or
-plain text. Bytes that cannot be accepted get format "unknown" and a reason "code: message".
+plain text. Bytes that cannot be accepted get format "unknown" and a reason "code: message". A format added
+by registering a decoder (pipelines/decode/registry.py) is recognised by the `magic` it registers, among the
+bytes no built-in format claims and that are not text.
 """
 
 from __future__ import annotations
@@ -13,9 +15,8 @@ import re
 import zipfile
 from dataclasses import dataclass
 
+from pipelines.decode import registry
 from pipelines.ingest.encoding import decode_text
-
-FORMATS = ("pdf", "html", "docx", "text", "markdown", "json_record", "image", "unknown")
 
 _IMAGES = (
     (b"\x89PNG\r\n\x1a\n", "PNG"),
@@ -137,6 +138,8 @@ def sniff(data: bytes) -> Sniffed:
     try:
         text, encoding = decode_text(data)
     except ValueError as e:
+        if registered := registry.recognise(data):
+            return Sniffed(registered, None)
         return _unknown(f"binary_data: {str(e).removeprefix('binary data: ')}")
     if not text.strip():
         return _unknown("empty_file: the file is empty")

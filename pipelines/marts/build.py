@@ -12,7 +12,9 @@ as Parquet and CSV, each file renamed into place.
 from __future__ import annotations
 
 import os
+import re
 import uuid
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -20,14 +22,103 @@ import duckdb
 
 MARTS_SQL = Path(__file__).parent / "sql"
 
-MART_SQL = ("agency_year", "region_level_year", "outcome_breakdown", "review_litigation", "active_disclosure",
-            "quality", "agency_yoy")
-MARTS = ("mart_agency_year", "mart_region_level_year", "mart_outcome_breakdown", "mart_review_litigation",
-         "mart_active_disclosure_v2019", "mart_active_disclosure_v2021", "mart_quality", "mart_agency_yoy")
+# The registry of marts is the folder sql/: one file per mart, whose header (its first comment lines, up to a
+# line `--` alone) is the mart's entry:
+#
+#   -- mart: mart_name               the table the file creates
+#   -- grain: what one row is
+#   -- description: English, shown in the Dagster UI
+#   -- 说明: 中文说明
+#   -- preview: columns the UI's preview shows (optional)
+#
+# a key's value may go on over lines starting `--   `. A mart that reads another mart is built after it (the
+# SQL, comments aside, names it). Adding a mart is adding one file.
+_HEADER_KEYS = {"mart": "name", "grain": "grain", "description": "description", "说明": "description_zh",
+                "preview": "preview"}
+_REQUIRED = ("name", "grain", "description", "description_zh")
+
+
+@dataclass(frozen=True)
+class Mart:
+    name: str
+    grain: str
+    description: str
+    description_zh: str
+    preview: tuple[str, ...]
+    sql: str
+    path: Path
+    reads: tuple[str, ...] = ()  # the other marts its SQL reads
+
+
+def _join(a: str, b: str) -> str:
+    # English runs on with a space; Chinese (or a line ending in CJK punctuation) runs on without one
+    return a + b if not a or not b or ord(a[-1]) > 0x2E7F or ord(b[0]) > 0x2E7F else f"{a} {b}"
+
+
+def read_header(path: Path) -> dict[str, str]:
+    """The registry entry at the top of a mart's SQL file."""
+    entry: dict[str, str] = {}
+    key = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("--") or line.strip() == "--":
+            break
+        body = line[2:]
+        if body.startswith("   ") and key:  # a continuation of the previous key's value
+            entry[key] = _join(entry[key], body.strip())
+            continue
+        label, colon, value = body.strip().partition(":")
+        if not colon or label not in _HEADER_KEYS:
+            raise ValueError(f"{path.name}: the header line {line!r} is not one of "
+                             f"{', '.join(k + ':' for k in _HEADER_KEYS)} (end the header with a line `--`)")
+        key = _HEADER_KEYS[label]
+        entry[key] = value.strip()
+    missing = [k for k in _REQUIRED if not entry.get(k)]
+    if missing:
+        raise ValueError(f"{path.name}: the header lacks {', '.join(missing)} (see pipelines/marts/build.py)")
+    return entry
+
+
+def registry(sql_dir: Path | None = None) -> tuple[Mart, ...]:
+    """Every mart of `sql_dir` (default: sql/ beside this module), each after the marts it reads; otherwise
+    in the order of their file names."""
+    marts = {}
+    for path in sorted(Path(sql_dir or MARTS_SQL).glob("*.sql")):
+        entry = read_header(path)
+        sql = path.read_text(encoding="utf-8")
+        if not re.search(rf"\bcreate\s+or\s+replace\s+table\s+{re.escape(entry['name'])}\b", sql, re.I):
+            raise ValueError(f"{path.name}: creates no table {entry['name']} (create or replace table …)")
+        if entry["name"] in marts:
+            raise ValueError(f"{path.name}: mart {entry['name']} is also {marts[entry['name']].path.name}")
+        marts[entry["name"]] = Mart(entry["name"], entry["grain"], entry["description"], entry["description_zh"],
+                                    tuple(c.strip() for c in entry.get("preview", "").split(",") if c.strip()),
+                                    sql, path)
+    code = {name: re.sub(r"--[^\n]*", "", m.sql) for name, m in marts.items()}
+    ordered: list[Mart] = []
+    placing: list[str] = []
+
+    def place(name: str) -> None:
+        if any(m.name == name for m in ordered):
+            return
+        if name in placing:
+            raise ValueError(f"marts read each other: {' → '.join(placing + [name])}")
+        placing.append(name)
+        reads = tuple(other for other in marts if other != name and re.search(rf"\b{other}\b", code[name]))
+        for other in reads:
+            place(other)
+        placing.pop()
+        ordered.append(replace(marts[name], reads=reads))
+
+    for name in marts:
+        place(name)
+    return tuple(ordered)
+
+
+MARTS = tuple(m.name for m in registry())  # the registry's marts when this module was loaded
 # What people query besides the marts: the reports, their cells, why a report is quarantined and which
 # documents are versions of which report (superseded, in conflict, withdrawn: report_versions).
-PUBLISHED = MARTS + ("reports", "report_cells", "report_quality", "check_results", "suspect_cells",
-                     "narrative_claims", "extraction_issues", "documents", "report_versions")
+TABLES = ("reports", "report_cells", "report_quality", "check_results", "suspect_cells", "narrative_claims",
+          "extraction_issues", "documents", "report_versions")
+PUBLISHED = MARTS + TABLES  # as loaded: publish() reads the registry again (published_tables)
 # The snapshot's check_results holds the instances people look at (FAIL, NOT_ASSESSABLE): the passing ones,
 # nine in ten, stay in the warehouse and are counted in report_quality and mart_quality.
 PUBLISHED_ROWS = {"check_results": "where status <> 'PASS'"}
@@ -57,10 +148,16 @@ def _prepend_bom(path: Path) -> None:
 
 
 def build_marts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """(Re)build every mart in the warehouse; row count per mart."""
-    for name in MART_SQL:
-        conn.execute((MARTS_SQL / f"{name}.sql").read_text(encoding="utf-8"))
-    return {m: conn.execute(f"select count(*) from {m}").fetchone()[0] for m in MARTS}
+    """(Re)build every mart of the registry in the warehouse; row count per mart."""
+    marts = registry()
+    for mart in marts:
+        conn.execute(mart.sql)
+    return {m.name: conn.execute(f"select count(*) from {m.name}").fetchone()[0] for m in marts}
+
+
+def published_tables() -> tuple[str, ...]:
+    """The tables of the snapshot: every mart of the registry, then TABLES."""
+    return tuple(m.name for m in registry()) + TABLES
 
 
 def _literal(path: Path) -> str:
@@ -78,7 +175,7 @@ def publish(conn: duckdb.DuckDBPyConnection, published_dir: Path) -> Path:
     try:
         conn.execute(f"attach {_literal(tmp)} as snapshot")
         try:
-            for table in PUBLISHED:
+            for table in published_tables():
                 where = PUBLISHED_ROWS.get(table, "")
                 conn.execute(f"create table snapshot.{table} as select * from main.{table} {where}")
         finally:
@@ -105,7 +202,7 @@ def export(snapshot: Path, exports_dir: Path) -> list[Path]:
     exports_dir.mkdir(parents=True, exist_ok=True)
     written = []
     with duckdb.connect(str(snapshot), read_only=True) as conn:
-        for mart in MARTS:
+        for mart in (m.name for m in registry()):
             for fmt, cells, options in (("parquet", "*", "(format parquet)"),
                                         ("csv", _CSV_CELLS, "(format csv, header)")):
                 final = exports_dir / f"{mart}.{fmt}"

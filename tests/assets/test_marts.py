@@ -135,7 +135,7 @@ def test_readers_see_no_lock_and_the_last_snapshot_survives_a_failed_publish(run
         assert reader.execute("select count(*) from mart_agency_year").fetchone() == before
         import pipelines.marts.build as pub
 
-        monkeypatch.setattr(pub, "PUBLISHED", pub.PUBLISHED + ("no_such_table",))
+        monkeypatch.setattr(pub, "TABLES", pub.TABLES + ("no_such_table",))
         with pytest.raises(duckdb.Error):
             pub.publish(writer, data / "published")
     reader.close()

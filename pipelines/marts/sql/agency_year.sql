@@ -1,4 +1,13 @@
--- mart_agency_year: one row per logical report (agency × year × scope) whose current version is an accepted
+-- mart: mart_agency_year
+-- grain: one row per logical report (agency × year × scope) whose current version is an accepted annual report
+-- description: One row per logical report (agency × year × scope) whose current version is accepted: agency, level,
+--   region, year, template and every indicator.
+-- 说明: 机关年度指标：每个逻辑报告（机关×年度×范围）一行，只含现行版本已通过校验的年报；
+--   机关、层级、地区、年度、模板及全部指标。
+-- preview: agency, admin_level, region, year, template, apps_new, apps_closed, granted, closure_rate,
+--   substantive_disclosure_rate, admin_review_total, litigation_total
+--
+-- One row per logical report (agency × year × scope) whose current version is an accepted
 -- annual report, every indicator of spec §5. The current version is read through its primary document:
 -- other documents with the same cells (the same report in another format) are more sources of it
 -- (`sources`), superseded versions, versions in conflict (VR-01) and withdrawn ones are left out

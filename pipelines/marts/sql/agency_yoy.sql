@@ -1,4 +1,11 @@
--- mart_agency_yoy: year-over-year changes per agency (same agency key as the cross-year rules: region code,
+-- mart: mart_agency_yoy
+-- grain: agency × year, beside the agency's previous year
+-- description: Year-over-year changes per agency (agency identity key, renames through agency_aliases).
+-- 说明: 机关同比变化：与上一年度相比的变化（机关识别键，更名经 agency_aliases 对应）。
+-- preview: agency, admin_level, region, year, previous_year, apps_new, apps_new_previous, apps_new_yoy,
+--   closure_rate_change, admin_review_change, litigation_change
+--
+-- Year-over-year changes per agency (same agency key as the cross-year rules: region code,
 -- name without 人民政府/政府/办公室/办公厅, level; renames through agency_aliases).
 create or replace table mart_agency_yoy as
 with keyed as (

@@ -1,4 +1,10 @@
--- mart_outcome_breakdown: long form, region/level/year × outcome row × applicant column (accepted reports).
+-- mart: mart_outcome_breakdown
+-- grain: region × admin level × year × outcome row × applicant column
+-- description: Long: region/level/year × outcome row × applicant column.
+-- 说明: 申请办理结果明细（长表）：地区/层级/年度 × 办理结果行 × 申请人类别列。
+-- preview: region, admin_level, year, outcome, applicant, applications, reports
+--
+-- Long form, region/level/year × outcome row × applicant column (accepted reports).
 -- Summed per report first, then per group: a count of distinct reports per group would have to hold every
 -- group's report ids in memory at once (it does not spill), one row per report and group counts them.
 create or replace table mart_outcome_breakdown as

@@ -1,4 +1,13 @@
--- mart_quality: per region/level/year, all reports (quarantined ones too), each logical report (agency × year ×
+-- mart: mart_quality
+-- grain: region × admin level × year, over all reports (quarantined ones too)
+-- description: Per region/level/year, all reports: accepted, quarantined, failures per rule, most common errors;
+--   superseded and conflicting versions, duplicate sources, withdrawn documents.
+-- 说明: 数据质量：按地区/层级/年度统计全部报告——通过、隔离、各规则失败数、最常见错误；
+--   以及被取代和相互冲突的版本、重复来源、撤回的文件。
+-- preview: region, admin_level, year, reports, accepted, quarantined, hard_failures, soft_warnings,
+--   most_common_errors
+--
+-- Per region/level/year, all reports (quarantined ones too), each logical report (agency × year ×
 -- scope) counted once by the versions that stand for it — its current version's primary document, or, in a
 -- conflict, the versions in conflict (quarantined by VR-01) —: verdicts, failures per rule, the most common
 -- errors. Beside them, the other documents of those reports: superseded versions, versions in conflict,

@@ -1,4 +1,13 @@
--- mart_region_level_year: sums, agency counts, rates recomputed from summed numerators and denominators
+-- mart: mart_region_level_year
+-- grain: region × admin level × year
+-- description: Per region, level and year: sums, agency counts, rates from summed numerators and denominators,
+--   P25/P50/P75 of agency rates.
+-- 说明: 地区×层级×年度汇总：合计、机关数、由分子分母合计重算的比率，
+--   以及机关比率的四分位数（P25/P50/P75）。
+-- preview: region, admin_level, year, reports, agencies, apps_new, closure_rate, substantive_disclosure_rate,
+--   dispute_rate
+--
+-- Sums, agency counts, rates recomputed from summed numerators and denominators
 -- (never averaged), and P25/P50/P75 of the rates of rankable agencies (workload ≥ 30).
 create or replace table mart_region_level_year as
 select

@@ -1,4 +1,10 @@
--- mart_review_litigation: T4 per region/level/year and block, with recomputed correction rates.
+-- mart: mart_review_litigation
+-- grain: region × admin level × year × block (行政复议 / 行政诉讼 …)
+-- description: Administrative review and litigation per region/level/year and block.
+-- 说明: 行政复议与行政诉讼：按地区/层级/年度及板块汇总，含重算的纠错率。
+-- preview: region, admin_level, year, block, upheld, corrected, other_outcome, pending, total, correction_rate
+--
+-- T4 per region/level/year and block, with recomputed correction rates.
 create or replace table mart_review_litigation as
 select a.region, a.admin_level, a.year, c.row_key as block,
        sum(coalesce(c.value, 0)) filter (where c.col_key = 'upheld') as upheld,
