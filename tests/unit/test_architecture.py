@@ -211,8 +211,10 @@ def violations(graph: dict[str, list[Edge]]) -> list[str]:
                     out.append(f"{edge}: synth/ is imported only by {SYNTH_IMPORTER}, inside the synth command")
                 continue
             dst_floor = floor_of(e.target)
+            if src_floor is None and dst_floor is not None and FLOORS[dst_floor][0] in ("wiring", "ops"):
+                out.append(f"{edge}: synth/ imports the house's core, not its Dagster wiring or its CLI")
             if src_floor is None or dst_floor is None:
-                continue  # synth/ may import the house
+                continue  # synth/ may import the core
             if dst_floor > src_floor:
                 out.append(f"{edge}: floor {FLOORS[src_floor][0]} imports floor {FLOORS[dst_floor][0]}, above it")
             if _in(e.target, "pipelines.storage") and any(_in(source, s) for s in STAGES) and not _is_io(source):
@@ -225,18 +227,22 @@ def environment_readers() -> list[str]:
     file:line: module (the source line). A module of ENV_READERS may use its own variable only."""
     out = []
     for name, (path, _) in sorted(_modules().items()):
-        if name == SETTINGS:
-            continue
-        source = path.read_text(encoding="utf-8")
-        lines = source.splitlines()
-        for node in ast.walk(ast.parse(source)):
-            if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "putenv", "unsetenv") \
-                    or isinstance(node, ast.ImportFrom) and node.module == "os" \
-                    and any(a.name in ("environ", "getenv", "putenv", "unsetenv") for a in node.names):
-                line = lines[node.lineno - 1].strip()
-                if name in ENV_READERS and _reads_only(source, name, line):
-                    continue
-                out.append(f"{path.relative_to(ROOT)}:{node.lineno}: {name} uses the environment ({line[:90]})")
+        if name != SETTINGS:
+            out += [f"{path.relative_to(ROOT)}:{hit}" for hit in env_uses(name, path.read_text(encoding="utf-8"))]
+    return out
+
+
+def env_uses(module: str, source: str) -> list[str]:
+    """The lines of `source` that use the environment and may not ("line: module uses the environment (…)")."""
+    lines = source.splitlines()
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "putenv", "unsetenv") \
+                or isinstance(node, ast.ImportFrom) and node.module == "os" \
+                and any(a.name in ("environ", "getenv", "putenv", "unsetenv") for a in node.names):
+            line = lines[node.lineno - 1].strip()
+            if not (module in ENV_READERS and _reads_only(source, module, line)):
+                out.append(f"{node.lineno}: {module} uses the environment ({line[:90]})")
     return out
 
 
@@ -326,3 +332,17 @@ def test_storage_and_dagster_in_a_pure_core_are_caught():
 def test_synth_imported_from_the_code_location_is_caught():
     found = violations(_graph(("assets.raw", "synth.model"), ("pipelines.ops.cli", "synth.cli")))
     assert len(found) == 2 and all("synth/ is imported only by pipelines.ops.cli" in v for v in found)
+
+
+def test_synth_importing_the_wiring_is_caught():
+    [v] = violations(_graph(("synth.corpus", "pipelines.settings"), ("synth.model", "pipelines.extract.region")))
+    assert "synth.corpus → pipelines.settings: synth/ imports the house's core, not its Dagster wiring" in v
+
+
+def test_reading_the_environment_outside_settings_is_caught():
+    assert env_uses("pipelines.jobs", 'import os\nkind = os.environ.get("NIANBAO_EXECUTOR")\n') == \
+        ['2: pipelines.jobs uses the environment (kind = os.environ.get("NIANBAO_EXECUTOR"))']
+    assert len(env_uses("pipelines.ops.cli", "from os import getenv\n")) == 1
+    assert env_uses("pipelines.decode.ocr", 'n = os.environ.get("NIANBAO_OCR_THREADS", 2)\n') == []
+    assert len(env_uses("pipelines.decode.ocr", 'n = os.environ.get("NIANBAO_WORKERS", 2)\n')) == 1
+    assert env_uses("pipelines.progress", 'ENV = "NIANBAO_PROGRESS"\npath = os.environ.get(ENV)\n') == []
