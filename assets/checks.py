@@ -1,128 +1,69 @@
 """Checks layer: every reporting identity and plausibility rule (expectations/*.yml) on every report."""
 
-import json
-import shutil
-import tempfile
 import time
-from collections import Counter
-from datetime import datetime, timezone
 from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from assets.metadata import md_table
-from pipelines.progress import progress
-from pipelines.quality import gx
-from pipelines.quality.decide import VALIDATION_STATE, decide
-from pipelines.quality.parallel import check_batches, check_loaded
-from pipelines.quality.plan import batches, to_check
 from pipelines.audit.quality_report import write_report
-from pipelines.quality.store import (aliases, last_fingerprint, load_reports, report_index, rules_fingerprint,
-                                     save_fingerprint, save_state, save_versions, version_documents)
+from pipelines.quality.gx import docs_index
+from pipelines.quality.stage import hard_rule_guard, run_checks
 from pipelines.quality.suites import rules
-from pipelines.quality.versions import resolve
-from pipelines.storage.runlock import RunLock
 from pipelines.settings import IngestSettings
-from pipelines.storage.warehouse import ensure_schema
+from pipelines.storage.runlock import RunLock
 
 CHECK_RESULTS = dg.AssetKey(["checks", "check_results"])
-BATCH_REPORTS = 1000  # reports per validation: bounds memory whatever the warehouse holds
-PARALLEL_FROM = 3000  # reports to check before the batches go to worker processes
 
 
 @dg.asset(key=CHECK_RESULTS, group_name="checks", deps=[["load", "warehouse"]], kinds={"duckdb"}, pool="duckdb")
 def check_results(context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: IngestSettings,
                   run_lock: RunLock):
-    """Every rule of spec §3 (PASS / FAIL / NOT_ASSESSABLE per instance), validated by Great Expectations from
-    the suites in expectations/. Writes `check_results`, `suspect_cells` (the cell most likely wrong) and
-    `report_quality` (accepted, or quarantined with the reason), and an HTML quality report beside the
-    warehouse.
+    """Every rule of spec §3 on every report: PASS / FAIL / NOT_ASSESSABLE per rule instance, decided by Great
+    Expectations from the suites in `expectations/` (one GX `ExpectationSuite` per file).
 
-    Incremental: only new or re-extracted reports are checked, with the same agency's reports of the same
-    year and of the year after (the cross-year rules read them); everything when the suites, the checker
-    or the alias table changed. Reports are read and evaluated in batches of whole agencies (in worker
-    processes for large runs); Great Expectations validates the whole run's residuals once per suite in the
-    data directory's GX context, and its validation results are rendered as GX Data Docs
-    (`gx/data_docs/index.html` beside the warehouse, linked from this asset's metadata)."""
-    at = datetime.now(timezone.utc)
-    clock = time.perf_counter()
-    timings: dict[str, float] = {}
+    **Writes** `check_results` (one row per rule instance), `suspect_cells` (the cell most likely wrong, for a
+    report failing a hard table identity), `report_quality` (accepted, or quarantined with the reason) and
+    `report_versions` (which document is the current version of each agency × year × scope), and the HTML
+    quality report beside the warehouse. Great Expectations' validation results are rendered as **GX Data
+    Docs** (`gx/data_docs/index.html`, linked below), which keep the last runs' results (`KEEP_RUNS` of
+    `pipelines/quality/stage.py`; older ones are removed, counted in `gx_validation_results_pruned`).
 
-    def lap(name: str) -> None:
-        nonlocal clock
-        timings[name] = time.perf_counter() - clock
-        clock = time.perf_counter()
+    **Incremental**: only new, re-extracted or re-versioned reports are checked, with the same agency's
+    reports of the same year and of the year after (the cross-year rules read them); every report when the
+    suites, the checker or the alias table changed.
 
-    for stale in Path(warehouse.database).parent.glob("checks-*"):  # of a killed run (this run holds the lock)
-        shutil.rmtree(stale, ignore_errors=True)
-    out_dir = Path(tempfile.mkdtemp(prefix="checks-", dir=Path(warehouse.database).parent))
-    try:
-        with warehouse.get_connection() as conn:
-            ensure_schema(conn)
-            names = aliases(conn)
-            versions = resolve(version_documents(conn, names))
-            reversioned = save_versions(conn, versions, at)
-            fingerprint = rules_fingerprint(conn)
-            index = report_index(conn)
-            wanted = to_check(index, names, everything=fingerprint != last_fingerprint(conn))
-            work = batches(index, wanted, names, BATCH_REPORTS)
-            # a few batches are not worth starting workers
-            workers = min(settings.worker_count, len(work)) if len(wanted) >= PARALLEL_FROM else 1
-            lap("plan and versions")
-            summaries = []
-            if workers == 1:
-                for i, batch in enumerate(progress(work, "check", total=len(work))):
-                    loaded = load_reports(conn, batch.check + batch.context)
-                    summaries.append(check_loaded(loaded, batch.check, names, out_dir, f"{i:06d}", at))
-        if workers > 1:  # the workers read the warehouse: this process must not hold it open
-            summaries = list(progress(check_batches(warehouse.database, work, names, out_dir, at, workers),
-                                      "check", total=len(work)))
-        lap("claim and flag rules (Python, batches)")
-        data_dir = Path(warehouse.database).parent
-        with warehouse.get_connection() as conn:
-            decided = decide(conn, out_dir, list(rules()), data_dir, at)
-            timings |= decided.timings
-            clock = time.perf_counter()
-            save_fingerprint(conn, fingerprint)
-            save_state(conn, "last_checked_at", at.isoformat() if wanted else "")
-            per_rule = conn.execute(
-                "select rule_id, severity, count(distinct report_id) filter (where status = 'FAIL'), "
-                "count(*) filter (where status = 'NOT_ASSESSABLE') from check_results group by all order by 1"
-            ).fetchall()
-            totals = dict(conn.execute("select status, count(*) from report_quality group by all").fetchall())
-            by_version = conn.execute("select status, count(*), count(distinct logical_key) from report_versions "
-                                      "group by all order by 1").fetchall()
-            html = write_report(Path(warehouse.database).with_name("quality_report.html"), conn, list(rules()),
-                                at.isoformat(timespec="seconds"))
-            rows = conn.execute("select count(*) from check_results").fetchone()[0]
-        lap("quality report")
-        docs = gx.build_docs(data_dir, decided.results) if decided.results else data_dir / "gx" / "data_docs" / "index.html"
-        lap("GX Data Docs")
-    finally:
-        shutil.rmtree(out_dir, ignore_errors=True)
-    verdicts = decided.verdicts
-    suspects = decided.suspects
+    The work is `pipelines.quality.stage.run_checks`: identities and value rules in one SQL pass over
+    `report_cells`, the other rules in batches of whole agencies (worker processes for large runs), one GX
+    validation per suite for the whole run. `seconds` lists the time of each step."""
+    outcome = run_checks(warehouse.database, warehouse.get_connection, settings.worker_count)
+    started = time.perf_counter()
+    with warehouse.get_connection() as conn:
+        html = write_report(Path(warehouse.database).with_name("quality_report.html"), conn, list(rules()),
+                            outcome.at.isoformat(timespec="seconds"))
+    outcome.timings["quality report"] = time.perf_counter() - started
     return dg.MaterializeResult(metadata={
-        "reports_checked_this_run": len(wanted),
-        "reports_in_warehouse": len(index),
-        "batches": len(work),
-        "accepted_this_run": int(verdicts.get("accepted", 0)),
-        "quarantined_this_run": int(verdicts.get("quarantined", 0)),
-        "accepted": int(totals.get("accepted", 0)),
-        "quarantined": int(totals.get("quarantined", 0)),
-        "reports_failing_each_rule": md_table(["rule", "severity", "reports failing", "not assessable"], per_rule,
-                                              limit=60),
-        "suspect_cells_this_run": suspects,
-        "versions": md_table(["status", "documents", "logical reports"], by_version),
-        "reversioned_this_run": reversioned,
+        "reports_checked_this_run": outcome.checked,
+        "reports_in_warehouse": outcome.in_warehouse,
+        "batches": outcome.batches,
+        "accepted_this_run": int(outcome.verdicts.get("accepted", 0)),
+        "quarantined_this_run": int(outcome.verdicts.get("quarantined", 0)),
+        "accepted": int(outcome.totals.get("accepted", 0)),
+        "quarantined": int(outcome.totals.get("quarantined", 0)),
+        "reports_failing_each_rule": md_table(["rule", "severity", "reports failing", "not assessable"],
+                                              outcome.per_rule, limit=60),
+        "suspect_cells_this_run": outcome.suspects,
+        "versions": md_table(["status", "documents", "logical reports"], outcome.by_version),
+        "reversioned_this_run": outcome.reversioned,
         "quality_report": dg.MetadataValue.path(str(html)),
-        "gx_data_docs": dg.MetadataValue.url(docs.as_uri()),
-        "gx_validation_results": dg.MetadataValue.json(decided.results),
-        "gx_instances_validated": decided.instances,
-        "gx_unexpected_instances": decided.unexpected,
-        "seconds": md_table(["step", "s"], [[k, round(v, 2)] for k, v in timings.items()]),
-        "dagster/row_count": rows,
+        "gx_data_docs": dg.MetadataValue.url(outcome.data_docs.as_uri()),
+        "gx_validation_results": dg.MetadataValue.json(outcome.results),
+        "gx_instances_validated": outcome.instances,
+        "gx_unexpected_instances": outcome.unexpected,
+        "gx_validation_results_pruned": outcome.pruned,
+        "seconds": md_table(["step", "s"], [[k, round(v, 2)] for k, v in outcome.timings.items()]),
+        "dagster/row_count": outcome.rows,
     })
 
 
@@ -161,42 +102,20 @@ def accepted_reports_pass_hard_rules(warehouse: DuckDBResource) -> dg.AssetCheck
     for the reports checked in this run. It reads the validation results the checks stored (it does not
     validate again); the others were validated when they were checked and have not changed. Marts are built
     on accepted reports, so they are built only when this holds."""
-    hard = {r.id for r in rules() if r.hard}
     data_dir = Path(warehouse.database).parent
     with warehouse.get_connection() as conn:
-        state = dict(conn.execute("select key, value from check_state").fetchall())
-        last = state.get("last_checked_at") or ""
-        ids = json.loads(state.get(VALIDATION_STATE) or "[]") if last else []
-        checked = conn.execute(
-            """select report_id, status from report_quality where checked_at = cast(? as timestamptz)""",
-            [last]).fetchall() if last else []
-        written = dict(conn.execute(
-            """select rule_id, count(*) from check_results where severity = 'hard' and status <> 'NOT_ASSESSABLE'
-               and report_id in (select report_id from report_quality where checked_at = cast(? as timestamptz))
-               group by 1""", [last]).fetchall()) if last else {}
-    accepted = {rid[:16]: rid for rid, status in checked if status == "accepted"}
-    results = gx.stored_results(data_dir, ids) if ids else []
-    validated: Counter = Counter()
-    failing_rows = []
-    for result in results:
-        for r in result.results:
-            rule_id = r.expectation_config.meta["rule_id"]
-            if rule_id not in hard:
-                continue
-            validated[rule_id] += r.result.get("element_count", 0) - r.result.get("missing_count", 0)
-            failing_rows += [[rule_id, accepted[u["report"]], u["scope"]]
-                             for u in r.result.get("unexpected_index_list") or [] if u["report"] in accepted]
-    uncovered = {rule: n for rule, n in written.items() if validated.get(rule, 0) != n}
-    return dg.AssetCheckResult(passed=not failing_rows and not uncovered, metadata={
-        "reports_checked_this_run": len(checked),
-        "accepted_reports_covered": len(accepted),
-        "hard_rules": len(hard),
-        "hard_instances_validated": sum(validated.values()),
-        "hard_instances_written": sum(written.values()),
-        "validation_results": dg.MetadataValue.json(ids),
-        "gx_data_docs": dg.MetadataValue.url((data_dir / "gx" / "data_docs" / "index.html").as_uri()),
-        "accepted_failing_a_hard_rule": len(failing_rows),
+        guard = hard_rule_guard(conn, data_dir)
+    return dg.AssetCheckResult(passed=guard.passed, metadata={
+        "reports_checked_this_run": guard.checked,
+        "accepted_reports_covered": guard.accepted,
+        "hard_rules": guard.hard_rules,
+        "hard_instances_validated": sum(guard.validated.values()),
+        "hard_instances_written": sum(guard.written.values()),
+        "validation_results": dg.MetadataValue.json(guard.results),
+        "gx_data_docs": dg.MetadataValue.url(docs_index(data_dir).as_uri()),
+        "accepted_failing_a_hard_rule": len(guard.failing),
         "rules_not_fully_validated": md_table(["rule", "instances written", "validated by GX"],
-                                              [[k, v, validated.get(k, 0)] for k, v in sorted(uncovered.items())]),
-        "examples": md_table(["rule", "report", "scope"], failing_rows),
+                                              [[k, v, guard.validated.get(k, 0)]
+                                               for k, v in sorted(guard.uncovered.items())]),
+        "examples": md_table(["rule", "report", "scope"], guard.failing),
     })

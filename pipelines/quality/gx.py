@@ -233,7 +233,7 @@ def _run(context, name: str, rules: list[Rule], table: pd.DataFrame, stored: boo
     # the key ValidationDefinition.run stored it under (its batch id: "<datasource>-<asset>")
     key = ValidationResultIdentifier(expectation_suite_identifier=ExpectationSuiteIdentifier(name=name),
                                      run_id=run_id, batch_identifier=f"{DATASOURCE}-{name}")
-    return result, "/".join(str(p) for p in key.to_tuple())
+    return result, _result_id(key)
 
 
 def stored_results(root: str | Path, ids: list[str]) -> list:
@@ -243,6 +243,48 @@ def stored_results(root: str | Path, ids: list[str]) -> list:
     with _LOCK:
         store = _file_context(str(Path(root).resolve())).validation_results_store
         return [store.get(ValidationResultIdentifier.from_tuple(tuple(i.split("/")))) for i in ids]
+
+
+def _result_id(key) -> str:
+    return "/".join(str(p) for p in key.to_tuple())
+
+
+def prune(root: str | Path, keep_runs: int, keep: list[str] = ()) -> int:
+    """Remove the stored validation results of every run but the newest `keep_runs` (a run: the results stored
+    at one run time, every suite and part of it), never those in `keep`; how many were removed. The Data Docs
+    pages of removed results go when the site is built next (GX drops the pages whose result is gone), so the
+    site and the store stay the size of the last runs, and building the index reads only them."""
+    with _LOCK:
+        store = _file_context(str(Path(root).resolve())).validation_results_store
+        keys = store.list_keys()
+        newest = set(sorted({k.run_id.run_time for k in keys}, reverse=True)[:keep_runs])
+        kept = set(keep)
+        old = [k for k in keys if k.run_id.run_time not in newest and _result_id(k) not in kept]
+        for key in old:
+            store.remove_key(key)
+        base = getattr(store.store_backend, "full_base_directory", None)
+    if old and base:
+        _remove_empty_folders(Path(base))
+    return len(old)
+
+
+def _remove_empty_folders(base: Path) -> None:
+    """The folders under base left empty by removed results (GX removes only some of them)."""
+    for folder in sorted((p for p in base.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+
+
+def stored_ids(root: str | Path) -> list[str]:
+    """The ids of every stored validation result of the file context under root."""
+    with _LOCK:
+        return sorted(_result_id(k) for k in
+                      _file_context(str(Path(root).resolve())).validation_results_store.list_keys())
+
+
+def docs_index(root: str | Path) -> Path:
+    """Where the Data Docs index of the file context under root is (built or not)."""
+    return Path(root).resolve() / "gx" / "data_docs" / "index.html"
 
 
 def build_docs(root: str | Path, results: list[str] | None = None) -> Path:
@@ -261,7 +303,9 @@ def build_docs(root: str | Path, results: list[str] | None = None) -> Path:
             context.build_data_docs(site_names=[SITE], resource_identifiers=keys)
         else:
             context.build_data_docs(site_names=[SITE])
-    index = root / "gx" / "data_docs" / "index.html"
+    index = docs_index(root)
+    if (index.parent / "validations").is_dir():
+        _remove_empty_folders(index.parent / "validations")  # of the pages GX removed with their results
     _add_static_index(index)
     return index
 

@@ -17,7 +17,12 @@ from pipelines.quality.plan import IndexRow
 from pipelines.quality.run import CHECKER_VERSION, Outcome
 from pipelines.quality.suites import suite_files
 from pipelines.quality.versions import Document, Source, Version, logical_key
-from pipelines.storage.warehouse import transaction
+from pipelines.storage.warehouse import ensure_schema, transaction
+
+
+def prepare(conn: duckdb.DuckDBPyConnection) -> None:
+    """The warehouse's tables, created when missing (a checks run may be the first to open a warehouse)."""
+    ensure_schema(conn)
 
 
 def report_index(conn: duckdb.DuckDBPyConnection) -> list[IndexRow]:

@@ -157,3 +157,39 @@ def test_each_run_adds_its_results_and_only_they_are_rendered_again(tmp_path):
     assert "checks-one" in html and "checks-two" in html
     assert page.read_text(encoding="utf-8") == "kept"
     assert len(list((index.parent / "validations").rglob("*.html"))) == 2 * len(suites())
+
+
+def test_only_the_last_runs_validation_results_and_pages_are_kept(tmp_path):
+    """data/gx does not grow with every run: the results of all but the newest runs are removed from GX's
+    store (never the ones asked to be kept), and their Data Docs pages with them when the site is built."""
+    from datetime import datetime, timedelta, timezone
+
+    import pandas as pd
+
+    from pipelines.quality import gx
+
+    frame = pd.DataFrame({"row": [0, 1], "report_id": ["a" * 64, "b" * 64], "rule_id": ["T3-01", "ST-01"],
+                          "scope": ["t3.*.total", "report"], "residual": [2.0, 0.0], "assessable": [True, True]})
+    at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    runs = {}
+    for day, name in enumerate(("checks-one", "checks-two", "checks-three", "checks-four")):
+        runs[name] = gx.validate(frame, list(rules()), root=tmp_path, run_name=name, at=at + timedelta(days=day)).results
+        gx.build_docs(tmp_path, runs[name])
+    pages = tmp_path / "gx" / "data_docs" / "validations"
+    stored = tmp_path / "gx" / "uncommitted" / "validations"
+    assert {p.parent.parent.name for p in pages.rglob("*.html")} == set(runs)
+
+    # the oldest run is asked to be kept (the guard reads the last results, whatever their age)
+    assert gx.prune(tmp_path, 2, keep=runs["checks-one"]) == len(suites())
+    assert set(gx.stored_ids(tmp_path)) == set(runs["checks-one"] + runs["checks-three"] + runs["checks-four"])
+    assert not list(stored.rglob("checks-two"))  # no empty folders left behind
+    html = gx.build_docs(tmp_path, runs["checks-four"]).read_text(encoding="utf-8")
+    assert {p.parent.parent.name for p in pages.rglob("*.html")} == {"checks-one", "checks-three", "checks-four"}
+    assert "checks-two" not in html and "checks-four" in html
+    assert gx.stored_results(tmp_path, runs["checks-one"])  # still readable
+
+    assert gx.prune(tmp_path, 1) == 2 * len(suites())
+    gx.build_docs(tmp_path, runs["checks-four"])
+    assert {p.parent.parent.name for p in pages.rglob("*.html")} == {"checks-four"}
+    assert set(gx.stored_ids(tmp_path)) == set(runs["checks-four"])
+    assert {p.name for p in stored.glob("*/*")} == {p.name for p in pages.glob("*/*")} == {"checks-four"}
