@@ -1,18 +1,31 @@
-"""The extraction contract (spec §2 and §10): every table, row and column key of both templates.
+"""The extraction contract (spec §2 and §10): every table, row and column key of both templates, with their
+official labels — loaded from `templates.yml`, the one definition of the templates.
 
 These keys are the public schema. Everything that reads or writes cells (JSON records at ingestion,
-the extractor, the checks, the marts) takes them from here.
+the extractor, the checks, the marts) takes them from here; everything that prints or recognises a label
+(the extractor's patterns, the generator, the audit sheet) takes it from here too. The identities are the
+`sum` rules of the report_cells suite (`pipelines.contract.identities`).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
-TEMPLATES = ("v2019", "v2021")
+TEMPLATE_FILE = Path(__file__).with_name("templates.yml")
+def load(path: Path = TEMPLATE_FILE) -> dict:
+    """The template definition as data (templates.yml)."""
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+DEFINITION = load()
+TEMPLATES = tuple(DEFINITION["templates"])
+TABLES: dict[str, dict] = DEFINITION["tables"]  # table key -> its definition: rows, cols, labels
+TABLE_KEYS = tuple(TABLES)
 
 
 @dataclass(frozen=True)
@@ -26,97 +39,91 @@ class TableSpec:
     derived_cols: tuple[str, ...] = ()
 
 
-T3_COLS = {
-    "natural_person": "int",
-    "commercial_enterprise": "int",
-    "research_institution": "int",
-    "public_welfare_org": "int",
-    "legal_service_org": "int",
-    "other_org": "int",
-    "total": "int",
-}
+def _in(entry: dict, template: str) -> bool:
+    return template in entry.get("templates", TEMPLATES)
 
-_T3_HEAD = (
-    "new_received",
-    "carried_over_in",
-    "granted",
-    "partially_granted",
-    "denied_state_secret",
-    "denied_prohibited_by_law",
-    "denied_security_stability",
-    "denied_third_party_rights",
-    "denied_internal_affairs",
-    "denied_process_information",
-    "denied_enforcement_file",
-    "denied_administrative_query",
-    "unable_not_held",
-    "unable_needs_creation",
-    "unable_unclear_after_correction",
-    "not_processed_petition",
-    "not_processed_duplicate",
-    "not_processed_publication",
-    "not_processed_excessive",
-    "not_processed_reconfirm",
-)
-_T3_TAIL = ("results_total", "carried_forward_out")
-T3_ROWS_V2019 = _T3_HEAD + ("other_handling",) + _T3_TAIL
-T3_ROWS_V2021 = _T3_HEAD + ("other_no_correction", "other_fee_unpaid", "other_misc") + _T3_TAIL
-T3_DERIVED_ROWS = ("denied_total", "unable_total", "not_processed_total", "other_handling", "disclosed_substantive")
 
-T4_BLOCKS = ("admin_review", "litigation_direct", "litigation_after_review")
-T4_OUTCOMES = {"upheld": "int", "corrected": "int", "other_outcome": "int", "pending": "int", "total": "int"}
+def _spec(key: str, template: str) -> TableSpec:
+    t = TABLES[key]
+    return TableSpec(key, tuple(r for r, e in t["rows"].items() if _in(e, template)),
+                     {c: e["type"] for c, e in t["cols"].items() if _in(e, template)},
+                     tuple(t.get("derived_rows", ())), tuple(t.get("derived_cols", ())))
 
-_V2019_ITEM_COLS = {"prior_year_item_count": "int", "item_count_change": "sint", "decision_count": "int"}
 
-V2019 = {
-    "t2_art20_1": TableSpec(
-        "t2_art20_1",
-        ("regulations", "normative_documents"),
-        {"new_made_count": "int", "new_published_count": "int", "published_total_count": "int"},
-    ),
-    "t2_art20_5": TableSpec("t2_art20_5", ("administrative_licensing", "other_external_services"), _V2019_ITEM_COLS),
-    "t2_art20_6": TableSpec("t2_art20_6", ("administrative_penalty", "administrative_coercion"), _V2019_ITEM_COLS),
-    "t2_art20_8": TableSpec(
-        "t2_art20_8", ("administrative_fees",), {"prior_year_item_count": "int", "item_count_change": "sint"}
-    ),
-    "t2_art20_9": TableSpec(
-        "t2_art20_9",
-        ("centralized_procurement",),
-        {"procurement_project_count": "int", "procurement_amount_wan_yuan": "amt"},
-    ),
-    "t3_applications": TableSpec(
-        "t3_applications", T3_ROWS_V2019, T3_COLS, T3_DERIVED_ROWS, ("legal_person_subtotal",)
-    ),
-    "t4_review_litigation": TableSpec("t4_review_litigation", T4_BLOCKS, T4_OUTCOMES),
-}
+TEMPLATE_TABLES: dict[str, dict[str, TableSpec]] = {
+    template: {key: _spec(key, template) for key, t in TABLES.items() if _in(t, template)} for template in TEMPLATES}
+V2019, V2021 = TEMPLATE_TABLES["v2019"], TEMPLATE_TABLES["v2021"]
 
-V2021 = {
-    "t2_art20_1": TableSpec(
-        "t2_art20_1",
-        ("regulations", "normative_documents"),
-        {"issued_count": "int", "repealed_count": "int", "in_force_count": "int"},
-    ),
-    "t2_art20_5": TableSpec("t2_art20_5", ("administrative_licensing",), {"decision_count": "int"}),
-    "t2_art20_6": TableSpec(
-        "t2_art20_6", ("administrative_penalty", "administrative_coercion"), {"decision_count": "int"}
-    ),
-    "t2_art20_8": TableSpec("t2_art20_8", ("administrative_fees",), {"fee_amount_wan_yuan": "amt"}),
-    "t3_applications": TableSpec(
-        "t3_applications", T3_ROWS_V2021, T3_COLS, T3_DERIVED_ROWS, ("legal_person_subtotal",)
-    ),
-    "t4_review_litigation": TableSpec("t4_review_litigation", T4_BLOCKS, T4_OUTCOMES),
-}
+T3_COLS = V2019["t3_applications"].cols
+T3_ROWS_V2019 = V2019["t3_applications"].rows
+T3_ROWS_V2021 = V2021["t3_applications"].rows
+T3_DERIVED_ROWS = V2019["t3_applications"].derived_rows
+# the (六) block: its rows as v2021 prints them, and the one row v2019 (and some v2021 reports) print instead
+OTHER_SPLIT = tuple(r for r, e in TABLES["t3_applications"]["rows"].items() if e.get("group") == "other")
+OTHER_AS_ONE_ROW = TABLES["t3_applications"]["groups"]["other"]["as_one_row"]
+T4_BLOCKS = V2019["t4_review_litigation"].rows
+T4_OUTCOMES = V2019["t4_review_litigation"].cols
 
-TEMPLATE_TABLES: dict[str, dict[str, TableSpec]] = {"v2019": V2019, "v2021": V2021}
-TABLE_KEYS = (
-    "t2_art20_1",
-    "t2_art20_5",
-    "t2_art20_6",
-    "t2_art20_8",
-    "t2_art20_9",
-    "t3_applications",
-    "t4_review_litigation",
-)
+
+# --- labels -----------------------------------------------------------------------------------------------
+
+ALIASES: dict[str, list[str]] = DEFINITION["aliases"]  # name -> [variant printed in the wild, official wording]
+PATTERNS: dict[str, str] = DEFINITION["patterns"]
+SECTIONS: list[list[str]] = DEFINITION["sections"]  # each section's titles, the official one first
+ROW_HEADER: str = DEFINITION["row_header"]
+_ASCII = str.maketrans({"（": "(", "）": ")", "：": ":", "，": ",", "“": '"', "”": '"'})
+
+
+def ascii_form(label: str) -> str:
+    """A printed label with ASCII brackets, colons, commas and quotes (as half-width documents print it)."""
+    return label.translate(_ASCII)
+
+
+def label_of(entry: dict, template: str | None = None) -> str:
+    """An entry's printed label: its template's, or without a known template the last one defined."""
+    label = entry["label"]
+    if isinstance(label, dict):
+        return label.get(template) or list(label.values())[-1]
+    return label
+
+
+def row_entry(table: str, row: str) -> dict | None:
+    return TABLES[table]["rows"].get(row) if table in TABLES else None
+
+
+def col_entry(table: str, col: str) -> dict | None:
+    return TABLES[table]["cols"].get(col) if table in TABLES else None
+
+
+def wrapped(entry: dict, template: str | None = None) -> str:
+    """The label as documents that wrap it print it: a "\n" after `wrap` characters of its text (numbering
+    aside), or the label unchanged."""
+    label = label_of(entry, template)
+    if "wrap" not in entry:
+        return label
+    number, text = split_numbering(label)
+    return number + text[: entry["wrap"]] + "\n" + text[entry["wrap"]:]
+
+
+_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+\.)")
+
+
+def split_numbering(label: str) -> tuple[str, str]:
+    """A printed label's leading numbering ("一、", "（一）", "1.") and its text."""
+    m = _NUMBERING.match(label)
+    return (m.group(), label[m.end():]) if m else ("", label)
+
+
+def section_title(table: str) -> str:
+    """The official title of the report section holding a table."""
+    return SECTIONS[TABLES[table]["section"] - 1][0]
+
+
+def t3_group(row: str) -> str | None:
+    """The second-level group of a T3 row ((三)…(六)): a group inside the results, or None."""
+    entry = TABLES["t3_applications"]["rows"].get(row) or {}
+    group = entry.get("group")
+    return group if group and "within" in TABLES["t3_applications"]["groups"][group] else None
 
 
 def allowed_rows(table: str, template: str | None = None) -> set[str]:
