@@ -18,7 +18,9 @@ from itertools import accumulate, islice, product
 
 from rapidfuzz import fuzz
 
-from pipelines.contract import TEMPLATE_TABLES, T4_BLOCKS, T4_OUTCOMES
+from pipelines.contract import (OTHER_AS_ONE_ROW, OTHER_SPLIT, ROW_HEADER, TABLE_KEYS, TABLES, TEMPLATE_TABLES,
+                                T4_BLOCKS, label_of)
+from pipelines.contract import identities as I
 from pipelines.extract import labels as L
 from pipelines.extract.solver import number, solve, sums_hold
 from pipelines.extract.template import detect_template as template_of
@@ -51,8 +53,15 @@ class Expected:
         self.gate = "t4" if self.table.startswith("t4") else "t3" if self.table.startswith("t3") else "t2"
         # asked for every row found: its location in issues, each column's header unit
         self.where = f"{self.table}.{self.row}"
-        header_unit = "万元" if self.table in ("t2_art20_8", "t2_art20_9") else None
-        self.units = [header_unit if typ == "amt" else None for typ in self.types]
+        self.units = [TABLES[self.table]["cols"].get(col, {}).get("unit") if typ == "amt" else None
+                      for col, typ in zip(self.cols, self.types)]
+        # the identities inside the row (T3: total = Σ applicants; T4: each block's total = Σ outcomes), as
+        # (part positions, total position), from the report_cells suite
+        if self.pattern is None:
+            position = {_t4_key(col): i for i, col in enumerate(self.cols)}
+        else:
+            position = {(self.row, col): i for i, col in enumerate(self.cols)}
+        self.groups = I.row_groups(self.table, self.row, position) if self.gate != "t2" else []
 
 
 @dataclass
@@ -103,32 +112,36 @@ def expected_rows(template: str) -> tuple[Expected, ...]:
     template, shared: read-only)."""
     spec = TEMPLATE_TABLES[template]
     out = []
-    for table in ("t2_art20_1", "t2_art20_5", "t2_art20_6", "t2_art20_8", "t2_art20_9"):
-        if table in spec:
+    for table in TABLE_KEYS:
+        if table.startswith("t2_") and table in spec:
             cols = list(spec[table].cols)
             for row in spec[table].rows:
                 out.append(Expected(table, row, cols, [spec[table].cols[c] for c in cols], L.T2_ROWS[row]))
     t3 = spec["t3_applications"]
     t3_rows = list(t3.rows)
-    if template == "v2021":  # the (六) block printed as one row, as some 2021-format reports do
-        t3_rows.insert(t3_rows.index("other_no_correction"), "other_handling")
+    if OTHER_AS_ONE_ROW not in t3_rows:  # the (六) block printed as one row, as some 2021-format reports do
+        t3_rows.insert(t3_rows.index(OTHER_SPLIT[0]), OTHER_AS_ONE_ROW)
     for row in t3_rows:
-        out.append(Expected("t3_applications", row, list(t3.cols), ["int"] * 7, L.T3_ROWS[row]))
-    t4_cols = [f"{b}_{o}" for b in T4_BLOCKS for o in T4_OUTCOMES]
-    out.append(Expected("t4_review_litigation", "*", t4_cols, ["int"] * 15, None))
+        out.append(Expected("t3_applications", row, list(t3.cols), list(t3.cols.values()), L.T3_ROWS[row]))
+    t4 = spec["t4_review_litigation"]
+    t4_cols = [f"{b}_{o}" for b in t4.rows for o in t4.cols]
+    out.append(Expected("t4_review_litigation", "*", t4_cols, [t4.cols[o] for b in t4.rows for o in t4.cols], None))
     return tuple(out)
 
 
 _T2_GATE, _T3_HEADING_GATE, _T3_HEADER_GATE, _T4_GATE, _END_GATE = 1, 2, 4, 8, 16
+# T3's first header cells: 申请人情况 over the columns, and the first column's 自然人
+_T3_HEADER_CELLS = (TABLES["t3_applications"]["col_group"],
+                    label_of(next(iter(TABLES["t3_applications"]["cols"].values()))))
 
 
 @lru_cache(maxsize=65536)
 def _gate_flags(text: str) -> int:
     """Which table boundaries a label token can be (bits above)."""
     x = L.norm_label(text)
-    return ((_T2_GATE if L.T2_CAPTION.search(x) or x == "信息内容" else 0)
-            | (_T3_HEADING_GATE if "收到和处理政府信息公开申请" in x and len(x) < 40 else 0)
-            | (_T3_HEADER_GATE if "勾稽关系" in x or x in ("申请人情况", "自然人") else 0)
+    return ((_T2_GATE if L.T2_CAPTION.search(x) or x == ROW_HEADER else 0)
+            | (_T3_HEADING_GATE if L.T3_HEADING.search(x) and len(x) < 40 else 0)
+            | (_T3_HEADER_GATE if L.T3_HEADER.search(x) or x in _T3_HEADER_CELLS else 0)
             | (_T4_GATE if L.T4_HEADING.search(x) else 0)
             | (_END_GATE if L.END_OF_TABLES.search(x) and len(x) < 30 else 0))
 
@@ -391,8 +404,8 @@ def _detached_table(result: Tables, row: RawRow, todo: list[Expected], start: in
                 j = jj + 1
                 break
     keys = {todo[r].row for r in rows}
-    if "other_handling" in keys and "other_no_correction" in keys:  # (六)其他处理 was the group header
-        rows = [r for r in rows if todo[r].row != "other_handling"]
+    if OTHER_AS_ONE_ROW in keys and OTHER_SPLIT[0] in keys:  # (六)其他处理 was the group header
+        rows = [r for r in rows if todo[r].row != OTHER_AS_ONE_ROW]
     n = len(rows)
     if n < 10 or len(values) != 7 * n:
         return {}
@@ -423,8 +436,16 @@ def identities_held(tables: Tables, table: str) -> int:
         return _t3_identities_held({r: [_as_text(c) for c in cols.values()] for r, cols in rows.items()
                                     if len(cols) == 7})
     if table == "t4_review_litigation":
-        return sum(abs(sum(v.value or 0 for k, v in cols.items() if k != "total") - (cols["total"].value or 0)) < 1e-9
-                   for cols in rows.values() if "total" in cols)
+        def value(r: str, c: str) -> float:
+            cell = rows.get(r, {}).get(c)
+            return (cell.value or 0) if cell is not None else 0
+
+        held = 0
+        for ident in I.of_table(table):  # T4-01…03: a block's total = Σ its outcomes, where its total was read
+            lhs, rhs = ident.instance()
+            if all(c in rows.get(r, {}) for r, c in lhs):
+                held += abs(sum(value(*k) for k in lhs) - sum(value(*k) for k in rhs)) < 1e-9
+        return held
     return 0
 
 
@@ -432,22 +453,38 @@ def _as_text(cell: Cell) -> str:
     return "-" if cell.value is None else repr(cell.value)
 
 
+_T3_COLUMNS = I.column_identities("t3_applications")
+_T3_POSITIONS = {col: i for i, col in enumerate(TEMPLATE_TABLES["v2019"]["t3_applications"].cols)}
+
+
+def _columns_hold(v: dict[str, list[float]], c: int) -> int:
+    """How many of T3's column identities (T3-01 一+二 = (七)+四, T3-03 (七) = Σ outcomes) hold in column c of
+    a reading (row → its numbers); a row the reading lacks counts as 0."""
+    held = 0
+    for ident in _T3_COLUMNS:
+        sides = [sum(v[r][c] for r in side if r in v) for side in (ident.lhs, ident.rhs)]
+        held += abs(sides[0] - sides[1]) < 1e-9
+    return held
+
+
 def _t3_identities_held(table: dict[str, list[str]]) -> int:
-    """How many T3 identities a candidate reading satisfies: row totals (T3-02), 一+二 = (七)+四 per
-    column (T3-01) and (七) = Σ outcome rows per column (T3-03)."""
+    """How many T3 identities a candidate reading satisfies: the row identities (T3-02) in every row and the
+    column identities (T3-01, T3-03) in every column."""
 
     try:
         v = {row: [number(c) for c in cells] for row, cells in table.items()}
     except ValueError:
         return 0
-    held = sum(abs(sum(cells[:6]) - cells[6]) < 1e-9 for cells in v.values())
-    zero = [0.0] * 7
-    outcome_rows = [r for r in v if r not in ("new_received", "carried_over_in", "results_total", "carried_forward_out")]
-    for c in range(7):
-        held += abs(v.get("new_received", zero)[c] + v.get("carried_over_in", zero)[c]
-                    - v.get("results_total", zero)[c] - v.get("carried_forward_out", zero)[c]) < 1e-9
-        held += abs(sum(v[r][c] for r in outcome_rows) - v.get("results_total", zero)[c]) < 1e-9
-    return held
+    held = 0
+    for row, cells in v.items():
+        for parts, total in _t3_row_groups(row):
+            held += abs(sum(cells[i] for i in parts) - cells[total]) < 1e-9
+    return held + sum(_columns_hold(v, c) for c in range(len(_T3_POSITIONS)))
+
+
+@lru_cache(maxsize=64)
+def _t3_row_groups(row: str) -> list[tuple[list[int], int]]:
+    return I.row_groups("t3_applications", row, {(row, col): i for col, i in _T3_POSITIONS.items()})
 
 
 def _cut(values: list[Token], n: int) -> tuple[list[Token], list[Token]]:
@@ -517,7 +554,7 @@ def _implied(exp: Expected, raw: list[str], at: int) -> float | None:
     (T3: total = Σ applicant columns; T4: block total = Σ outcomes); None otherwise."""
     if exp.gate == "t2":
         return None
-    for parts, total in _row_groups(exp):
+    for parts, total in exp.groups:
         if at != total and at not in parts:
             continue
         others = [i for i in (*parts, total) if i != at]
@@ -557,7 +594,7 @@ def _align_blanks(result: Tables, exp: Expected, values: list[Token]) -> list[To
         try:
             return all((blank_total_fits and not cells[total]) or (
                 bool(cells[total]) and abs(sum(number(cells[i] or "-") for i in parts) - number(cells[total])) < 1e-9)
-                for parts, total in _row_groups(exp))
+                for parts, total in exp.groups)
         except ValueError:  # text in a cell: no identity can be checked
             return False
 
@@ -572,16 +609,8 @@ def _align_blanks(result: Tables, exp: Expected, values: list[Token]) -> list[To
     return None
 
 
-def _row_groups(exp: Expected) -> list[tuple[list[int], int]]:
-    """The identities inside one row, as (part positions, total position): T3's total = Σ of the six
-    applicant columns, T4's three block totals = Σ of their four outcomes."""
-    if exp.table == "t3_applications":
-        return [([0, 1, 2, 3, 4, 5], 6)]
-    return [([5 * b + i for i in range(4)], 5 * b + 4) for b in range(3)]
-
-
 def _row_identity(exp: Expected):
-    return sums_hold(_row_groups(exp))
+    return sums_hold(exp.groups)
 
 
 def _t4_key(col: str) -> tuple[str, str]:
@@ -659,12 +688,11 @@ def _and(sums, signs):
 
 
 JOINT_CANDIDATES, JOINT_LIMIT = 64, 200_000
-_T3_FLOW = ("new_received", "carried_over_in", "results_total", "carried_forward_out")
 
 
 def settle_by_columns(result: Tables) -> None:
     """Choose among the splits of ambiguous T3 rows the one combination under which every column
-    satisfies 一+二 = (七)+四 (T3-01) and (七) = Σ outcomes (T3-03); unique, or left as it was."""
+    satisfies the column identities (T3-01 一+二 = (七)+四, T3-03 (七) = Σ outcomes); unique, or left as it was."""
     if not result.ambiguous:
         return
     t3 = result.cells.get("t3_applications", {})
@@ -680,11 +708,7 @@ def settle_by_columns(result: Tables) -> None:
     for combo in product(*options):
         v = dict(fixed)
         v.update({r: [number(x) for x in split] for r, split in zip(rows, combo)})
-        zero = [0.0] * 7
-        outcomes = [r for r in v if r not in _T3_FLOW]
-        if all(abs(v.get("new_received", zero)[c] + v.get("carried_over_in", zero)[c] - v.get("results_total", zero)[c]
-                   - v.get("carried_forward_out", zero)[c]) < 1e-9
-               and abs(sum(v[r][c] for r in outcomes) - v.get("results_total", zero)[c]) < 1e-9 for c in range(7)):
+        if all(_columns_hold(v, c) == len(_T3_COLUMNS) for c in range(len(_T3_POSITIONS))):
             fits.append(combo)
             if len(fits) > 1:
                 return
@@ -702,13 +726,13 @@ def settle_by_columns(result: Tables) -> None:
 
 def report_missing(result: Tables, todo: list[Expected], found: dict[int, list[Token]]) -> None:
     keys = {(todo[j].table, todo[j].row) for j in found}
-    single_other = ("t3_applications", "other_handling") in keys
-    subs = {("t3_applications", r) for r in ("other_no_correction", "other_fee_unpaid", "other_misc")}
+    single_other = ("t3_applications", OTHER_AS_ONE_ROW) in keys
+    subs = {("t3_applications", r) for r in OTHER_SPLIT}
     if single_other and keys & subs and result.template == "v2021":
         # (六)其他处理 is a group header here (its rows are printed): the values read under it belong to a
         # row whose label wraps around it, which is not known for sure: reported missing, not guessed
-        result.cells.get("t3_applications", {}).pop("other_handling", None)
-        keys.discard(("t3_applications", "other_handling"))
+        result.cells.get("t3_applications", {}).pop(OTHER_AS_ONE_ROW, None)
+        keys.discard(("t3_applications", OTHER_AS_ONE_ROW))
         single_other = False
         result.issue("group_header_read_as_row", "warning", "values read under the (六)其他处理 group header while "
                      "its rows are printed too", "t3_applications.other_handling")
@@ -716,9 +740,9 @@ def report_missing(result: Tables, todo: list[Expected], found: dict[int, list[T
     for exp in todo:
         if (exp.table, exp.row) in keys or exp.table not in tables_found:
             continue
-        if exp.row == "other_handling" and result.template == "v2021":
+        if exp.row == OTHER_AS_ONE_ROW and result.template == "v2021":
             continue
-        if single_other and exp.row in ("other_no_correction", "other_fee_unpaid", "other_misc"):
+        if single_other and exp.row in OTHER_SPLIT:
             continue
         result.issue("missing_row", "error", f"row {exp.row} of {exp.table} not found", f"{exp.table}.{exp.row}")
     if single_other and result.template == "v2021":

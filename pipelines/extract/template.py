@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from pipelines import contract as C
 from pipelines.extract.lines import compact, compact_joined
 
 _DIGIT = re.compile(r"\d")
 
 
-_V2019_STRONG = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减")
-_V2019_WEAK = ("第二十条第(九)项", "政府集中采购")
-_V2021_STRONG = ("本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "本年收费金额")
-_V2021_WEAK = ("逾期不补正", "逾期未按收费通知")
+_MARKERS = {t: C.DEFINITION["templates"][t]["markers"] for t in C.TEMPLATES}  # templates.yml
+_V2019_STRONG, _V2019_WEAK = tuple(_MARKERS["v2019"]["strong"]), tuple(_MARKERS["v2019"]["weak"])
+_V2021_STRONG, _V2021_WEAK = tuple(_MARKERS["v2021"]["strong"]), tuple(_MARKERS["v2021"]["weak"])
 
 
 def _weak_marker_in_table(text: str, marker: str) -> bool:
