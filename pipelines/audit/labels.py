@@ -1,56 +1,46 @@
-"""The printed Chinese labels of the official templates that the extractor does not need (spec §2).
+"""The printed Chinese labels of the official templates, as the audit sheet names them (spec §2), and the
+Chinese names it shows for levels, verdicts and extraction issues.
 
-Row labels come from `pipelines.extract.labels` (`RowPattern.official`), keys and column types from
-`pipelines.contract`; this module adds only what neither holds: column headers, T2 captions, T3 group
-headers, T4 blocks, and the Chinese names the audit sheet shows for levels, verdicts and extraction issues.
+Every template label (captions, row and column labels, group headers, section titles) is read from the one
+definition of the templates (pipelines/contract/templates.yml); this module only arranges them for the sheet.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from pipelines.extract.labels import T2_ROWS, T3_ROWS
+from pipelines import contract as C
 
-T2_CAPTIONS = {"t2_art20_1": "第二十条第（一）项", "t2_art20_5": "第二十条第（五）项",
-               "t2_art20_6": "第二十条第（六）项", "t2_art20_8": "第二十条第（八）项",
-               "t2_art20_9": "第二十条第（九）项"}
-T2_ROW_HEADER = "信息内容"
-T2_COLS = {
-    "v2019": {"new_made_count": "本年新制作数量", "new_published_count": "本年新公开数量",
-              "published_total_count": "对外公开总数量", "prior_year_item_count": "上一年项目数量",
-              "item_count_change": "本年增/减", "decision_count": "处理决定数量",
-              "procurement_project_count": "采购项目数量", "procurement_amount_wan_yuan": "采购总金额（万元）"},
-    "v2021": {"issued_count": "本年制发件数", "repealed_count": "本年废止件数", "in_force_count": "现行有效件数",
-              "decision_count": "本年处理决定数量", "fee_amount_wan_yuan": "本年收费金额（单位：万元）"},
-}
+_T3, _T4 = C.TABLES["t3_applications"], C.TABLES["t4_review_litigation"]
+_T2_TABLES = [t for t in C.TABLE_KEYS if t.startswith("t2_")]
 
-T3_TITLE = "收到和处理政府信息公开申请情况"
-T3_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
-T3_APPLICANT = "申请人情况"
-T3_LEGAL_PERSON = "法人或其他组织"
-T3_COLS = {"natural_person": "自然人", "commercial_enterprise": "商业企业", "research_institution": "科研机构",
-           "public_welfare_org": "社会公益组织", "legal_service_org": "法律服务机构", "other_org": "其他",
-           "total": "总计"}
-T3_RESULTS_GROUP = "三、本年度办理结果"
+T2_CAPTIONS = {t: C.TABLES[t]["caption"] for t in _T2_TABLES}
+T2_ROW_HEADER = C.ROW_HEADER
+T2_COLS = {template: {col: e.get("shown") or C.label_of(e, template) for t, spec in C.TEMPLATE_TABLES[template].items()
+                      if t in _T2_TABLES for col, e in C.TABLES[t]["cols"].items() if col in spec.cols}
+           for template in C.TEMPLATES}
+
+T3_TITLE = C.section_title("t3_applications")
+T3_NOTE = _T3["note"]
+T3_APPLICANT = _T3["col_group"]
+T3_LEGAL_PERSON = _T3["col_groups"]["legal_person"]
+T3_COLS = {col: C.label_of(e) for col, e in _T3["cols"].items()}
+T3_RESULTS_GROUP = _T3["groups"]["results"]["label"]
 # rows under a second-level group header of the template, and that header
-T3_GROUPS = {"denied": "（三）不予公开", "unable": "（四）无法提供", "not_processed": "（五）不予处理",
-             "other": "（六）其他处理"}
+T3_GROUPS = {g: e["label"] for g, e in _T3["groups"].items() if "within" in e}
 
-T4_TITLE = "政府信息公开行政复议、行政诉讼情况"
-T4_REVIEW, T4_LITIGATION = "行政复议", "行政诉讼"
-T4_BLOCKS = {"admin_review": "行政复议", "litigation_direct": "未经复议直接起诉",
-             "litigation_after_review": "复议后起诉"}
-T4_OUTCOMES = {"upheld": "结果维持", "corrected": "结果纠正", "other_outcome": "其他结果", "pending": "尚未审结",
-               "total": "总计"}
+T4_TITLE = C.section_title("t4_review_litigation")
+T4_BLOCKS = {block: C.label_of(e) for block, e in _T4["rows"].items()}
+T4_REVIEW, T4_LITIGATION = T4_BLOCKS["admin_review"], _T4["row_groups"]["litigation"]
+T4_OUTCOMES = {col: C.label_of(e) for col, e in _T4["cols"].items()}
 
-TABLE_NAMES = {"t2_art20_1": "主动公开（第二十条第（一）项）", "t2_art20_5": "主动公开（第二十条第（五）项）",
-               "t2_art20_6": "主动公开（第二十条第（六）项）", "t2_art20_8": "主动公开（第二十条第（八）项）",
-               "t2_art20_9": "主动公开（第二十条第（九）项）", "t3_applications": "申请情况表",
-               "t4_review_litigation": "复议诉讼表"}
-SECTION_TITLES = {"t2": "二、主动公开政府信息情况", "t3": "三、" + T3_TITLE, "t4": "四、" + T4_TITLE}
+TABLE_NAMES = {t: C.TABLES[t]["name"] for t in C.TABLE_KEYS}
+_NUMERALS = "一二三四五六七八九十"
+SECTION_TITLES = {t[:2]: f"{_NUMERALS[C.TABLES[t]['section'] - 1]}、{C.section_title(t)}"
+                  for t in ("t2_art20_1", "t3_applications", "t4_review_litigation")}
 
 LEVELS = {"central": "中央", "provincial": "省级", "prefectural": "市级", "county": "县级", "township": "乡镇"}
-TEMPLATES = {"v2019": "2019版（试行）", "v2021": "2021版"}
+TEMPLATES = {t: C.DEFINITION["templates"][t]["name"] for t in C.TEMPLATES}
 VERDICTS = {"accepted": "通过", "quarantined": "隔离待核"}
 SEVERITIES = {"hard": "硬性", "soft": "提示"}
 STATUSES = {"FAIL": "不符", "NOT_ASSESSABLE": "无法判定", "PASS": "相符"}
@@ -74,26 +64,10 @@ DOC_TYPES = {"annual_report": "政府信息公开工作年度报告", "self_insp
 
 
 @lru_cache(maxsize=4096)
-def _full_width(label: str) -> str:
-    """Official labels are stored normalised (ASCII brackets and quotes); printed as the template prints them."""
-    out, quote_open = [], True
-    for ch in label.replace("(", "（").replace(")", "）").replace(",", "，"):
-        if ch == '"':
-            ch, quote_open = ("“" if quote_open else "”"), not quote_open
-        out.append(ch)
-    return "".join(out)
-
-
-@lru_cache(maxsize=4096)
 def row_label(table: str, row: str, template: str | None = None) -> str:
     """The official printed label of a row of T2 or T3, or of a T4 block."""
-    if table == "t4_review_litigation":
-        return T4_BLOCKS.get(row, row)
-    if table.startswith("t2_"):
-        if row == "normative_documents" and template == "v2019":
-            return "规范性文件"
-        return T2_ROWS[row].official if row in T2_ROWS else row
-    return _full_width(T3_ROWS[row].official) if row in T3_ROWS else row
+    entry = C.row_entry(table, row)
+    return row if entry is None else C.label_of(entry, template)
 
 
 def leaf_label(row: str) -> str:
@@ -103,14 +77,12 @@ def leaf_label(row: str) -> str:
 
 @lru_cache(maxsize=4096)
 def col_label(table: str, col: str, template: str | None = None) -> str:
-    if table == "t3_applications":
-        return T3_COLS.get(col, col)
-    if table == "t4_review_litigation":
-        return T4_OUTCOMES.get(col, col)
-    for t in ([template] if template in T2_COLS else []) + list(T2_COLS):
-        if col in T2_COLS[t]:
-            return T2_COLS[t][col]
-    return col
+    entry = C.col_entry(table, col)
+    if entry is None:  # a column of another T2 table
+        return next((cols[col] for t in ([template] if template in T2_COLS else []) + list(T2_COLS)
+                     if col in (cols := T2_COLS[t])), col) if table.startswith("t2_") else col
+    # without a known template, the first template's header (处理决定数量)
+    return entry.get("shown") or C.label_of(entry, template if template in C.TEMPLATES else C.TEMPLATES[0])
 
 
 @lru_cache(maxsize=4096)
@@ -130,9 +102,4 @@ def cell_label(table: str, row: str, col: str | None, template: str | None = Non
 
 def t3_group(row: str) -> str | None:
     """The second-level group of a T3 row ((三)…(六)), or None."""
-    for prefix, group in (("denied_", "denied"), ("unable_", "unable"), ("not_processed_", "not_processed")):
-        if row.startswith(prefix):
-            return group
-    if row in ("other_no_correction", "other_fee_unpaid", "other_misc"):
-        return "other"
-    return None
+    return C.t3_group(row)
