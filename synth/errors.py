@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import random
 
+from pipelines.contract import identities as I
 from synth.numbers import APPLICANTS
 
 NARRATIVE_CLAIMS = ("new_received_total", "results_total", "carried_forward_out_total", "admin_review_total",
                     "litigation_total")
-_T4_IDENTITY = {"admin_review": "T4-01", "litigation_direct": "T4-02", "litigation_after_review": "T4-03"}
 _T3_KINDS = ("t3_row_total", "t3_column_total", "carried_over")
-_SUMMARY = ("new_received", "carried_over_in", "results_total", "carried_forward_out")
+_T3 = "t3_applications"
 
 
 def _wrong(rng: random.Random, correct: int) -> int:
@@ -54,23 +54,24 @@ def inject(rng: random.Random, values: dict, error_rate: float, blank_totals: bo
 def _table_error(rng: random.Random, kind: str, values: dict, blank_totals: bool) -> list[dict]:
     t3, t4 = values["t3_applications"], values["t4_review_litigation"]
     if kind == "t3_row_total":
-        rows = [r for r in t3 if r in _SUMMARY or not blank_totals]
+        rows = [r for r in t3 if r in I.summary_rows(_T3, tuple(t3)) or not blank_totals]
         row = rng.choice(rows)
         correct = t3[row]["total"]
         t3[row]["total"] = _wrong(rng, correct)
-        return [_cell_error("total_cell", "t3_applications", row, "total", t3[row]["total"], correct, "T3-02")]
+        return [_cell_error("total_cell", _T3, row, "total", t3[row]["total"], correct,
+                            I.with_lhs(_T3, "total", "row"))]
     if kind == "t3_column_total":
         col = rng.choice(("natural_person", "total"))
         correct = t3["results_total"][col]
         t3["results_total"][col] = _wrong(rng, correct)
-        return [_cell_error("total_cell", "t3_applications", "results_total", col, t3["results_total"][col],
-                            correct, "T3-03")]
+        return [_cell_error("total_cell", _T3, "results_total", col, t3["results_total"][col],
+                            correct, I.with_lhs(_T3, "results_total", "col"))]
     if kind == "t4_total":
         block = rng.choice(tuple(t4))
         correct = t4[block]["total"]
         t4[block]["total"] = _wrong(rng, correct)
         return [_cell_error("total_cell", "t4_review_litigation", block, "total", t4[block]["total"], correct,
-                            _T4_IDENTITY[block])]
+                            I.with_lhs("t4_review_litigation", f"{block}.total"))]
     # A wrong carried-over figure, consistent within its row (column and 总计 shifted together), so
     # only the 勾稽 of the columns (T3-01) breaks: what a copy slip from last year's report looks like.
     col = rng.choice(APPLICANTS[:2])
@@ -81,7 +82,8 @@ def _table_error(rng: random.Random, kind: str, values: dict, blank_totals: bool
     for c in (col, "total"):
         correct = row[c]
         row[c] = correct + delta
-        out.append(_cell_error("carried_over", "t3_applications", "carried_over_in", c, row[c], correct, "T3-01"))
+        out.append(_cell_error("carried_over", _T3, "carried_over_in", c, row[c], correct,
+                               I.with_lhs(_T3, "carried_over_in", "col")))
     return out
 
 

@@ -1,70 +1,61 @@
-"""The hard identities of spec §3 evaluated on a gold `cells` dict — the generator's own self-check.
+"""The hard rules of spec §3 evaluated on a gold `cells` dict — the generator's own self-check.
 
-Null cells (placeholders, blanks) count as 0 (policy `placeholder_as_zero`), except where the spec says
-NOT_ASSESSABLE: a null 总计 whose parts are not all zero (T3-02), and the 总计 column's T3-03 when that
-column is blank on every detail row (Shanghai 2019). Returns the failures as (identity, where, message).
+Nothing of an identity is stated here: the hard rules of the report_cells suite
+(expectations/extracted/report_cells.yml: T3-01…T3-05, T4-01…T4-04, T2-01) are evaluated by the checks' own
+evaluator (pipelines/quality/evaluate.py) and judged by the bounds Great Expectations applies. A null gold
+cell counts as 0 (policy `placeholder_as_zero`), except a null in the 总计 column when that column is blank on
+every detail row while the applicant columns are not (Shanghai 2019): a blank, which makes the identities it
+takes part in NOT_ASSESSABLE where their other cells are numbers, as the checks decide on extracted cells. Returns the failures as
+(identity, where, message).
 """
 
 from __future__ import annotations
 
-from synth.numbers import APPLICANTS
+from pipelines.contract import TEMPLATE_TABLES, TEMPLATES
+from pipelines.contract.identities import detail_rows
+from pipelines.quality.evaluate import evaluate
+from pipelines.quality.model import CellV, ReportData
+from pipelines.quality.suites import suites
 
-_DETAIL_EXCLUDED = ("new_received", "carried_over_in", "results_total", "carried_forward_out")
-_T4_IDS = {"admin_review": "T4-01", "litigation_direct": "T4-02", "litigation_after_review": "T4-03"}
-_OUTCOMES = ("upheld", "corrected", "other_outcome", "pending")
-
-
-def _z(v) -> float:
-    return 0 if v is None else v
+_SUITE = "report_cells"
 
 
-def _is_count(v, signed: bool = False) -> bool:
-    return v is None or (isinstance(v, int) and not isinstance(v, bool) and (signed or v >= 0))
+def _template(cells: dict) -> str | None:
+    """The template whose tables and columns the cells carry."""
+    for template in TEMPLATES:
+        spec = TEMPLATE_TABLES[template]
+        if all(table in spec and all(set(cols) <= set(spec[table].cols) for cols in rows.values())
+               for table, rows in cells.items()):
+            return template
+    return None
 
 
-def check(cells: dict) -> list[tuple[str, str, str]]:
-    """Failures of T3-01…T3-05, T4-01…T4-04 and T2-01 on gold cells (empty when all hold)."""
-    fails: list[tuple[str, str, str]] = []
-    t3 = cells.get("t3_applications")
-    if t3:
-        fails += _t3(t3)
-    for block, row in (cells.get("t4_review_litigation") or {}).items():
-        parts = sum(_z(row[o]) for o in _OUTCOMES)
-        if not (row["total"] is None and parts) and _z(row["total"]) != parts:
-            fails.append((_T4_IDS[block], block, f"parts {parts} ≠ 总计 {row['total']}"))
-        fails += [("T4-04", f"{block}.{c}", f"{v!r} is not a count") for c, v in row.items() if not _is_count(v)]
+def _blank_total_column(t3: dict) -> bool:
+    """Whether T3's 总计 column is blank on every detail row while its applicant columns are not."""
+    leaves = [r for r in t3 if r in detail_rows("t3_applications")]
+    return all(t3[r]["total"] is None for r in leaves) and any(
+        v is not None for r in leaves for c, v in t3[r].items() if c != "total")
+
+
+def check(cells: dict, template: str | None = None) -> list[tuple[str, str, str]]:
+    """Failures of the suite's hard rules on gold cells (empty when all hold)."""
+    from pipelines.quality.gx import bounds
+
+    template = template or _template(cells)
+    blank = _blank_total_column(cells.get("t3_applications") or {})
+    details = set(detail_rows("t3_applications"))
+    report = ReportData("gold", "annual_report", template, None, None, None, None, {})
     for table, rows in cells.items():
-        if table.startswith("t2_"):
-            for row, cols in rows.items():
-                for col, v in cols.items():
-                    ok = (v is None or (isinstance(v, (int, float)) and v >= 0)) if col.endswith("_wan_yuan") \
-                        else _is_count(v, signed=col == "item_count_change")
-                    if not ok:
-                        fails.append(("T2-01", f"{table}.{row}.{col}", f"{v!r} is not a valid value"))
-    return fails
-
-
-def _t3(t3: dict) -> list[tuple[str, str, str]]:
+        for row, cols in rows.items():
+            for col, v in cols.items():
+                empty = blank and table == "t3_applications" and col == "total" and row in details
+                semantic = "NUMERIC" if v is not None else "EMPTY" if empty else "NA"
+                report.cells[(table, row, col)] = CellV(None if v is None else float(v), semantic, str(v or ""))
     fails = []
-    cols = APPLICANTS + ("total",)
-    leaves = [r for r in t3 if r not in _DETAIL_EXCLUDED]
-    blank_total_column = all(t3[r]["total"] is None for r in leaves) and any(
-        t3[r][c] is not None for r in leaves for c in APPLICANTS)
-    for col in cols:
-        left = _z(t3["new_received"][col]) + _z(t3["carried_over_in"][col])
-        right = _z(t3["results_total"][col]) + _z(t3["carried_forward_out"][col])
-        if left != right:
-            fails.append(("T3-01", col, f"一+二 = {left} ≠ 三(七)+四 = {right}"))
-        if col == "total" and blank_total_column:
-            continue
-        parts = sum(_z(t3[r][col]) for r in leaves)
-        if parts != _z(t3["results_total"][col]):
-            fails.append(("T3-03", col, f"Σ outcomes = {parts} ≠ (七)总计 = {t3['results_total'][col]}"))
-    for row, values in t3.items():
-        parts = sum(_z(values[c]) for c in APPLICANTS)
-        if values["total"] is None and parts:
-            continue  # NOT_ASSESSABLE: blank 总计 with numeric parts
-        if parts != _z(values["total"]):
-            fails.append(("T3-02", row, f"Σ applicants = {parts} ≠ 总计 = {values['total']}"))
-        fails += [("T3-05", f"{row}.{c}", f"{v!r} is not a count") for c, v in values.items() if not _is_count(v)]
+    for rule in (r for s in suites() if s.name == _SUITE for r in s.rules if r.hard):
+        lower, upper = bounds(rule)
+        for row in evaluate(rule, report):
+            if row.assessable and row.residual is not None and not (
+                    (lower is None or row.residual >= lower) and row.residual <= upper):
+                fails.append((rule.id, row.scope, row.message))
     return fails

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from pipelines.contract import T3_ROWS_V2019, T3_ROWS_V2021
+from pipelines.contract import ALIASES, TABLES, T3_ROWS_V2019, T3_ROWS_V2021
 from synth import errors as E
 from synth import identities, narrative, nonreport
 from synth.labels import Variants, pick_variants
@@ -92,8 +92,10 @@ def _notes(template: str, rowset: tuple, year: int, style: Style, v: Variants, l
         notes.append("T3 总计 left blank on every detail row (Shanghai 2019 style); stored as null.")
     if style.yuan_amounts or style.units:
         notes.append("Units inside cells (项/件/万元/元); 元 converted to 万元 in the gold.")
-    typos = [name for name, on in (("本年新收到", v.new_received_variant), ("转结", v.zhuanjie_typo),
-                                   ("其他法律行政止公开", v.missing_chars), ("本年公开数量", v.published_variant)) if on]
+    misprint = TABLES["t3_applications"]["rows"]["denied_prohibited_by_law"]["misprint"]
+    typos = [name for name, on in ((ALIASES["new_received"][0], v.new_received_variant),
+                                   (ALIASES["zhuanjie"][0], v.zhuanjie_typo), (misprint, v.missing_chars),
+                                   (ALIASES["published"][0], v.published_variant)) if on]
     if typos:
         notes.append("Label variants/typos: " + ", ".join(typos) + ".")
     return notes
@@ -139,7 +141,7 @@ def build_report(seed: str, layout: str, error_rate: float = 0.0) -> Report:
                     tables, variants, style, chrome, signature, halfwidth)
     report.gold = {
         "doc_type": "annual_report", "agency": agency.name, "year": year, "template": template, "cells": cells,
-        "source_inconsistencies": [f"{i} {where}: {msg}" for i, where, msg in identities.check(cells)]
+        "source_inconsistencies": [f"{i} {where}: {msg}" for i, where, msg in identities.check(cells, template)]
         if injected else [],
         "notes": _notes(template, rowset, year, style, variants, layout), "metadata": meta, "layout": layout,
         "injected_errors": injected,

@@ -10,12 +10,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from pipelines.contract import SECTIONS
 from synth.places import Agency
 
 _NUMERALS = "一二三四五六"
-_HEADINGS = (("总体情况",), ("主动公开政府信息情况",), ("收到和处理政府信息公开申请情况",),
-             ("政府信息公开行政复议、行政诉讼情况", "因政府信息公开工作被申请行政复议、提起行政诉讼情况"),
-             ("存在的主要问题及改进情况", "政府信息公开工作存在的主要问题及改进情况"), ("其他需要报告的事项",))
+_HEADINGS = SECTIONS  # each section's official title, then a variant met in the wild (templates.yml)
 _INTRO = (
     "{y}年，{a}深入贯彻落实《中华人民共和国政府信息公开条例》和上级关于政务公开工作的部署要求，坚持以公开为常态、"
     "不公开为例外，持续推进决策、执行、管理、服务、结果公开，政府信息公开工作取得新成效。",

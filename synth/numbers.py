@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 
 from pipelines.contract import T3_COLS, T4_BLOCKS, T4_OUTCOMES, TEMPLATE_TABLES
+from pipelines.contract.identities import detail_rows
 
 APPLICANTS = tuple(c for c in T3_COLS if c != "total")
 _OUTCOMES = tuple(o for o in T4_OUTCOMES if o != "total")
@@ -62,8 +63,7 @@ def t3_values(rng: random.Random, rows: tuple[str, ...], level: str, government:
     zero, low, high = (_GOVERNMENT_APPLICATIONS.get(level) if government else None) or _APPLICATIONS[level]
     new = 0 if rng.random() < zero else int(round(low * (high / low) ** rng.random()))
     carried = 0 if new == 0 or rng.random() < 0.5 else int(new * rng.uniform(0, 0.08))
-    leaves = [r for r in rows if r not in ("new_received", "carried_over_in", "results_total",
-                                            "carried_forward_out")]
+    leaves = [r for r in rows if r in detail_rows("t3_applications")]
     weights = [_OUTCOME_WEIGHTS[r] for r in leaves]
     out_share = 0.0 if rng.random() < 0.5 else rng.uniform(0, 0.08)
     values = {r: dict.fromkeys(T3_COLS, 0) for r in rows}

@@ -11,10 +11,11 @@ import random
 from dataclasses import dataclass, field
 
 from pipelines.contract import T4_BLOCKS, TEMPLATE_TABLES
+from pipelines.contract import identities as I
 from synth import labels as L
 
 # T3 rows whose 总计 a report may leave blank (Shanghai 2019 filled 总计 only on 一/二/(七)/四)
-SUMMARY_ROWS = ("new_received", "carried_over_in", "results_total", "carried_forward_out")
+SUMMARY_ROWS = I.summary_rows("t3_applications", TEMPLATE_TABLES["v2019"]["t3_applications"].rows)
 
 
 @dataclass(frozen=True)

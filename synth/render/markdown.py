@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from pipelines.contract import ROW_HEADER, V2021, col_entry, label_of
 from synth.grid import Grid, grids, with_continuations
 from synth.model import Report
 from synth.render.common import finish_text, flat, flow, rng_for
@@ -88,7 +89,8 @@ def _mini_tables(g: Grid, rng, rate: float) -> list[str]:
             out += [_row(cells), _sep(n), ""]
             continue
         if r < 0.2:  # a wrong header row (another table's)
-            header = (["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"] * 4)[:n]
+            header = ([ROW_HEADER] + [label_of(col_entry("t2_art20_1", c)) for c in V2021["t2_art20_1"].cols]) * 4
+            header = header[:n]
         else:
             header = [f"数据{i}" for i in range(1, n + 1)]
         out += [_row(header), _sep(n), _row(cells), ""]
