@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html import escape
 
 from pipelines.audit import labels as L
@@ -131,8 +132,9 @@ _OTHER_2021 = ("other_no_correction", "other_fee_unpaid", "other_misc")
 
 def _t3_rows(sheet: Sheet) -> tuple[str, ...]:
     """The template's T3 rows; the (六) block as the report printed it (one row, or the three of v2021)."""
-    has_2021 = any(k[0] == "t3_applications" and k[1] in _OTHER_2021 for k in sheet.cells)
-    has_single = any(k[0] == "t3_applications" and k[1] == "other_handling" for k in sheet.cells)
+    t3 = {row for table, row, _ in sheet.cells if table == "t3_applications"}
+    has_2021 = not t3.isdisjoint(_OTHER_2021)
+    has_single = "other_handling" in t3
     template = sheet.template if sheet.template in TEMPLATE_TABLES else ("v2021" if has_2021 else "v2019")
     rows = TEMPLATE_TABLES[template]["t3_applications"].rows
     if template == "v2021" and has_single and not has_2021:
@@ -211,26 +213,44 @@ def instance_cells(rule: Rule, scope: str, template: str | None) -> tuple[set[Ke
     return set(), ""
 
 
-def _issue_keys(issue: Issue, sheet: Sheet) -> set[Key]:
+def _issue_keys(issue: Issue, sheet: Sheet, t3_rows: tuple[str, ...] | None = None) -> set[Key]:
     """The cells an extraction issue is about (location table.row[.col]; row * = the whole table)."""
     if not issue.location or "." not in issue.location:
         return set()
     parts = issue.location.split(".")
     table, row = parts[0], parts[1]
     col = parts[2] if len(parts) > 2 else None
-    return {k for k in _all_keys(sheet, table)
+    if _spec(sheet.template, table) is not None:
+        rows = (t3_rows or _t3_rows(sheet)) if table == "t3_applications" else ()
+        return set(_located(sheet.template, table, rows, row, col))
+    return {k for k in _all_keys(sheet, table, t3_rows)
             if (row == "*" or k[1] == row) and (col in (None, "*") or k[2] == col)}
 
 
-def _all_keys(sheet: Sheet, table: str) -> list[Key]:
-    spec = None
-    for template in ([sheet.template] if sheet.template in TEMPLATE_TABLES else []) + list(TEMPLATE_TABLES):
-        spec = TEMPLATE_TABLES[template].get(table)
+@lru_cache(maxsize=1024)
+def _located(template: str | None, table: str, t3_rows: tuple[str, ...], row: str, col: str | None
+             ) -> tuple[Key, ...]:
+    """The cells of a template's table at an issue's location (row and col may be *)."""
+    spec = _spec(template, table)
+    rows = t3_rows if table == "t3_applications" else spec.rows
+    return tuple((table, r, c) for r in rows for c in spec.cols
+                 if (row == "*" or r == row) and (col in (None, "*") or c == col))
+
+
+def _spec(template: str | None, table: str):
+    """A table's spec in the report's template (or the first template that has the table), or None."""
+    for t in ([template] if template in TEMPLATE_TABLES else []) + list(TEMPLATE_TABLES):
+        spec = TEMPLATE_TABLES[t].get(table)
         if spec:
-            break
+            return spec
+    return None
+
+
+def _all_keys(sheet: Sheet, table: str, t3_rows: tuple[str, ...] | None = None) -> list[Key]:
+    spec = _spec(sheet.template, table)
     if spec is None:
         return [k for k in sheet.cells if k[0] == table]
-    rows = _t3_rows(sheet) if table == "t3_applications" else spec.rows
+    rows = (t3_rows or _t3_rows(sheet)) if table == "t3_applications" else spec.rows
     return [(table, r, c) for r in rows for c in spec.cols]
 
 
@@ -256,6 +276,9 @@ class _Marks:
     noted: dict[Key, list[Issue]]
     # each row's source text, escaped: worked out once, shown on every cell of the row
     sources: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    # the cells any mark (or an issue that is not info) is on: the others take _cell's short way
+    marked: set[Key] = field(default_factory=set)
+    t3_rows: tuple[str, ...] = ()
 
 
 def _marks(sheet: Sheet, rules: dict[str, Rule]) -> _Marks:
@@ -273,18 +296,88 @@ def _marks(sheet: Sheet, rules: dict[str, Rule]) -> _Marks:
     suspect = {(s.table, s.row, s.col): s for s in sheet.suspects}
     withheld: dict[Key, Issue] = {}
     noted: dict[Key, list[Issue]] = {}
+    t3_rows = _t3_rows(sheet)
     for issue in sheet.issues:
-        for k in _issue_keys(issue, sheet):
+        for k in _issue_keys(issue, sheet, t3_rows):
             cell = sheet.cells.get(k)
             if issue.code in WITHHELD_CODES and (cell is None or cell.value is None):
                 withheld.setdefault(k, issue)
             else:
                 noted.setdefault(k, []).append(issue)
-    return _Marks(failing, prose, suspect, withheld, noted)
+    marked = {*failing, *prose, *suspect, *withheld,
+              *(k for k, issues in noted.items() if any(i.severity != "info" for i in issues))}
+    return _Marks(failing, prose, suspect, withheld, noted, marked=marked, t3_rows=t3_rows)
+
+
+_SEMANTIC_TIPS = {"NA": "占位符（按0计）", "EMPTY": "空白（按0计）", "TEXT": "文字，不是数字"}
+
+
+def _attr(text: str) -> str:
+    """Text in a title attribute: escaped, each line break a character reference (what a tooltip shows)."""
+    return _e(text).replace("\n", "&#10;")
+
+
+@lru_cache(maxsize=8192)
+def _text_attr(text: str) -> str:
+    """_attr of the few texts many cells share (placeholder notes, 原文：—)."""
+    return _attr(text)
+
+
+@lru_cache(maxsize=8192)
+def _text_e(text: str) -> str:
+    """_e of the few texts many cells print (—, /, 无)."""
+    return _e(text)
+
+
+@lru_cache(maxsize=8192)
+def _label_attr(table: str, row: str, col: str, template: str | None) -> str:
+    return _attr(L.cell_label(table, row, col, template))
+
+
+def _row_source(sheet: Sheet, marks: _Marks, table: str, row: str) -> str | None:
+    """A row's source text, escaped (worked out once, shown on every cell of the row)."""
+    try:
+        return marks.sources[(table, row)]
+    except KeyError:
+        source = _source_text(sheet, table, row)
+        marks.sources[(table, row)] = out = _e(source) if source else None
+        return out
 
 
 def _td(sheet: Sheet, marks: _Marks, key: Key, extra: str = "") -> str:
+    """A cell of the form: its value, its marks, its tooltip (label, notes) and its row's source text."""
+    return _cell(sheet, marks, key, _label_attr(*key, sheet.template), extra)
+
+
+def _cell(sheet: Sheet, marks: _Marks, key: Key, label: str, extra: str) -> str:
     cell = sheet.cells.get(key)
+    if cell is None or key in marks.marked:
+        return _td_marked(sheet, marks, key, cell, extra)
+    # a cell nothing marks (most cells): the same markup as _td_marked, without its lists and joins
+    table, row, _ = key
+    title = label
+    raw = cell.raw.strip() if cell.raw is not None else ""
+    if cell.value is None:
+        cls = "placeholder"
+        body = _text_e(raw) or '<span class="blank">空</span>'
+        title += "&#10;" + _text_attr(_SEMANTIC_TIPS.get(cell.semantic or "", cell.semantic or ""))
+        shown = ""
+    else:
+        cls = ""
+        body = shown = _n(cell.value)  # digits, sign, point, exponent: nothing to escape
+    if raw and raw != shown:
+        title += "&#10;" + _text_attr(f"原文：{raw}")
+    try:
+        source = marks.sources[(table, row)]
+    except KeyError:
+        source = _row_source(sheet, marks, table, row)
+    if source:
+        cls = f"{cls} src" if cls else "src"
+        return f'<td class="{cls}" title="{title}" data-src="{source}" tabindex="0"{extra}>{body}</td>'
+    return f'<td class="{cls}" title="{title}"{extra}>{body}</td>' if cls else f'<td title="{title}"{extra}>{body}</td>'
+
+
+def _td_marked(sheet: Sheet, marks: _Marks, key: Key, cell: Cell | None, extra: str) -> str:
     classes, tips, body = [], [], ""
     table, row, col = key
     tips.append(L.cell_label(table, row, col, sheet.template))
@@ -301,8 +394,7 @@ def _td(sheet: Sheet, marks: _Marks, key: Key, extra: str = "") -> str:
         if cell.value is None:
             classes.append("placeholder")
             body = _e(cell.raw.strip() if cell.raw and cell.raw.strip() else "") or '<span class="blank">空</span>'
-            tips.append({"NA": "占位符（按0计）", "EMPTY": "空白（按0计）", "TEXT": "文字，不是数字"}.get(
-                cell.semantic or "", cell.semantic or ""))
+            tips.append(_SEMANTIC_TIPS.get(cell.semantic or "", cell.semantic or ""))
         else:
             body = _e(_n(cell.value))
         if cell.raw is not None and cell.raw.strip() and cell.raw.strip() != _n(cell.value):
@@ -322,11 +414,8 @@ def _td(sheet: Sheet, marks: _Marks, key: Key, extra: str = "") -> str:
     for issue in marks.noted.get(key, []):
         if issue.severity != "info":
             tips.append(f"{L.ISSUES.get(issue.code, issue.code)}：{issue.message}")
-    if (table, row) not in marks.sources:
-        source = _source_text(sheet, table, row)
-        marks.sources[(table, row)] = _e(source) if source else None
-    source = marks.sources[(table, row)]
-    attrs = f' title="{_e(chr(10).join(tips)).replace(chr(10), "&#10;")}"'
+    source = _row_source(sheet, marks, table, row)
+    attrs = f' title="{_attr(chr(10).join(tips))}"'
     if source:
         classes.append("src")
         attrs += f' data-src="{source}" tabindex="0"'
@@ -335,12 +424,16 @@ def _td(sheet: Sheet, marks: _Marks, key: Key, extra: str = "") -> str:
 
 
 # ---------------------------------------------------------------------------------------------------- tables
+# A table's markup depends on the template (and the T3 rows the report printed), not on the report: it is laid
+# out once per template as static text and cell slots (key, tooltip label, extra attributes), then filled.
 
-def _t2(sheet: Sheet, marks: _Marks) -> str:
-    template = sheet.template if sheet.template in TEMPLATE_TABLES else None
+_Slot = tuple[Key, str, str]
+
+
+def _t2_layout(template: str | None) -> list:
     if template is None:
-        return '<p class="none">模板版本未识别，主动公开表无法按模板排列。</p>'
-    out = ['<table class="form t2"><colgroup><col class="lab"/><col/><col/><col/></colgroup>']
+        return ['<p class="none">模板版本未识别，主动公开表无法按模板排列。</p>']
+    out: list = ['<table class="form t2"><colgroup><col class="lab"/><col/><col/><col/></colgroup>']
     for tkey, spec in TEMPLATE_TABLES[template].items():
         if not tkey.startswith("t2_"):
             continue
@@ -350,28 +443,29 @@ def _t2(sheet: Sheet, marks: _Marks) -> str:
         out.append("<tr><th>" + _e(L.T2_ROW_HEADER) + "</th>" + "".join(
             f'<th{_span(s)}>{_e(L.col_label(tkey, c, template))}</th>' for c, s in zip(cols, spans)) + "</tr>")
         for row in spec.rows:
-            out.append(f'<tr><th class="rl">{_e(L.row_label(tkey, row, template))}</th>' + "".join(
-                _td(sheet, marks, (tkey, row, c), _span(s)) for c, s in zip(cols, spans)) + "</tr>")
+            out.append(f'<tr><th class="rl">{_e(L.row_label(tkey, row, template))}</th>')
+            out += [((tkey, row, c), _span(s)) for c, s in zip(cols, spans)]
+            out.append("</tr>")
         out.append("</tbody>")
     out.append("</table>")
-    return "".join(out)
+    return out
 
 
 def _span(n: int, attr: str = "colspan") -> str:
     return f' {attr}="{n}"' if n > 1 else ""
 
 
-def _t3(sheet: Sheet, marks: _Marks) -> str:
-    rows = _t3_rows(sheet)
+def _t3_layout(rows: tuple[str, ...]) -> list:
     cols = list(T3_COLS)
-    out = ['<table class="form t3"><colgroup><col class="g1"/><col class="g2"/><col class="g3"/>'
-           + "<col/>" * 7 + "</colgroup><thead>",
-           f'<tr><th colspan="3" rowspan="3" class="note">{_e(L.T3_NOTE)}</th>'
-           f'<th colspan="7">{_e(L.T3_APPLICANT)}</th></tr>',
-           f'<tr><th rowspan="2" class="v">{_e(L.T3_COLS["natural_person"])}</th>'
-           f'<th colspan="5">{_e(L.T3_LEGAL_PERSON)}</th>'
-           f'<th rowspan="2" class="v">{_e(L.T3_COLS["total"])}</th></tr>',
-           "<tr>" + "".join(f'<th class="v">{_e(L.T3_COLS[c])}</th>' for c in cols[1:6]) + "</tr></thead><tbody>"]
+    out: list = ['<table class="form t3"><colgroup><col class="g1"/><col class="g2"/><col class="g3"/>'
+                 + "<col/>" * 7 + "</colgroup><thead>",
+                 f'<tr><th colspan="3" rowspan="3" class="note">{_e(L.T3_NOTE)}</th>'
+                 f'<th colspan="7">{_e(L.T3_APPLICANT)}</th></tr>',
+                 f'<tr><th rowspan="2" class="v">{_e(L.T3_COLS["natural_person"])}</th>'
+                 f'<th colspan="5">{_e(L.T3_LEGAL_PERSON)}</th>'
+                 f'<th rowspan="2" class="v">{_e(L.T3_COLS["total"])}</th></tr>',
+                 "<tr>" + "".join(f'<th class="v">{_e(L.T3_COLS[c])}</th>' for c in cols[1:6])
+                 + "</tr></thead><tbody>"]
     results = [r for r in rows if r not in ("new_received", "carried_over_in", "carried_forward_out")]
     groups: dict[str, list[str]] = {}
     for r in results:
@@ -391,24 +485,63 @@ def _t3(sheet: Sheet, marks: _Marks) -> str:
                 if row == groups[group][0]:
                     head += f'<th rowspan="{len(groups[group])}" class="grp">{_e(L.T3_GROUPS[group])}</th>'
                 head += f'<th class="rl">{_e(L.row_label("t3_applications", row))}</th>'
-        out.append(f"<tr>{head}" + "".join(_td(sheet, marks, ("t3_applications", row, c)) for c in cols) + "</tr>")
+        out.append(f"<tr>{head}")
+        out += [(("t3_applications", row, c), "") for c in cols]
+        out.append("</tr>")
     out.append("</tbody></table>")
-    return "".join(out)
+    return out
+
+
+def _t4_layout() -> list:
+    outcomes = list(T4_OUTCOMES)
+    table = "t4_review_litigation"
+    out: list = ['<table class="form t4"><thead>',
+                 f'<tr><th colspan="5">{_e(L.T4_REVIEW)}</th><th colspan="10">{_e(L.T4_LITIGATION)}</th></tr>',
+                 "<tr>" + "".join(f'<th rowspan="2" class="v">{_e(L.T4_OUTCOMES[o])}</th>' for o in outcomes)
+                 + f'<th colspan="5">{_e(L.T4_BLOCKS["litigation_direct"])}</th>'
+                 f'<th colspan="5">{_e(L.T4_BLOCKS["litigation_after_review"])}</th></tr>',
+                 "<tr>" + "".join(f'<th class="v">{_e(L.T4_OUTCOMES[o])}</th>' for o in outcomes) * 2 + "</tr>",
+                 "</thead><tbody><tr>"]
+    out += [((table, b, o), "") for b in T4_BLOCKS for o in outcomes]
+    out.append("</tr></tbody></table>")
+    return out
+
+
+@lru_cache(maxsize=64)
+def _layout(template: str | None, t3_rows: tuple[str, ...]) -> tuple[tuple[str | _Slot, ...], ...]:
+    """The three tables of a report of `template` (its T3 in `t3_rows`): static text, runs joined, and cell
+    slots (key, the cell's label as a tooltip line, extra attributes)."""
+    def compact(parts: list) -> tuple[str | _Slot, ...]:
+        out: list = []
+        for part in parts:
+            if isinstance(part, str):
+                if out and isinstance(out[-1], str):
+                    out[-1] += part
+                else:
+                    out.append(part)
+            else:
+                key, extra = part
+                out.append((key, _label_attr(*key, template), extra))
+        return tuple(out)
+
+    return (compact(_t2_layout(template if template in TEMPLATE_TABLES else None)), compact(_t3_layout(t3_rows)),
+            compact(_t4_layout()))
+
+
+def _fill(parts: tuple[str | _Slot, ...], sheet: Sheet, marks: _Marks) -> str:
+    return "".join([part if part.__class__ is str else _cell(sheet, marks, *part) for part in parts])
+
+
+def _t2(sheet: Sheet, marks: _Marks) -> str:
+    return _fill(_layout(sheet.template, marks.t3_rows)[0], sheet, marks)
+
+
+def _t3(sheet: Sheet, marks: _Marks) -> str:
+    return _fill(_layout(sheet.template, marks.t3_rows)[1], sheet, marks)
 
 
 def _t4(sheet: Sheet, marks: _Marks) -> str:
-    outcomes = list(T4_OUTCOMES)
-    table = "t4_review_litigation"
-    out = ['<table class="form t4"><thead>',
-           f'<tr><th colspan="5">{_e(L.T4_REVIEW)}</th><th colspan="10">{_e(L.T4_LITIGATION)}</th></tr>',
-           "<tr>" + "".join(f'<th rowspan="2" class="v">{_e(L.T4_OUTCOMES[o])}</th>' for o in outcomes)
-           + f'<th colspan="5">{_e(L.T4_BLOCKS["litigation_direct"])}</th>'
-           f'<th colspan="5">{_e(L.T4_BLOCKS["litigation_after_review"])}</th></tr>',
-           "<tr>" + "".join(f'<th class="v">{_e(L.T4_OUTCOMES[o])}</th>' for o in outcomes) * 2 + "</tr>",
-           "</thead><tbody><tr>"]
-    out += [_td(sheet, marks, (table, b, o)) for b in T4_BLOCKS for o in outcomes]
-    out.append("</tr></tbody></table>")
-    return "".join(out)
+    return _fill(_layout(sheet.template, marks.t3_rows)[2], sheet, marks)
 
 
 # ---------------------------------------------------------------------------------------------------- page
