@@ -182,6 +182,31 @@ def test_only_reports_checked_again_are_re_rendered(run):
     assert (data / "audit" / sheet_name(hongze)).exists()
 
 
+def test_sheets_written_by_worker_processes_are_the_same_files(run, tmp_path, monkeypatch):
+    """Many sheets are written by worker processes (two reports a task here), each reading the snapshot
+    read-only while the parent holds it open too: the files are byte for byte those written in-process."""
+    import pipelines.audit.build as build
+
+    data, _, _ = run
+    snapshot = data / "published" / "nianbao.duckdb"
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as conn:
+        texts = dict(conn.execute("select document_id, text from document_text").fetchall())
+
+    def given(ids: list[str]) -> dict[str, str]:
+        return {i: texts[i] for i in ids if i in texts}
+
+    alone = write_audit(snapshot, tmp_path / "alone", generated="t", texts=given, workers=1)
+    monkeypatch.setattr(build, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(build, "CHUNK", 2)
+    pooled = write_audit(snapshot, tmp_path / "pooled", generated="t", texts=given, workers=2)
+    assert alone["sheets_written"] == pooled["sheets_written"] == 6
+    files = sorted(p.name for p in (tmp_path / "alone").iterdir())
+    assert files == sorted(p.name for p in (tmp_path / "pooled").iterdir())
+    for name in files:
+        assert (tmp_path / "alone" / name).read_bytes() == (tmp_path / "pooled" / name).read_bytes(), name
+    assert write_audit(snapshot, tmp_path / "pooled", generated="t", texts=given, workers=2)["sheets_written"] == 0
+
+
 def nianbao(*args: str, tmp: Path) -> subprocess.CompletedProcess:
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp), "NIANBAO_DATA_DIR": str(tmp / "data")}
     return subprocess.run([NIANBAO, *args], capture_output=True, text=True, timeout=600, env=env)
