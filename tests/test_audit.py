@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -20,7 +21,7 @@ import pytest
 from lxml import etree
 
 from conftest import REPO
-from pipelines.audit.build import write_audit
+from pipelines.audit.build import warehouse_texts, write_audit
 from pipelines.audit.sheet import sheet_name
 from pipelines.definitions import runnable
 from pipelines.partitions import ALL_SHARDS
@@ -48,6 +49,13 @@ def findings(doc) -> dict[str, list[list[str]]]:
     for tr in doc.iterfind(".//h:tr[@class='finding']", NS):
         out.setdefault(tr.get("data-rule"), []).append([text(td) for td in tr.iterfind("h:td", NS)])
     return out
+
+
+def quote(doc, td) -> str | None:
+    """The source text a cell shows when clicked: its number (data-q) in the page's list of quotes."""
+    if td.get("data-q") is None:
+        return None
+    return json.loads(doc.find(".//h:script[@id='quotes']", NS).text)[int(td.get("data-q"))]
 
 
 def td_titled(doc, label: str):
@@ -124,16 +132,16 @@ def test_every_cell_of_the_runs_sheets_shows_the_source_text_it_was_read_from(ru
     data, _, hongze = run
     doc = parse(data / "audit" / sheet_name(hongze))
     total = td_titled(doc, "一、本年新收政府信息公开申请数量 · 总计")
-    assert "本年新收" in total.get("data-src") and "21" in total.get("data-src")
+    assert "本年新收" in quote(doc, total) and "21" in quote(doc, total)
     yonghe = hashlib.sha256((corpus_dir / "samples" / "002_21970fde474fde16.txt").read_bytes()).hexdigest()
     doc = parse(data / "audit" / sheet_name(yonghe))
     valued = [td for td in doc.iterfind(".//h:table//h:td", NS) if (td.get("title") or "").count(" · ") == 1
               and text(td).strip() not in ("", "—")]
-    assert valued and all(td.get("data-src") for td in valued), [td.get("title") for td in valued
-                                                                if not td.get("data-src")][:5]
+    assert valued and all(quote(doc, td) for td in valued), [td.get("title") for td in valued
+                                                             if not quote(doc, td)][:5]
     # the source text quotes the row the cell was read from, its value included
     normative = td_titled(doc, "第二十条第（一）项 行政规范性文件 · 本年制发件数")
-    assert "行政规范性文件 | 9 | 0 | 20" in normative.get("data-src")
+    assert "行政规范性文件 | 9 | 0 | 20" in quote(doc, normative)
     with duckdb.connect(str(data / "published" / "nianbao.duckdb"), read_only=True) as conn:
         missing = conn.execute("select count(*) from report_cells c join reports r using (report_id) "
                                "where r.doc_type = 'annual_report' and c.source_start is null").fetchone()[0]
@@ -233,10 +241,10 @@ def test_check_html_writes_a_sheet_for_one_report_and_a_folder_for_several(tmp_p
     assert len(parse(many / "index.html").findall(".//h:table[@id='reports']/h:tbody/h:tr", NS)) == 2
     pingtan = parse(many / sheet_name(hashlib.sha256(crawl.read_bytes()).hexdigest()))
     new = td_titled(pingtan, "一、本年新收政府信息公开申请数量 · 自然人")
-    assert text(new) == "151" and "【15130000154】" in new.get("data-src")
+    assert text(new) == "151" and "【15130000154】" in quote(pingtan, new)
     withheld = td_titled(pingtan, "第二十条第（一）项 行政规范性文件 · 本年制发件数")
     assert "withheld" in withheld.get("class") and "连写数字有多种拆分" in text(withheld)
-    assert "【5845546】" in withheld.get("data-src")
+    assert "【5845546】" in quote(pingtan, withheld)
 
 
 def _chromium(args: list[str]) -> None:
@@ -263,6 +271,34 @@ def test_screenshots_and_a_printed_pdf_of_the_sheet_and_the_index(run):
     _chromium(["--no-pdf-header-footer", f"--print-to-pdf={printed}", sheet.as_uri()])
     pages = len(re.findall(rb"/Type\s*/Page[^s]", printed.read_bytes()))
     assert 1 <= pages <= 3, pages  # A4: the header and findings, T2, then T3 and T4 kept whole
+
+
+@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="Debian's chromium is not installed")
+def test_a_click_on_a_cell_shows_its_source_text_in_a_browser(run, tmp_path):
+    """In headless Chromium: the sheet the run wrote, with a click on two cells added at its end, shows each
+    cell's source text (kept once in the page's list of quotes) in the box at the bottom."""
+    assert CHROMIUM, "chromium must be installed (make test installs it)"
+    data, _, hongze = run
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as conn:
+        write_audit(data / "published" / "nianbao.duckdb", tmp_path / "sheets",  # the sheets as a run writes them
+                    texts=lambda ids: warehouse_texts(conn, ids))
+    sheet = tmp_path / "sheets" / sheet_name(hongze)
+    doc = parse(sheet)
+    first, total = td_titled(doc, "一、本年新收政府信息公开申请数量 · 自然人"), td_titled(doc, "行政复议 · 总计")
+    shown = {}
+    for name, td in (("first", first), ("total", total)):
+        page = tmp_path / f"{name}.html"
+        click = (f"<script>document.querySelector('td[data-q=\"{td.get('data-q')}\"]').click();</script>")
+        page.write_text(sheet.read_text(encoding="utf-8").replace("</body>", click + "</body>"), encoding="utf-8")
+        with tempfile.TemporaryDirectory() as profile:
+            out = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                                  f"--user-data-dir={profile}", "--virtual-time-budget=3000", "--dump-dom",
+                                  page.as_uri()], capture_output=True, text=True, timeout=120).stdout
+        box = etree.fromstring(out.encode(), etree.HTMLParser()).find(".//div[@id='src']")
+        assert "display: block" in box.get("style", ""), out[-500:]
+        shown[name] = "".join(box.itertext())
+    assert shown["first"] == "原文：" + quote(doc, first) and "本年新收" in shown["first"]
+    assert shown["total"] == "原文：" + quote(doc, total) and shown["total"] != shown["first"]
 
 
 @pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="Debian's chromium is not installed")

@@ -5,12 +5,18 @@ every cell of a failing identity, each suspect cell with the value that would ma
 the cells the extractor withheld with the reason, quotes the prose a table contradicts, and carries the
 agency, year, level, region, template, source file and verdict in its header. It prints on A4.
 
+A click on a cell (or Enter) shows the source text its row was read from: each source text is in the page
+once, in a JSON list (`<script id="quotes">`), and a cell names its entry (`data-q`) — the cells of a row,
+or of a table read as a character stream, share one, so a page is ≈ 40 KiB, not ≈ 190.
+
 Output is polyglot HTML (well-formed XML as well): every element closed, attributes quoted, no named
-entities, scripts inside CDATA, so a strict XML parser reads it (tests do).
+entities, scripts inside CDATA (the JSON list with <, > and & as \\u escapes), so a strict XML parser reads
+it (tests do).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -23,7 +29,7 @@ from pipelines.quality.suites import Rule, rules as all_rules
 
 Key = tuple[str, str, str]
 # Bump when the page changes: every sheet is written again.
-RENDER_VERSION = "2026.12.2"
+RENDER_VERSION = "2026.12.3"
 WITHHELD_CODES = ("ambiguous_split", "unsplittable", "readings_disagree", "extra_values", "ocr_unreadable",
                   "unreadable_cell", "missing_row", "missing_table", "missing_values", "cell_value",
                   "ambiguous_blanks")
@@ -115,6 +121,12 @@ def sheet_name(report_id: str) -> str:
 
 def _e(text) -> str:
     return escape("" if text is None else str(text), quote=True)
+
+
+def _json(value) -> str:
+    """JSON that is also safe inside an XHTML script element."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
 def _n(value) -> str:
@@ -274,8 +286,10 @@ class _Marks:
     suspect: dict[Key, Suspect]
     withheld: dict[Key, Issue]
     noted: dict[Key, list[Issue]]
-    # each row's source text, escaped: worked out once, shown on every cell of the row
+    # each row's source text, worked out once: its number in `quotes` (the page's list of the source texts it
+    # shows, each once: the cells of a row, or of a table read as a stream, share one), or None
     sources: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    quotes: dict[str, str] = field(default_factory=dict)  # source text -> its number
     # the cells any mark (or an issue that is not info) is on: the others take _cell's short way
     marked: set[Key] = field(default_factory=set)
     t3_rows: tuple[str, ...] = ()
@@ -335,12 +349,13 @@ def _label_attr(table: str, row: str, col: str, template: str | None) -> str:
 
 
 def _row_source(sheet: Sheet, marks: _Marks, table: str, row: str) -> str | None:
-    """A row's source text, escaped (worked out once, shown on every cell of the row)."""
+    """The number of a row's source text in the page's list (worked out once, shown on every cell of the row)."""
     try:
         return marks.sources[(table, row)]
     except KeyError:
         source = _source_text(sheet, table, row)
-        marks.sources[(table, row)] = out = _e(source) if source else None
+        out = None if not source else marks.quotes.setdefault(source, str(len(marks.quotes)))
+        marks.sources[(table, row)] = out
         return out
 
 
@@ -373,7 +388,7 @@ def _cell(sheet: Sheet, marks: _Marks, key: Key, label: str, extra: str) -> str:
         source = _row_source(sheet, marks, table, row)
     if source:
         cls = f"{cls} src" if cls else "src"
-        return f'<td class="{cls}" title="{title}" data-src="{source}" tabindex="0"{extra}>{body}</td>'
+        return f'<td class="{cls}" title="{title}" data-q="{source}" tabindex="0"{extra}>{body}</td>'
     return f'<td class="{cls}" title="{title}"{extra}>{body}</td>' if cls else f'<td title="{title}"{extra}>{body}</td>'
 
 
@@ -418,7 +433,7 @@ def _td_marked(sheet: Sheet, marks: _Marks, key: Key, cell: Cell | None, extra: 
     attrs = f' title="{_attr(chr(10).join(tips))}"'
     if source:
         classes.append("src")
-        attrs += f' data-src="{source}" tabindex="0"'
+        attrs += f' data-q="{source}" tabindex="0"'
     cls = f' class="{" ".join(classes)}"' if classes else ""
     return f"<td{cls}{attrs}{extra}>{body}</td>"
 
@@ -597,7 +612,8 @@ table.t2{page-break-inside:auto;break-inside:auto}table.t2 tbody{break-inside:av
 
 _SCRIPT = """//<![CDATA[
 (function(){var box=document.getElementById('src');if(!box)return;
-function show(e){var t=e.target.closest('td[data-src]');if(!t)return;box.textContent='原文：'+t.getAttribute('data-src');
+var Q=JSON.parse(document.getElementById('quotes').textContent);
+function show(e){var t=e.target.closest('td[data-q]');if(!t)return;box.textContent='原文：'+Q[+t.getAttribute('data-q')];
 box.style.display='block';}
 document.addEventListener('click',show);document.addEventListener('keydown',function(e){if(e.key==='Enter')show(e);});
 })();
@@ -748,7 +764,8 @@ def render_sheet(sheet: Sheet, rules: dict[str, Rule] | None = None, *, index_hr
                  f"{' · 生成于 ' + _e(generated) if generated else ''}</footer>")
     parts.append('<div id="src"></div>')
     if sheet.text and sheet.provenance:
-        parts.append(f"<script>{_SCRIPT}</script>")
+        parts.append(f'<script type="application/json" id="quotes">{_json(list(marks.quotes))}</script>'
+                     f"<script>{_SCRIPT}</script>")
     parts.append("</body></html>")
     return "".join(parts)
 

@@ -36,6 +36,13 @@ def cell(doc, label: str):
     return found[0]
 
 
+def quote(doc, td) -> str | None:
+    """The source text a cell shows when clicked: its number (data-q) in the page's list of quotes."""
+    if td.get("data-q") is None:
+        return None
+    return json.loads(doc.find(".//h:script[@id='quotes']", NS).text)[int(td.get("data-q"))]
+
+
 def hongze_like(**overrides) -> Sheet:
     """The 洪泽区 2023 case: T4 admin review 10+1 printed with total 0, after-review 5 with total 0."""
     cells = {}
@@ -169,10 +176,23 @@ def test_source_text_on_click_only_where_the_record_has_provenance():
     sheet = hongze_like(text=text_, provenance={"t4_review_litigation.*": (start, start + 16)})
     doc = parse(render_sheet(sheet, RULES))
     total = cell(doc, "行政复议 · 总计")
-    assert "【1010000000500000】" in total.get("data-src") and "src" in total.get("class")
-    assert doc.find(".//h:script", NS) is not None
+    assert quote(doc, total) == "…前文……行政复议结果维持结果纠正其他结果尚未审结总计【1010000000500000】正文后续…"
+    assert "src" in total.get("class")
+    # the T4 cells share one source (the table's span): the page holds it once
+    t4 = [td for td in doc.iterfind(".//h:table[@class='form t4']//h:td", NS)]
+    assert len(t4) == 15 and {td.get("data-q") for td in t4} == {total.get("data-q")}
+    assert len(json.loads(doc.find(".//h:script[@id='quotes']", NS).text)) == 1
     plain = parse(render_sheet(hongze_like(), RULES))
-    assert cell(plain, "行政复议 · 总计").get("data-src") is None and plain.find(".//h:script", NS) is None
+    assert quote(plain, cell(plain, "行政复议 · 总计")) is None and plain.find(".//h:script", NS) is None
+
+
+def test_a_quote_that_could_end_the_script_stays_inside_it():
+    text_ = "表</script><script>alert(1)</script>]]>&amp;行政复议 10 1 0 0 11"
+    start = text_.index("行政复议")
+    sheet = hongze_like(text=text_, provenance={"t4_review_litigation.admin_review": (start, len(text_))})
+    doc = parse(render_sheet(sheet, RULES))  # well-formed: nothing ended the script element early
+    assert [s.get("id") for s in doc.iterfind(".//h:script", NS)] == ["quotes", None]
+    assert quote(doc, cell(doc, "行政复议 · 总计")) == f"…{text_[start - 40:start]}【{text_[start:]}】…"
 
 
 def test_hostile_text_is_escaped():
