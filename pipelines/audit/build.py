@@ -134,17 +134,21 @@ def _write_chunk(snapshot: str, out_dir: str, ids: list[str], texts: dict[str, s
 
 def _write_parallel(snapshot: Path, out_dir: Path, stale: list[str], texts: Texts | None, generated: str,
                     workers: int, done: Callable[[list[str]], None]) -> int:
-    """Sheets of `stale` written by `workers` processes, CHUNK reports a task; the parent reads each chunk's
-    texts while the workers render (at most two chunks a worker in flight: memory stays flat)."""
+    """Sheets of `stale` written by `workers` processes, CHUNK reports a task; the parent reads the texts of
+    BATCH reports at a time (one query, not one a chunk) while the workers render, and keeps a few chunks a
+    worker in flight (memory stays flat)."""
     written = 0
     context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: deque = deque()
-        for start in range(0, len(stale), CHUNK):
-            ids = stale[start:start + CHUNK]
-            pending.append((pool.submit(_write_chunk, str(snapshot), str(out_dir), ids,
-                                        texts(ids) if texts is not None else None, generated), ids))
-            while len(pending) >= 2 * workers:
+        for start in range(0, len(stale), BATCH):
+            batch = stale[start:start + BATCH]
+            read = texts(batch) if texts is not None else None
+            for at in range(0, len(batch), CHUNK):
+                ids = batch[at:at + CHUNK]
+                mine = None if read is None else {i: read[i] for i in ids if i in read}
+                pending.append((pool.submit(_write_chunk, str(snapshot), str(out_dir), ids, mine, generated), ids))
+            while len(pending) > 2 * workers:
                 future, finished = pending.popleft()
                 written += future.result()
                 done(finished)
