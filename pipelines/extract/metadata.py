@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from pipelines.extract.grammar import CN_NUMBER, NUMBERING, PAGE_NUMBER_ALONE, is_footer
+from pipelines.contract.grammar import CN_NUMBER, NUMBERING, PAGE_NUMBER_ALONE, is_footer
 from pipelines.extract.region import RegionResult, gazetteer, resolve_region
 from pipelines.extract.lines import compact, nonempty_compact_lines
 from pipelines.extract.literals import Guarded

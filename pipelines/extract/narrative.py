@@ -43,7 +43,7 @@ from typing import NamedTuple
 
 import ahocorasick
 
-from pipelines.extract.grammar import (
+from pipelines.contract.grammar import (
     CELL_UNIT,
     FIGURE,
     HEADING_NUMBER,

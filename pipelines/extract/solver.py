@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from pipelines.extract.grammar import (
+from pipelines.contract.grammar import (
     CELL_UNIT,
     CUT_NUMBER,
     NO_CUT_BEFORE,

@@ -29,8 +29,7 @@ from functools import lru_cache
 
 import ahocorasick
 
-from pipelines.extract import labels as L
-from pipelines.extract.grammar import (
+from pipelines.contract.grammar import (
     BRACKET_NUMBER,
     CELL_UNIT,
     CN_NUMBER,
@@ -44,6 +43,7 @@ from pipelines.extract.grammar import (
     UNREADABLE,
     is_footer,
 )
+from pipelines.extract import labels as L
 from pipelines.extract.solver import is_cell
 from pipelines.extract.tables import (
     Expected,

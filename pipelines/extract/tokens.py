@@ -13,7 +13,7 @@ from functools import lru_cache
 from itertools import chain
 from typing import Literal, NamedTuple
 
-from pipelines.extract.grammar import (
+from pipelines.contract.grammar import (
     CELL_UNIT,
     CELL_UNITS,
     FIGURE,

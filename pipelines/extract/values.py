@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipelines.extract.grammar import CELL_UNIT, NUMBER, PLACEHOLDERS, UNREADABLE
+from pipelines.contract.grammar import CELL_UNIT, NUMBER, PLACEHOLDERS, UNREADABLE
 
 __all__ = ["Cell", "EMPTY", "NA", "NUMERIC", "PLACEHOLDERS", "TEXT", "UNREADABLE", "ZERO", "is_value_token", "parse_cell"]
 

@@ -1,5 +1,8 @@
 """What a report prints around its figures, defined once (spec §2.5, §9): every reader imports it from here.
 
+Part of the contract because every floor reads it: the decoders (OCR number boxes, page numbers), the
+extractor (cells, footers, numbering), the generator (placeholders it prints).
+
 Three grammars, each a set of regular-expression fragments the readers compose (a fragment has no groups
 and no anchors, so it drops into any pattern) and, where a whole-string test is wanted, a compiled pattern:
 
@@ -70,8 +73,11 @@ FOOTER = re.compile(
     re.IGNORECASE,
 )
 # A page number alone where only a page number can stand (the last lines of a document, the top or bottom
-# line of an OCR page): `3`, `-3`, `3-`, `—3—` and the marks of `PAGE_MARK`.
-PAGE_NUMBER_ALONE = re.compile(rf"^\s*(?:[-—–]?\s*\d{{1,3}}\s*[-—–]?|{PAGE_MARK})\s*$", re.IGNORECASE)
+# line of an OCR page): a bare `3`, `-3`, `·3·`, `3/5`, `第3页/共5页`, and the marks of `PAGE_MARK`.
+PAGE_NUMBER_ALONE = re.compile(
+    rf"^\s*(?:[-—–―_~·.]*\s*(?:第\s*)?\d{{1,3}}\s*页?\s*(?:/\s*(?:共\s*)?\d{{1,3}}\s*页?)?\s*[-—–―_~·.]*|{PAGE_MARK})\s*$",
+    re.IGNORECASE,
+)
 
 
 def is_footer(line: str) -> bool:
