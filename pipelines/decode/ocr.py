@@ -48,7 +48,8 @@ from statistics import median
 
 import numpy as np
 
-UNREADABLE = "\ufffd"
+from pipelines.contract.grammar import CELL_UNIT, PAGE_NUMBER_ALONE, UNREADABLE
+
 REREAD_BELOW = 0.95  # a digit below this probability is read again from a better crop
 UNREADABLE_BELOW = 0.80  # a digit still below this is not trusted: its number is withheld
 # A digit class with at least this share of an unsure digit's mass is one of the engine's alternatives for
@@ -373,7 +374,7 @@ def _digit_classes(characters: tuple[str, ...]) -> np.ndarray:
     return m
 
 
-_NUMERIC_BOX = re.compile(r"[+\-]?[\d.,]+(?:万元|元|项|件)?")
+_NUMERIC_BOX = re.compile(rf"[+\-]?[\d.,]+{CELL_UNIT}?")
 
 
 def _decode(pred: np.ndarray, characters) -> tuple[str, float, float, tuple[str, ...]]:
@@ -465,7 +466,7 @@ def _place(words: list[Word], angle: float) -> list[_Placed]:
     return placed
 
 
-_PAGE_NUMBER = re.compile(r"^[-—–―_~·.]*\s*(?:第\s*)?\d{1,3}\s*(?:页)?\s*(?:/\s*(?:共\s*)?\d{1,3}\s*页?)?\s*[-—–―_~·.]*$")
+_PAGE_NUMBER = PAGE_NUMBER_ALONE
 
 
 def _lines(placed: list[_Placed], unit: float) -> list[list[_Placed]]:
