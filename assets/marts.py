@@ -11,6 +11,7 @@ from assets.metadata import md_table
 from pipelines.audit.build import warehouse_texts, write_audit
 from pipelines.marts.build import MARTS, Mart, build_marts, export, publish, registry
 from pipelines.marts.charts import write_report
+from pipelines.settings import IngestSettings
 from pipelines.storage.runlock import RunLock
 
 # Each mart's description, grain and preview columns are its registry entry: the header of its SQL file
@@ -60,7 +61,7 @@ def marts(warehouse: DuckDBResource):
 
 @dg.asset(key=["publish", "snapshot"], group_name="publish", deps=[["marts", m] for m in MARTS], kinds={"duckdb"},
           pool="duckdb")
-def snapshot(warehouse: DuckDBResource, run_lock: RunLock):
+def snapshot(warehouse: DuckDBResource, run_lock: RunLock, settings: IngestSettings):
     """The published snapshot users query (data/published/nianbao.duckdb, replaced atomically), every mart
     as Parquet and CSV in data/exports/, the charts page data/report.html, and the audit sheet (审核单) of every
     report with their index in data/audit/ (only the sheets of reports checked again are re-written)."""
@@ -75,7 +76,7 @@ def snapshot(warehouse: DuckDBResource, run_lock: RunLock):
             return warehouse_texts(conn, ids)
 
     audit = write_audit(path, data_dir / "audit", generated=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                        texts=texts)
+                        texts=texts, workers=settings.worker_count)
     return dg.MaterializeResult(metadata={
         "snapshot": dg.MetadataValue.path(str(path)),
         "report": dg.MetadataValue.path(str(page)),

@@ -96,15 +96,6 @@ def load_sheets(conn: duckdb.DuckDBPyConnection, ids: list[str], texts: Texts | 
     return [sheets[i] for i in ids if i in sheets]
 
 
-def _workers() -> int:
-    """NIANBAO_WORKERS, or the number of cores (as pipelines.settings reads it, without importing Dagster)."""
-    try:
-        workers = int(os.environ.get("NIANBAO_WORKERS") or 0)
-    except ValueError:
-        workers = 0
-    return workers if workers > 0 else (os.cpu_count() or 1)
-
-
 @cache
 def _rules() -> dict:
     return {r.id: r for r in all_rules()}
@@ -163,7 +154,7 @@ def write_audit(snapshot: Path, out_dir: Path, *, generated: str = "",
                 workers: int | None = None) -> dict:
     """Write the sheets of reports that changed since their sheet was written, and every index page
     (`texts`: where the documents' decoded texts are read, for each cell's source text; `workers`: processes
-    writing sheets when there are many, by default NIANBAO_WORKERS or one per core). Returns counts and the
+    writing sheets when there are many, by default one per core; a run passes its settings' count). Returns counts and the
     index path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob(".*.tmp"):
@@ -199,7 +190,7 @@ def write_audit(snapshot: Path, out_dir: Path, *, generated: str = "",
         def finished(ids: list[str]) -> None:
             done.update((rid, stale[rid]) for rid in ids)
 
-        workers = workers if workers is not None else _workers()
+        workers = workers if workers is not None else (os.cpu_count() or 1)
         if workers > 1 and len(stale) >= PARALLEL_FROM:
             written = _write_parallel(snapshot, out_dir, list(stale), texts, generated, workers, finished)
         else:

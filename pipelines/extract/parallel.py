@@ -30,6 +30,7 @@ from datetime import datetime
 from pebble import ProcessExpired, ProcessPool
 
 from pipelines.extract import store as reports_store
+from pipelines.decode import registry
 from pipelines.decode.model import Decoded
 from pipelines.extract.record import Record, extract_decoded, extract_json_record
 from pipelines.storage.lake import Lake
@@ -88,6 +89,9 @@ def _memory_budget(memory_mb: int) -> Iterator[None]:
 def _extract_one(report_id: str, decoded: Decoded, fmt: str, timeout_s: float, memory_mb: int) -> Record:
     """One document's record, in a worker. Past `timeout_s` the alarm ends this process (SIGALRM's default
     action): no handler to wait for, so a match that never returns to Python is stopped too."""
+    # the registry's first read imports every decoder module (the PDF and Word libraries): the process's
+    # cost, paid once before the budget, not charged to the first document
+    registry.get(fmt)
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
     signal.setitimer(signal.ITIMER_REAL, timeout_s)
     try:
