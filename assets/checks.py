@@ -11,7 +11,7 @@ from pipelines.audit.quality_report import write_report
 from pipelines.quality.gx import docs_index
 from pipelines.quality.stage import hard_rule_guard, run_checks
 from pipelines.quality.suites import rules
-from pipelines.settings import IngestSettings
+from pipelines.resources import IngestSettings
 from pipelines.storage.runlock import RunLock
 
 CHECK_RESULTS = dg.AssetKey(["checks", "check_results"])

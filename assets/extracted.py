@@ -13,7 +13,7 @@ from pipelines.storage.lake import Lake
 from pipelines.partitions import ONE_RUN, SHARD_PARTITIONS
 from pipelines.progress import progress
 from pipelines.extract.store import pending_extraction
-from pipelines.settings import IngestSettings
+from pipelines.resources import IngestSettings
 
 
 @dg.asset(key=["extracted", "reports"], group_name="extracted", deps=[["text", "document_text"]],

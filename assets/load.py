@@ -7,7 +7,7 @@ from assets.metadata import counts_by_format_status, md_table
 from pipelines.storage.lake import Lake
 from pipelines.storage.load import load_lake
 from pipelines.storage.runlock import RunLock
-from pipelines.settings import IngestSettings
+from pipelines.resources import IngestSettings
 from pipelines.storage.warehouse import documents_summary, ensure_schema
 
 WAREHOUSE = dg.AssetKey(["load", "warehouse"])

@@ -11,7 +11,7 @@ from assets.metadata import md_table
 from pipelines.audit.build import warehouse_texts, write_audit
 from pipelines.marts.build import MARTS, Mart, build_marts, export, publish, registry
 from pipelines.marts.charts import write_report
-from pipelines.settings import IngestSettings
+from pipelines.resources import IngestSettings
 from pipelines.storage.runlock import RunLock
 
 # Each mart's description, grain and preview columns are its registry entry: the header of its SQL file

@@ -9,7 +9,7 @@ from assets.metadata import counts_by_format_status, md_table
 from pipelines.ingest.inbox import ingest_inbox, printable, scan_inbox
 from pipelines.progress import progress
 from pipelines.storage.runlock import RunLock
-from pipelines.settings import IngestSettings
+from pipelines.resources import IngestSettings
 from pipelines.storage.lake import Lake
 from pipelines.storage.warehouse import (documents_summary, ensure_schema, known_files, manifest_rows, record_scan,
                                  upsert_documents)

@@ -11,7 +11,7 @@ from pipelines.decode.model import DecodeError
 from pipelines.storage.lake import Lake, shard_of
 from pipelines.partitions import ONE_RUN, SHARD_PARTITIONS
 from pipelines.progress import progress
-from pipelines.settings import IngestSettings
+from pipelines.resources import IngestSettings
 from pipelines.decode.store import decoded_frames, pending_decode
 
 BATCH = 500  # documents per lake file

@@ -2,16 +2,62 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
+from pipelines.decode.model import Limits
+from pipelines.settings import default_warehouse, duckdb_config, ingest_env, lock_wait_s
 from pipelines.storage.runlock import RunLock
-from pipelines.settings import IngestSettings, default_warehouse, duckdb_config, lock_wait_s
+
+
+class IngestSettings(dg.ConfigurableResource):
+    """Where documents come from and are kept, and the bounds on the work one document may cause."""
+
+    inbox: str
+    store_dir: str
+    max_document_mb: float = 50.0
+    decode_timeout_s: float = 60.0
+    decode_memory_mb: int = 1536
+    extract_timeout_s: float = 30.0
+    extract_memory_mb: int = 1536
+    max_pdf_pages: int = 300
+    workers: int = 0  # 0 = one decoder process per core
+
+    @classmethod
+    def from_env(cls, inbox: str | None = None, data_dir: str | None = None) -> "IngestSettings":
+        """The settings the environment gives (read by pipelines.settings.ingest_env)."""
+        return cls(**ingest_env(inbox, data_dir))
+
+    @property
+    def max_document_bytes(self) -> int:
+        return int(self.max_document_mb * 1024 * 1024)
+
+    @property
+    def data_dir(self) -> str:
+        """The data directory (NIANBAO_DATA_DIR) the store is in, with the lake, the warehouse and the outputs:
+        never scanned as part of the inbox."""
+        return str(Path(self.store_dir).parent)
+
+    @property
+    def lake_dir(self) -> str:
+        """The Parquet lake of the text and extracted layers, beside the store."""
+        return str(Path(self.data_dir) / "lake")
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(max_pdf_pages=self.max_pdf_pages)
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers if self.workers > 0 else (os.cpu_count() or 1)
+
 
 # Another process holding the warehouse is waited for this long: a finished run's summary reads it for a
 # moment after releasing the run lock. A warehouse that cannot be opened at all is reported at once.

@@ -9,7 +9,7 @@ import dagster as dg
 
 from pipelines.ingest.inbox import scan_inbox
 from pipelines.jobs import annual_reports_job
-from pipelines.settings import IngestSettings
+from pipelines.resources import IngestSettings
 
 
 def inbox_fingerprint(inbox: str, data_dir: str | None = None) -> tuple[str, int]:

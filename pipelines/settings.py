@@ -17,10 +17,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import dagster as dg
-
-from pipelines.decode.model import Limits
-
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEMO_INBOX = REPO_ROOT / "corpus" / "demo"
 
@@ -58,56 +54,21 @@ def lock_wait_s() -> float:
     return float(os.environ.get("NIANBAO_LOCK_WAIT_S") or 3600)
 
 
-class IngestSettings(dg.ConfigurableResource):
-    """Where documents come from and are kept, and the bounds on the work one document may cause."""
-
-    inbox: str
-    store_dir: str
-    max_document_mb: float = 50.0
-    decode_timeout_s: float = 60.0
-    decode_memory_mb: int = 1536
-    extract_timeout_s: float = 30.0
-    extract_memory_mb: int = 1536
-    max_pdf_pages: int = 300
-    workers: int = 0  # 0 = one decoder process per core
-
-    @classmethod
-    def from_env(cls, inbox: str | None = None, data_dir: str | None = None) -> "IngestSettings":
-        env = os.environ
-        return cls(
-            inbox=inbox or default_inbox(),
-            store_dir=str(Path(data_dir or default_data_dir()) / "store"),
-            max_document_mb=float(env.get("NIANBAO_MAX_DOCUMENT_MB", 50)),
-            decode_timeout_s=float(env.get("NIANBAO_DECODE_TIMEOUT_S", 60)),
-            decode_memory_mb=int(env.get("NIANBAO_DECODE_MEMORY_MB", 1536)),
-            extract_timeout_s=float(env.get("NIANBAO_EXTRACT_TIMEOUT_S", 30)),
-            extract_memory_mb=int(env.get("NIANBAO_EXTRACT_MEMORY_MB", 1536)),
-            max_pdf_pages=int(env.get("NIANBAO_MAX_PDF_PAGES", 300)),
-            workers=int(env.get("NIANBAO_WORKERS", 0)),
-        )
-
-    @property
-    def max_document_bytes(self) -> int:
-        return int(self.max_document_mb * 1024 * 1024)
-
-    @property
-    def data_dir(self) -> str:
-        """The data directory (NIANBAO_DATA_DIR) the store is in, with the lake, the warehouse and the outputs:
-        never scanned as part of the inbox."""
-        return str(Path(self.store_dir).parent)
-
-    @property
-    def lake_dir(self) -> str:
-        """The Parquet lake of the text and extracted layers, beside the store."""
-        return str(Path(self.data_dir) / "lake")
-
-    @property
-    def limits(self) -> Limits:
-        return Limits(max_pdf_pages=self.max_pdf_pages)
-
-    @property
-    def worker_count(self) -> int:
-        return self.workers if self.workers > 0 else (os.cpu_count() or 1)
+def ingest_env(inbox: str | None = None, data_dir: str | None = None) -> dict:
+    """The ingest settings the environment gives (pipelines.resources.IngestSettings.from_env builds the
+    resource from them): the inbox, the store beside the data directory, and the bounds on one document."""
+    env = os.environ
+    return {
+        "inbox": inbox or default_inbox(),
+        "store_dir": str(Path(data_dir or default_data_dir()) / "store"),
+        "max_document_mb": float(env.get("NIANBAO_MAX_DOCUMENT_MB", 50)),
+        "decode_timeout_s": float(env.get("NIANBAO_DECODE_TIMEOUT_S", 60)),
+        "decode_memory_mb": int(env.get("NIANBAO_DECODE_MEMORY_MB", 1536)),
+        "extract_timeout_s": float(env.get("NIANBAO_EXTRACT_TIMEOUT_S", 30)),
+        "extract_memory_mb": int(env.get("NIANBAO_EXTRACT_MEMORY_MB", 1536)),
+        "max_pdf_pages": int(env.get("NIANBAO_MAX_PDF_PAGES", 300)),
+        "workers": int(env.get("NIANBAO_WORKERS", 0)),
+    }
 
 
 DEFAULT_DATA_DIR = REPO_ROOT / "data"

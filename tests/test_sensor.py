@@ -7,7 +7,7 @@ import shutil
 import dagster as dg
 
 from pipelines.sensors import inbox_sensor
-from pipelines.settings import IngestSettings
+from pipelines.resources import IngestSettings
 
 
 def evaluate(inbox, cursor):

@@ -346,3 +346,16 @@ def test_reading_the_environment_outside_settings_is_caught():
     assert env_uses("pipelines.decode.ocr", 'n = os.environ.get("NIANBAO_OCR_THREADS", 2)\n') == []
     assert len(env_uses("pipelines.decode.ocr", 'n = os.environ.get("NIANBAO_WORKERS", 2)\n')) == 1
     assert env_uses("pipelines.progress", 'ENV = "NIANBAO_PROGRESS"\npath = os.environ.get(ENV)\n') == []
+
+
+def test_the_cli_starts_without_dagster():
+    """`nianbao check` / `extract` / `sql` need no run: importing the CLI and the environment's settings must
+    not import Dagster (≈ 1.2 s of CPU before the first document; the resources that are Dagster's live in
+    pipelines/resources.py). Measured in a fresh interpreter, the way the command starts."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, pipelines.ops.cli, pipelines.settings, pipelines.quality.run, pipelines.extract.files; "
+             "print(sorted(m for m in sys.modules if m == 'dagster' or m.startswith('dagster.')))")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
