@@ -17,8 +17,8 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from pipelines.contract import T3_COLS, TEMPLATE_TABLES
-from pipelines.quality.evaluate import _OTHER_SPLIT, _bare, _expected_rows, _ref, _side
+from pipelines.contract import OTHER_AS_ONE_ROW, T3_COLS, TEMPLATE_TABLES
+from pipelines.quality.evaluate import _bare, _expected_rows, _ref, _side, is_total_sql
 from pipelines.quality.suites import Rule
 
 RAW = "⟦raw⟧"  # in a message: replaced by repr(value_raw) in Python
@@ -96,7 +96,7 @@ cells as materialized (
     select i.report_id, c.table_key, c.row_key, c.col_key, c.value, c.semantic, c.value_raw
     from report_cells c join ids i on i.id = c.report_id),
 one_row as (
-    select distinct report_id from cells where table_key = 't3_applications' and row_key = 'other_handling'),
+    select distinct report_id from cells where table_key = 't3_applications' and row_key = '{OTHER_AS_ONE_ROW}'),
 reps as materialized (
     select k.report_id, k.checked, p.report_id as previous_id, r.template, r.doc_type,
            o.report_id is not null as one_row, t.template is not null as known_template
@@ -126,7 +126,7 @@ refs as (
     join row_sets s on s.report_id = k.report_id and s.tbl = f.tbl),
 looked as (
     select f.*, c.report_id is null as missing, c.semantic, c.value, c.value_raw,
-           (c.col_key = 'total' or c.row_key = 'results_total') as is_total
+           {is_total_sql('c.table_key', 'c.row_key', 'c.col_key')} as is_total
     from refs f
     left join has_wanted h on h.report_id = f.source and h.tbl = f.tbl
     left join wanted w on w.report_id = f.source and w.tbl = f.tbl and w.row_key = f.ref_row

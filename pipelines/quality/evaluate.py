@@ -11,17 +11,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pipelines.contract import T3_COLS, TEMPLATE_TABLES, cell_ref
+from pipelines.contract import OTHER_AS_ONE_ROW, OTHER_SPLIT, T3_COLS, TEMPLATE_TABLES, cell_ref
+from pipelines.contract.identities import identities
 from pipelines.quality import flags
 from pipelines.quality.model import Key, ReportData, Row
 from pipelines.quality.suites import Rule
 
-_OTHER_SPLIT = ("other_no_correction", "other_fee_unpaid", "other_misc")
-
 
 def expected_rows(report: ReportData, table: str) -> frozenset[str]:
     """Rows the report's template requires of a table (the (六) block as printed: one row or three)."""
-    one_row = table == "t3_applications" and report.template == "v2021" and "other_handling" in report.rows(table)
+    one_row = table == "t3_applications" and report.template == "v2021" and OTHER_AS_ONE_ROW in report.rows(table)
     return _expected_rows(report.template, table, one_row)
 
 
@@ -32,7 +31,7 @@ def _expected_rows(template: str | None, table: str, other_as_one_row: bool) -> 
         return frozenset()
     rows = set(spec.rows)
     if other_as_one_row:
-        rows = (rows - set(_OTHER_SPLIT)) | {"other_handling"}
+        rows = (rows - set(OTHER_SPLIT)) | {OTHER_AS_ONE_ROW}
     return frozenset(rows)
 
 
@@ -126,9 +125,26 @@ def evaluate_sum(rule: Rule, report: ReportData) -> list[Row]:
     return rows
 
 
+# The cells that are the total of others, as the identities' one-term left-hand sides name them: a column of
+# every row (T3's 总计 column), a row of every column (the (七)总计 row), one cell (a T4 block's 总计).
+_TOTALS = frozenset((i.table, i.for_each, i.lhs[0]) for i in identities() if len(i.lhs) == 1)
+
+
 def _is_total(key: Key) -> bool:
     """A cell that is the total of others: the 总计 column, the (七)总计 row, a T4 block's 总计."""
-    return key[2] == "total" or key[1] == "results_total"
+    table, row, col = key
+    return not _TOTALS.isdisjoint({(table, "row", col), (table, "col", row), (table, None, f"{row}.{col}")})
+
+
+def is_total_sql(table: str, row: str, col: str) -> str:
+    """`_is_total` as a SQL condition on the columns named `table`, `row` and `col`."""
+    def one(t: str, for_each: str | None, ref: str) -> str:
+        if for_each is None:
+            r, c = ref.split(".", 1)
+            return f"({table} = '{t}' and {row} = '{r}' and {col} = '{c}')"
+        return f"({table} = '{t}' and {col if for_each == 'row' else row} = '{ref}')"
+
+    return "(" + " or ".join(one(*total) for total in sorted(_TOTALS, key=str)) + ")"
 
 
 def _side(refs: list[str]) -> str:
