@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import re
 
+from pipelines.contract.grammar import PROSE_COUNT_UNIT, PROSE_MONEY_UNIT
 from synth.grid import Grid, grids, positions
 from synth.model import Report
 from synth.render.common import finish_text, flat, flow, rng_for
 
 _WIDTHS = {"t2": [16, 10, 10, 10], "t3_applications": [2, 5, 15] + [5] * 7, "t4_review_litigation": [5] * 15}
-_NUMBER = re.compile(r"(?<=[\u4e00-\u9fff])(\d+)(?=[件条项个元])")
+# a figure in a sentence, between a character and its unit (共收到12件): pdftotext may space it out
+_NUMBER = re.compile(rf"(?<=[\u4e00-\u9fff])(\d+)(?={PROSE_COUNT_UNIT}|{PROSE_MONEY_UNIT})")
 PAGE_LINES = 44
 
 
