@@ -12,11 +12,15 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
+from pipelines import contract as C
+from pipelines.contract.grammar import CN_NUMBER, NUMERALS
+from pipelines.contract.identities import of_table
 from pipelines.quality.model import ReportData, Row
 from pipelines.quality.suites import Rule
 
 _PERIOD = re.compile(r"(20\d{2})\s*年?\s*0?1\s*月\s*0?1\s*日")
-_SECTIONS = ("总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况", "行政复议", "存在的主要问题", "其他需要报告的事项")
+# The words a heading names each of the six sections by (templates.yml: `section_words`, else the official title)
+_SECTIONS = tuple(C.DEFINITION["section_words"].get(n, titles[0]) for n, titles in enumerate(C.SECTIONS, 1))
 
 
 def _row(rule: Rule, report: ReportData, scope: str, violation: float | None, message: str,
@@ -107,8 +111,7 @@ def published_on_time(rule: Rule, report: ReportData) -> list[Row]:
                 f"published {published}, {late} days after the {deadline} deadline" if late > 0 else "on time")
 
 
-_NUMERALS = "一二三四五六七八九十"
-_NUMERAL = re.compile(r"^([一二三四五六七八九十]+)[、.]")
+_NUMERAL = re.compile(rf"^({CN_NUMBER})[、.]")  # a section number: 一、 二.
 
 
 @lru_cache(maxsize=4)  # two rules read the headings of the same text
@@ -143,10 +146,10 @@ def six_sections(rule: Rule, report: ReportData) -> list[Row]:
     if lines != sorted(lines):
         problems.append("out of order")
     misnumbered = [f"{_SECTIONS[k]} as {num or 'unnumbered'}" for k, (_, num) in sorted(found.items())
-                   if num != _NUMERALS[k]]
+                   if num != NUMERALS[k]]
     if misnumbered:
         problems.append("numbering: " + "; ".join(misnumbered))
-    extra = sorted({n for n in numerals if n in _NUMERALS[6:]})
+    extra = sorted({n for n in numerals if n in NUMERALS[6:]})
     if extra:
         problems.append(f"extra sections {'、'.join(extra)}")
     return _row(rule, report, "outline", float(len(problems)), "; ".join(problems) or "six sections in order")
@@ -212,8 +215,7 @@ def review_without_workload(rule: Rule, report: ReportData) -> list[Row]:
     prev = report.previous
     if prev is None:
         return []
-    t4 = {b: _total(report, b, "t4_review_litigation") for b in ("admin_review", "litigation_direct",
-                                                                 "litigation_after_review")}
+    t4 = {b: _total(report, b, "t4_review_litigation") for b in C.T4_BLOCKS}
     if any(v is None for v in t4.values()):
         return []
     workload = [(_total(r, "new_received") or 0) + (_total(r, "carried_over_in") or 0) for r in (report, prev)]
@@ -249,16 +251,18 @@ def summary_covers_own(rule: Rule, report: ReportData) -> list[Row]:
                 f"{len(smaller)} counts below the government's own report" if smaller else "covers its own report")
 
 
+# T3's identity within a row (T3-02): its total column and the applicant columns that total adds up
+_T3_ROW_TOTAL = next(i for i in of_table("t3_applications") if i.for_each == "row" and len(i.lhs) == 1)
+
+
 def placeholders_consistent(rule: Rule, report: ReportData) -> list[Row]:
     t3 = {k: c for k, c in report.cells.items() if k[0] == "t3_applications"}
     if not t3:
         return []
     placeholders = sum(c.semantic == "NA" for c in t3.values())
     zeros = sum(c.semantic == "ZERO" for c in t3.values())
-    blank_totals = [k for k, c in t3.items() if k[2] == "total" and c.semantic == "EMPTY"
-                    and any(t3.get((k[0], k[1], col)) and t3[(k[0], k[1], col)].value for col in
-                            ("natural_person", "commercial_enterprise", "research_institution", "public_welfare_org",
-                             "legal_service_org", "other_org"))]
+    blank_totals = [k for k, c in t3.items() if k[2] in _T3_ROW_TOTAL.lhs and c.semantic == "EMPTY"
+                    and any(t3.get((k[0], k[1], col)) and t3[(k[0], k[1], col)].value for col in _T3_ROW_TOTAL.rhs)]
     problems = ([f"{placeholders} placeholders and {zeros} zeros"] if placeholders and zeros else []) + (
         [f"{len(blank_totals)} totals blank with numeric parts"] if blank_totals else [])
     return _row(rule, report, "t3_applications", float(len(problems)), "; ".join(problems) or "consistent")

@@ -137,8 +137,6 @@ KNOWN = {
     "pipelines/extract/narrative.py": {"label:行政复议", "label:行政诉讼"},
     "pipelines/extract/ocr_choice.py": {"ident:T3-01"},
     "pipelines/marts/charts.py": {"label:予以公开", "label:不予公开", "label:无法提供", "label:不予处理", "label:其他处理"},
-    "pipelines/quality/flags.py": {"label:总体情况", "label:主动公开政府信息情况", "label:收到和处理政府信息公开申请情况",
-                                   "label:行政复议", "label:其他需要报告的事项", "ident:T3-02"},
 }
 
 
