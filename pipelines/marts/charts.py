@@ -14,11 +14,30 @@ from pathlib import Path
 import duckdb
 import plotly.express as px
 
+from pipelines.contract import TABLES, split_numbering
+from pipelines.contract.identities import detail_rows
+
 LEVELS = {"central": "中央", "provincial": "省级", "prefectural": "地市级", "county": "县级", "township": "乡镇级"}
 LEVEL_ORDER = list(LEVELS.values()) + ["未知"]
-# T3 result rows grouped as the template groups them: 三、本年度办理结果 (一)…(六)
-OUTCOME_GROUPS = (("granted", "予以公开"), ("partially_granted", "部分公开"), ("denied_", "不予公开"),
-                  ("unable_", "无法提供"), ("not_processed_", "不予处理"), ("other_", "其他处理"))
+
+
+def _outcome_groups() -> tuple[tuple[str, str], ...]:
+    """T3's result rows grouped as the template groups them (三、本年度办理结果 (一)…(六)), read from
+    templates.yml: a row printed under the results by itself, by its key, or a second-level group, by the
+    prefix its rows' keys share (`denied_`: a row the marts derive, denied_total, falls in it too); each
+    named by its label without numbering or note (（二）部分公开（区分处理的…） → 部分公开)."""
+    t3 = TABLES["t3_applications"]
+    one_row = {e["as_one_row"]: g for g, e in t3["groups"].items() if "as_one_row" in e}
+    out: dict[str, str] = {}
+    for row in detail_rows("t3_applications"):  # the outcome rows (一)…(六), in the template's order
+        group = t3["rows"][row]["group"]
+        group = one_row.get(row, group if "within" in t3["groups"][group] else None)
+        key, label = (f"{group}_", t3["groups"][group]["label"]) if group else (row, t3["rows"][row]["label"])
+        out.setdefault(key, split_numbering(label)[1].split("（")[0])
+    return tuple(out.items())
+
+
+OUTCOME_GROUPS = _outcome_groups()
 RATES = (("closure_rate", "办结率"), ("substantive_disclosure_rate", "实质公开率"), ("dispute_rate", "争议转化率"))
 VERDICTS = {"accepted": "通过（计入指标）", "quarantined": "隔离（未通过硬性规则或非年报）"}
 SEVERITIES = {"hard": "硬性规则", "soft": "提示性规则"}

@@ -136,7 +136,6 @@ KNOWN = {
                                       "label:存在的主要问题及改进情况", "label:其他需要报告的事项"},
     "pipelines/extract/narrative.py": {"label:行政复议", "label:行政诉讼"},
     "pipelines/extract/ocr_choice.py": {"ident:T3-01"},
-    "pipelines/marts/charts.py": {"label:予以公开", "label:不予公开", "label:无法提供", "label:不予处理", "label:其他处理"},
 }
 
 
