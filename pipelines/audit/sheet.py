@@ -23,7 +23,7 @@ from functools import lru_cache
 from html import escape
 
 from pipelines.audit import labels as L
-from pipelines.contract import TEMPLATE_TABLES, T3_COLS, T4_BLOCKS, T4_OUTCOMES, cell_ref, stated_cells
+from pipelines.contract import TABLES, TEMPLATE_TABLES, T3_COLS, T4_BLOCKS, T4_OUTCOMES, cell_ref, stated_cells
 from pipelines.extract.labels import strip_numbering
 from pipelines.quality.suites import Rule, rules as all_rules
 
@@ -470,6 +470,10 @@ def _span(n: int, attr: str = "colspan") -> str:
     return f' {attr}="{n}"' if n > 1 else ""
 
 
+# T3's rows printed outside 三、本年度办理结果 (一、二、四): the template's rows in no group
+_T3_OUTSIDE_RESULTS = frozenset(r for r, e in TABLES["t3_applications"]["rows"].items() if "group" not in e)
+
+
 def _t3_layout(rows: tuple[str, ...]) -> list:
     cols = list(T3_COLS)
     out: list = ['<table class="form t3"><colgroup><col class="g1"/><col class="g2"/><col class="g3"/>'
@@ -481,14 +485,14 @@ def _t3_layout(rows: tuple[str, ...]) -> list:
                  f'<th rowspan="2" class="v">{_e(L.T3_COLS["total"])}</th></tr>',
                  "<tr>" + "".join(f'<th class="v">{_e(L.T3_COLS[c])}</th>' for c in cols[1:6])
                  + "</tr></thead><tbody>"]
-    results = [r for r in rows if r not in ("new_received", "carried_over_in", "carried_forward_out")]
+    results = [r for r in rows if r not in _T3_OUTSIDE_RESULTS]
     groups: dict[str, list[str]] = {}
     for r in results:
         if g := L.t3_group(r):
             groups.setdefault(g, []).append(r)
     for row in rows:
         head = ""
-        if row in ("new_received", "carried_over_in", "carried_forward_out"):
+        if row in _T3_OUTSIDE_RESULTS:
             head = f'<th colspan="3" class="rl">{_e(L.row_label("t3_applications", row))}</th>'
         else:
             if row == results[0]:

@@ -131,7 +131,6 @@ def _identity_keys() -> list[tuple[str, frozenset[str]]]:
 # of T3's groups, and row sets of T3-01/T3-02. Nothing may be added here; remove an entry when its module reads
 # the contract.
 KNOWN = {
-    "pipelines/audit/sheet.py": {"ident:T3-01"},
     "pipelines/extract/metadata.py": {"label:总体情况", "label:主动公开政府信息情况", "label:收到和处理政府信息公开申请情况",
                                       "label:存在的主要问题及改进情况", "label:其他需要报告的事项"},
     "pipelines/extract/narrative.py": {"label:行政复议", "label:行政诉讼"},
