@@ -148,6 +148,34 @@ def test_every_cell_of_the_runs_sheets_shows_the_source_text_it_was_read_from(ru
     assert missing == 0
 
 
+def test_a_pdf_cell_names_the_page_it_was_read_on(run, corpus_dir):
+    """Provenance of a paged document includes the page: the decoder keeps where each page begins in the
+    decoded text (document_text.page_starts), and every cell of the real Hongze PDF names the page its
+    characters start on (report_cells.source_page) — T2 on pages 2 and 3, T3 split across pages 3 and 4, T4
+    on page 4 of 5 — while the text reports have no page."""
+    data, _, hongze = run
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as conn:
+        starts, pages, text = conn.execute("select page_starts, pages, text from document_text where document_id = ?",
+                                           [hongze]).fetchone()
+        cells = conn.execute("select table_key, row_key, col_key, source_start, source_page from report_cells "
+                             "where report_id = ?", [hongze]).fetchall()
+        text_pages = conn.execute("select count(*) from report_cells c join documents d on d.id = c.report_id "
+                                  "where d.format = 'text' and c.source_page is not null").fetchone()[0]
+    assert pages == 5 and len(starts) == 5 and starts[0] == 0 and starts == sorted(starts)
+    assert cells and all(1 <= page <= 5 for *_, page in cells)
+    for table, row, col, start, page in cells:  # the page named is the page the characters are on
+        assert starts[page - 1] <= start < (starts[page] if page < 5 else len(text) + 1), (table, row, col)
+    by_table = {}
+    for table, _, _, _, page in cells:
+        by_table.setdefault(table, set()).add(page)
+    assert by_table["t2_art20_1"] == {2} and by_table["t2_art20_8"] == {3}
+    assert by_table["t3_applications"] == {3, 4} and by_table["t4_review_litigation"] == {4}
+    assert text_pages == 0
+    with duckdb.connect(str(data / "published" / "nianbao.duckdb"), read_only=True) as conn:
+        assert conn.execute("select count(*) from report_cells where report_id = ? and source_page is not null",
+                            [hongze]).fetchone()[0] == len(cells)
+
+
 def test_a_prose_contradiction_is_quoted_and_a_non_report_says_so(run, corpus_dir):
     data, _, _ = run
     yonghe = hashlib.sha256((corpus_dir / "samples" / "000_2f7257501bd8445e.txt").read_bytes()).hexdigest()

@@ -33,6 +33,9 @@ class Decoded:
     decoder: str
     pages: int | None = None
     flags: list[str] = field(default_factory=list)
+    # where each page begins in `text` (PDFs, scanned pages: page n starts at page_starts[n-1]); None when
+    # the document has no pages or its page breaks could not be told apart
+    page_starts: list[int] | None = None
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,21 @@ def _script_flags(nfkc: str) -> list[str]:
     return flags
 
 
+def _paged(nfkc: str, pages: int | None) -> tuple[str, list[int] | None]:
+    """The normalised text and where each of its pages begins. Decoders of paged documents join the pages
+    with a form feed on a line of its own ("\\n\\f\\n"), which normalisation turns into a blank line: each
+    page is normalised alone (no step reaches across a line) and the texts joined, so the page starts are
+    exact offsets. Without exactly pages − 1 form feeds the pages cannot be told apart: None."""
+    if not pages or nfkc.count("\f") != pages - 1:
+        return _after_nfkc(nfkc), None
+    parts = [_after_nfkc(page) for page in nfkc.split("\f")]
+    starts, at = [], 0
+    for part in parts:
+        starts.append(at)
+        at += len(part)
+    return "".join(parts), starts
+
+
 def finish(original_text: str, blocks: list[Block] | Callable[[str], list[Block]], decoder: str,
            pages: int | None = None, flags: list[str] | None = None) -> Decoded:
     """Normalise a decoder's raw output into a `Decoded` (text and every block; the original kept).
@@ -110,11 +125,11 @@ def finish(original_text: str, blocks: list[Block] | Callable[[str], list[Block]
     which are then normalised already."""
     # one NFKC of the original serves the text and the script flags (\r changes neither's evidence)
     nfkc = unicodedata.normalize("NFKC", original_text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _after_nfkc(nfkc)
+    text, page_starts = _paged(nfkc, pages)
     flags = sorted(set((flags or []) + _script_flags(nfkc)))
     if callable(blocks):
         return Decoded(text=text, original_text=original_text, blocks=blocks(text), decoder=decoder, pages=pages,
-                       flags=flags)
+                       flags=flags, page_starts=page_starts)
     # every block text and grid cell normalised in one batch, then dealt back in the same order
     pieces = normalise_many([b.text for b in blocks] + [c for b in blocks if b.grid is not None
                                                         for row in b.grid for c in row])
@@ -135,4 +150,5 @@ def finish(original_text: str, blocks: list[Block] | Callable[[str], list[Block]
         decoder=decoder,
         pages=pages,
         flags=flags,
+        page_starts=page_starts,
     )

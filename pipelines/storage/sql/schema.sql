@@ -41,8 +41,10 @@ create table if not exists document_text (
     flags         varchar[],            -- traditional_script, pinyin_ruby, …
     text          varchar,              -- normalised: NFKC, Traditional → Simplified, ruby stripped
     original_text varchar,              -- as decoded
-    decoded_at    timestamptz
+    decoded_at    timestamptz,
+    page_starts   integer[]             -- offset in text where each page begins (paged documents)
 );
+alter table document_text add column if not exists page_starts integer[];
 
 create table if not exists document_blocks (
     document_id varchar,
@@ -83,11 +85,13 @@ create table if not exists report_cells (
     semantic  varchar,                  -- NUMERIC | ZERO | EMPTY | NA | TEXT
     unit      varchar,
     source_start integer,               -- provenance: offsets into document_text.text of the characters
-    source_end   integer                -- the cell's row was read from (NULL for JSON records)
+    source_end   integer,               -- the cell's row was read from (NULL for JSON records)
+    source_page  integer                -- the page those characters are on (1 = first; paged documents)
 );
 -- warehouses made before provenance was stored
 alter table report_cells add column if not exists source_start integer;
 alter table report_cells add column if not exists source_end integer;
+alter table report_cells add column if not exists source_page integer;
 
 create table if not exists extraction_issues (
     report_id varchar,
