@@ -152,3 +152,64 @@ def test_separators_removed_or_added_never_make_a_wrong_cell(tmp_path_factory, g
     record = extract_file(path).to_json()
     _, _, wrong = score(gold, record, shaped)
     assert wrong == [], wrong[:5]
+
+
+# --- one separator more at every boundary of a row ---------------------------------------------------------
+
+# Rows of real documents (source, where the row's label starts, characters of it and its values) with a
+# unit, a decimal part, placeholders, a blank cell and a signed number (004 prints 0 there: the case sets 5,
+# -2 and 3 in its 行政许可 row and its gold).
+_SIGNED = ("\t行政许可\n\t0\n\t0\n\t0\n", "\t行政许可\n\t5\n\t-2\n\t3\n",
+           {"prior_year_item_count": 5, "item_count_change": -2, "decision_count": 3})
+# The first row takes each of the three separators at each boundary; the others one, in turn (time).
+ROWS = [("samples/004_cb93c0191c209947.txt", "政府集中采购", 24, None),
+        ("samples/004_cb93c0191c209947.txt", "行政许可", 16, _SIGNED),
+        ("samples/000_2f7257501bd8445e.txt", "行政许可", 16, None),
+        ("samples/003_aab5423710c0abba.txt", "行政处罚", 10, None)]
+
+
+def _row_case(source: str, needle: str, width: int, edit) -> tuple[dict, str, int, int]:
+    gold = json.loads(json.dumps(next(g for g in DOCS if g["source"] == source)))
+    text = (SHARED / "corpus" / source).read_text(encoding="utf-8")
+    if edit is not None:
+        old, new, cells = edit
+        assert text.count(old) == 1
+        text = text.replace(old, new)
+        gold["cells"]["t2_art20_5"]["administrative_licensing"] = cells
+    start = text.index(needle, text.index("第二十条"))
+    return gold, text, start, start + width
+
+
+def _one_separator_more(text: str, start: int, end: int, every: bool):
+    """The text with a space, a line break or a tab (every one of them, or one in turn) put at each boundary
+    of text[start:end] in turn, and with each white space character there taken out: never between two
+    digits (that prints other numbers)."""
+    for i in range(start, end + 1):
+        before, after = text[i - 1], text[i]
+        if before.isdigit() and after.isdigit():
+            continue
+        if after.isspace():
+            yield f"{i} drop {after!r}", text[:i] + text[i + 1:]
+        if not before.isspace() and not after.isspace():
+            for sep in (" ", "\n", "\t") if every else (" \n\t"[i % 3],):
+                yield f"{i} {before!r}{sep!r}{after!r}", text[:i] + sep + text[i:]
+
+
+@pytest.mark.parametrize("flat", [False, True], ids=["lines", "one-line"])
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: f"{r[0][8:11]}-{r[1]}{'-signed' if r[3] else ''}")
+def test_one_separator_more_or_less_in_a_row_never_makes_a_wrong_cell(tmp_path, row, flat):
+    """Issue 11: `52项 / 114.36万 元` was read as 5 and 2.0 (a space inside 万元 hid the amount, and the
+    count was cut into two cells). A separator put or taken anywhere in a row (inside and around its units,
+    placeholders, signs and label) never gives a WRONG cell; withheld is allowed."""
+    gold, text, start, end = _row_case(*row)
+    if flat:
+        end -= text.count("\n", start, end)
+        text = one_line(text)
+        start = text.index(row[1], text.index("第二十条"))
+    path = tmp_path / "doc.txt"
+    wrong = []
+    for where, shaped in _one_separator_more(text, start, end, every=row is ROWS[0] and not flat):
+        path.write_text(shaped, encoding="utf-8")
+        _, _, bad = score(gold, extract_file(path).to_json(), shaped)
+        wrong += [f"{where}: {b}" for b in bad]
+    assert wrong == [], wrong[:8]

@@ -26,8 +26,27 @@ import re
 
 # The units a table cell may carry (spec §2.5: 52项, 9件, 114.36万元, 251000元); longest first.
 MONEY_UNITS = ("万元", "元")
-CELL_UNITS = ("万元", "元", "项", "件")
+COUNT_UNITS = ("项", "件")
+CELL_UNITS = MONEY_UNITS + COUNT_UNITS
 CELL_UNIT = "(?:" + "|".join(CELL_UNITS) + ")"
+# The units a column takes, by its type (int, sint: counts; amt: amounts in 万元): an amount in 项 or a
+# count in 万元 is no cell of that column (a cell read into the wrong column, a split that cut `52项` into
+# `5` and `2项`).
+COLUMN_UNITS = {"int": COUNT_UNITS, "sint": COUNT_UNITS, "amt": MONEY_UNITS}
+# The characters of the units: none of them starts a cell, so no cut falls before one (`万|元`, `52|项`).
+UNIT_CHARS = "".join(dict.fromkeys("".join(CELL_UNITS)))
+# A unit cut from its number, or cut in two, by white space on one line (`114.36 万元`, `114.36万 元`,
+# `52 项`) is still that number's unit, and a decimal point cut from its integer part (`114 .36`) still
+# that number's: the white space goes. Not before a letter (`3 项目` is a label).
+FIGURE_GAP = re.compile(r"\d(?:[^\S\n]*(?:" + "|".join("[^\\S\\n]*".join(u) for u in CELL_UNITS)
+                        + r")(?![\u4e00-\u9fff])|[^\S\n]+\.(?=\d))")
+
+
+def close_figure_gaps(line: str) -> str:
+    """`114.36万 元` → `114.36万元`, `114 .36` → `114.36`: white space that cannot end a figure goes."""
+    return FIGURE_GAP.sub(lambda m: "".join(m.group().split()), line)
+
+
 # The units a figure in a sentence may carry (claims: 行政许可3宗, 公开文件12份); 起/宗/份… are read as 件.
 PROSE_COUNT_UNITS = ("件", "项", "条", "起", "宗", "个", "次", "份", "篇", "部")
 PROSE_COUNT_UNIT = "(?:" + "|".join(PROSE_COUNT_UNITS) + ")"
@@ -57,7 +76,7 @@ NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 WHOLE_NUMBER = r"(?:0|[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)(?:\.\d+)?"
 CUT_NUMBER = r"(?:0|[1-9]\d*)(?:\.\d{1,2})?"
 # Characters that never start a cell glued after a number: a cut before them would split the number or its unit.
-NO_CUT_BEFORE = ".元万件项"
+NO_CUT_BEFORE = "." + UNIT_CHARS
 
 # --- page furniture ---------------------------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ from pipelines.contract.grammar import (
     INLINE_MARKUP,
     LINE_MARKUP,
     MD_SEPARATOR,
+    NO_CUT_BEFORE,
     PLACEHOLDER_MARKS,
     UNREADABLE,
     is_footer,
@@ -260,9 +261,10 @@ def _placeholders_marked(stream: Stream, start: int, end: int) -> str:
 
 
 def _cut_at_separators(stream: Stream, a: int, b: int) -> list[Token]:
+    # never before a unit's character or a decimal point (`114.36万 元`, `52 项`, `114 .36`): no cell starts so
     tokens, piece_start = [], a
     for i in range(a + 1, b):
-        if stream.sep_before(i) != NONE:
+        if stream.sep_before(i) != NONE and stream.chars[i] not in NO_CUT_BEFORE:
             tokens.append(Token(VALUE, stream.chars[piece_start:i], piece_start))
             piece_start = i
     tokens.append(Token(VALUE, stream.chars[piece_start:b], piece_start))

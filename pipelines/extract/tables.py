@@ -25,7 +25,7 @@ from pipelines.extract import labels as L
 from pipelines.extract.solver import number, solve, sums_hold
 from pipelines.extract.template import detect_template as template_of
 from pipelines.extract.tokens import LABEL, VALUE, Token, tokenize
-from pipelines.extract.values import PLACEHOLDERS, Cell, parse_cell
+from pipelines.extract.values import PLACEHOLDERS, Cell, parse_cell, unit_fits
 
 MAX_SUFFIX = 8
 # Labels that are also column headers ("总计", "其他"): matched only when the row order is about to reach
@@ -637,8 +637,8 @@ def _agrees(exp: Expected, split: list[str], hints: Hints) -> bool:
 
 def _split_run_together(result: Tables, exp: Expected, tokens: list[str], hints: Hints) -> list[str] | None:
     where = f"{exp.table}.{exp.row}"
-    def signs_ok(split: list[str]) -> bool:  # a sign only in the signed column
-        return all(typ == "sint" or s in PLACEHOLDERS or not s.startswith(("-", "+"))
+    def signs_ok(split: list[str]) -> bool:  # a sign only in the signed column, a unit only in a column of its kind
+        return all((typ == "sint" or s in PLACEHOLDERS or not s.startswith(("-", "+"))) and unit_fits(s, typ)
                    for typ, s in zip(exp.types, split))
 
     holds = signs_ok if exp.gate == "t2" else _and(_row_identity(exp), signs_ok)

@@ -21,9 +21,11 @@ from pipelines.contract.grammar import (
     ITEM_NUMBER,
     LINE_MARKUP,
     MD_SEPARATOR,
+    NO_CUT_BEFORE,
     PLACEHOLDER_CHARS,
     PLACEHOLDER_MARKS,
     UNREADABLE,
+    close_figure_gaps,
     is_footer,
 )
 from pipelines.extract.labels import PROSE
@@ -102,13 +104,18 @@ def _is_digit_run(text: str) -> bool:
 _SKIP, _BLANK_TAB, _PIPE, _TAB, _PLAIN = range(5)
 
 
+# The characters a figure's tail cut onto the next line starts with (`.36万元`, `元`): no cell starts so.
+_TAIL_START = frozenset(NO_CUT_BEFORE)
+
+
 @lru_cache(maxsize=65536)
-def _line_parts(raw_line: str) -> tuple[int, tuple[tuple[str, str], ...], bool, str | None]:
+def _line_parts(raw_line: str) -> tuple[int, tuple[tuple[str, str], ...], bool, str | None, bool]:
     """(what the line is, its (kind, text) parts, whether a label is among them, the text of its only part
-    when that is a value)."""
+    when that is a value, whether its first part may be the tail of a figure on the line before)."""
     what, parts = _line_reading(raw_line)
     lone = parts[0][1] if len(parts) == 1 and parts[0][0] == VALUE else None
-    return what, parts, any(k == LABEL for k, _ in parts), lone
+    tail = bool(parts) and parts[0][1][:1] in _TAIL_START
+    return what, parts, any(k == LABEL for k, _ in parts), lone, tail
 
 
 def _line_reading(raw_line: str) -> tuple[int, tuple[tuple[str, str], ...]]:
@@ -130,7 +137,7 @@ def _line_reading(raw_line: str) -> tuple[int, tuple[tuple[str, str], ...]]:
         if any(is_footer(c) for c in cells) and all(is_footer(c) or not c.strip() for c in cells):
             return _SKIP, ()  # a page footer that a converter put into the table
         return _PIPE, tuple(chain.from_iterable(map(_cell_parts, map(str.strip, cells))))
-    parts = _numbering_as_label(tuple(chain.from_iterable(map(_kinds, stripped.split()))))
+    parts = _numbering_as_label(tuple(chain.from_iterable(map(_kinds, close_figure_gaps(stripped).split()))))
     return (_TAB if line.startswith("\t") else _PLAIN), parts
 
 
@@ -154,6 +161,7 @@ def _cell_parts(cell: str) -> tuple[tuple[str, str], ...]:
     """What one pipe cell (stripped) reads as: an empty cell, its values, or its labels and values."""
     if not cell:
         return ((EMPTY, ""),)
+    cell = close_figure_gaps(cell)
     if is_value_token(cell) or all(is_value_token(p) or _is_digit_run(p) for p in cell.split()):
         return tuple((VALUE, p) for p in cell.split())
     return _numbering_as_label(tuple(chain.from_iterable(map(_kinds, cell.split()))))
@@ -166,9 +174,16 @@ def tokenize(text: str) -> list[Token]:
     """Read a normalised text into tokens (labels, values, explicit empty cells)."""
     tokens: list[Token] = []
     pending_empty: int | None = None  # index of a blank tab cell whose value may follow on a later line
-    for n, (what, parts, has_label, lone_value) in enumerate(map(_line_parts, text.split("\n"))):
+    for n, (what, parts, has_label, lone_value, tail) in enumerate(map(_line_parts, text.split("\n"))):
         if what == _SKIP:
             continue
+        if tail and tokens and is_value_token(tokens[-1].text + parts[0][1]):
+            # a figure cut across lines (`114` / `.36万元`, `114.36万` / `元`): one value
+            tokens[-1] = _new(Token, (VALUE, tokens[-1].text + parts[0][1], tokens[-1].line))
+            parts = parts[1:]
+            if not parts:
+                continue
+            has_label = any(k == LABEL for k, _ in parts)
         if what == _BLANK_TAB:
             tokens.append(_new(Token, (EMPTY, "", n)))  # a blank tab cell
             pending_empty = len(tokens) - 1

@@ -11,9 +11,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipelines.contract.grammar import CELL_UNIT, NUMBER, PLACEHOLDERS, UNREADABLE
+from pipelines.contract.grammar import CELL_UNIT, CELL_UNITS, COLUMN_UNITS, NUMBER, PLACEHOLDERS, UNREADABLE
 
-__all__ = ["Cell", "EMPTY", "NA", "NUMERIC", "PLACEHOLDERS", "TEXT", "UNREADABLE", "ZERO", "is_value_token", "parse_cell"]
+__all__ = ["Cell", "EMPTY", "NA", "NUMERIC", "PLACEHOLDERS", "TEXT", "UNREADABLE", "ZERO", "is_value_token", "parse_cell",
+           "unit_fits"]
 
 NUMERIC, ZERO, EMPTY, NA, TEXT = "NUMERIC", "ZERO", "EMPTY", "NA", "TEXT"
 
@@ -41,6 +42,12 @@ def is_value_token(text: str) -> bool:
     return text in PLACEHOLDERS or bool(_NUMBER.match(text)) or (UNREADABLE in text and bool(_UNREADABLE.match(text)))
 
 
+def unit_fits(text: str, col_type: str) -> bool:
+    """Whether the unit a cell ends with (if any) is one its column takes: 项 and 件 count, 万元 and 元 are
+    amounts (`2项` is no amount, `3万元` no count)."""
+    return not text.endswith(CELL_UNITS) or text.endswith(COLUMN_UNITS.get(col_type, CELL_UNITS))
+
+
 @lru_cache(maxsize=65536)
 def parse_cell(raw: str, col_type: str = "int", header_unit: str | None = None) -> Cell:
     """Parse a printed cell for a column of type int (count), sint (signed change) or amt (万元 amount)."""
@@ -54,6 +61,8 @@ def parse_cell(raw: str, col_type: str = "int", header_unit: str | None = None) 
         if UNREADABLE in text and _UNREADABLE.match(text):
             return Cell(None, raw, TEXT, issue="ocr_unreadable: a figure OCR could not read with confidence")
         return Cell(None, raw, TEXT, issue=f"not a number: {text[:40]!r}")
+    if m["unit"] and m["unit"] not in COLUMN_UNITS.get(col_type, CELL_UNITS):
+        return Cell(None, raw, TEXT, m["unit"], issue=f"unit_mismatch: {m['unit']} is not a unit of this column")
     digits, _, frac = m["number"].partition(".")
     number = float(f"{digits.replace(',', '')}.{frac or 0}")
     unit, issue = m["unit"], None
