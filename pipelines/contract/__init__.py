@@ -9,12 +9,13 @@ the extractor, the checks, the marts) takes them from here; everything that prin
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
+
+from pipelines.contract.grammar import NUMBERING
 
 TEMPLATE_FILE = Path(__file__).with_name("templates.yml")
 def load(path: Path = TEMPLATE_FILE) -> dict:
@@ -105,13 +106,11 @@ def wrapped(entry: dict, template: str | None = None) -> str:
     return number + text[: entry["wrap"]] + "\n" + text[entry["wrap"]:]
 
 
-_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+\.)")
-
-
 def split_numbering(label: str) -> tuple[str, str]:
-    """A printed label's leading numbering ("一、", "（一）", "1.") and its text."""
-    m = _NUMBERING.match(label)
-    return (m.group(), label[m.end():]) if m else ("", label)
+    """A printed label's leading numbering ("一、", "（一）", "1.") and its text: the grammar's numbering, read
+    on the label's ASCII form (which has the same length: the definition prints full-width brackets)."""
+    m = NUMBERING.match(ascii_form(label))
+    return (label[: m.end()], label[m.end():]) if m else ("", label)
 
 
 def section_title(table: str) -> str:

@@ -6,14 +6,11 @@ also become table blocks, so a pipe table reaches the extractor as a grid like a
 
 from __future__ import annotations
 
-import re
-
+from pipelines.contract.grammar import MD_SEPARATOR
 from pipelines.decode.model import Block, Decoded, grid_text
 from pipelines.decode.normalise import finish
 from pipelines.decode.registry import decoder
 from pipelines.ingest.encoding import decode_as, decode_text
-
-_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 
 def _is_pipe_row(line: str) -> bool:
@@ -45,7 +42,7 @@ def text_blocks(text: str) -> list[Block]:
 
     for line in text.splitlines():
         if _is_pipe_row(line):
-            if not _SEPARATOR.match(line.strip()):
+            if not MD_SEPARATOR.match(line):
                 rows.append(_cells(line))
             continue
         flush()

@@ -56,9 +56,29 @@ T2_ROW_TABLE = {row: table for table in _T2_TABLES for row in C.TABLES[table]["r
 
 T3_HEADING = re.compile(C.PATTERNS["t3_heading"])
 T3_HEADER = re.compile(C.PATTERNS["t3_header"])
+# T3's first header cells: 申请人情况 over the columns, and the first column's 自然人
+_T3 = C.TABLES["t3_applications"]
+T3_HEADER_CELLS = (_T3["col_group"], C.label_of(next(iter(_T3["cols"].values()))))
 T4_HEADING = re.compile(C.PATTERNS["t4_heading"])
 T4_LABEL = re.compile(C.PATTERNS["t4_label"])
 END_OF_TABLES = re.compile(C.PATTERNS["end_of_tables"])
+
+# T4's two blocks, as headings and prose name them: 行政复议, 行政诉讼.
+_T4 = C.TABLES["t4_review_litigation"]
+T4_REVIEW = C.label_of(_T4["rows"]["admin_review"])
+T4_LITIGATION = _T4["row_groups"]["litigation"]
+
+
+def _section_heading(number: int, titles: list[str]) -> str:
+    alternatives = [re.escape(C.ascii_form(title)) for title in titles]
+    if number == _T4["section"]:  # 行政复议、行政诉讼情况, 被申请行政复议、提起行政诉讼情况, 行政复议和行政诉讼情况
+        alternatives.append(rf"{re.escape(T4_REVIEW)}.{{0,4}}{re.escape(T4_LITIGATION)}情况")
+    return "|".join(alternatives)
+
+
+# Each section's heading (spec §1.1) as a regex fragment on whitespace-free text, in the report's order: any
+# of its titles; the section of T4 also by its two blocks' names a few characters apart, however worded.
+SECTION_HEADINGS = tuple(_section_heading(n, titles) for n, titles in enumerate(C.SECTIONS, 1))
 
 # Marks of a sentence, which a table label never is: "2024年,我厅共新收政府信息公开申请 231 件".
 PROSE = re.compile(r"[。;；:：!！?？]|我(?:局|镇|乡|委|厅|办|单位|机关|县|区|市|省)|共|全年|其中")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pipelines.contract.grammar import CN_NUMBER, NUMBERING, PAGE_NUMBER_ALONE, is_footer
+from pipelines.extract.labels import SECTION_HEADINGS
 from pipelines.extract.region import RegionResult, gazetteer, resolve_region
 from pipelines.extract.lines import compact, nonempty_compact_lines
 from pipelines.extract.literals import Guarded
@@ -39,14 +40,8 @@ _PAGE_SUFFIX = re.compile(r"_?第\d+页$")  # a web page's title over several pa
 _LABEL_PREFIX = re.compile(r"^(?:标题|名称|文件名称)[::]")
 
 # Section headings of the official outline (§1.1), used to recognise an untitled report by its outline.
-_OUTLINE = {
-    "s1_overview": re.compile(r"总体情况"),
-    "s2_active_disclosure": re.compile(r"主动公开政府信息情况"),
-    "s3_applications": re.compile(r"收到和处理政府信息公开申请情况"),
-    "s4_review_litigation": re.compile(r"行政复议.{0,4}行政诉讼情况"),
-    "s5_problems": re.compile(r"存在的主要问题及改进情况"),
-    "s6_other": re.compile(r"其他需要报告的事项"),
-}
+_OUTLINE = dict(zip(("s1_overview", "s2_active_disclosure", "s3_applications", "s4_review_litigation", "s5_problems",
+                     "s6_other"), map(re.compile, SECTION_HEADINGS), strict=True))
 
 # --- agencies -----------------------------------------------------------------------------------------------
 _AGENCY_SUFFIX = re.compile(

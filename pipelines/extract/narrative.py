@@ -43,6 +43,7 @@ from typing import NamedTuple
 
 import ahocorasick
 
+from pipelines.contract import ROW_HEADER
 from pipelines.contract.grammar import (
     CELL_UNIT,
     FIGURE,
@@ -54,6 +55,7 @@ from pipelines.contract.grammar import (
     PROSE_MONEY_UNIT,
     is_footer,
 )
+from pipelines.extract.labels import SECTION_HEADINGS, T3_HEADER_CELLS, T4_LITIGATION, T4_REVIEW
 from pipelines.extract.lines import compact_lines
 from pipelines.extract.literals import required_text as _required_text
 
@@ -65,6 +67,7 @@ _NUM = rf"(?P<n>\d{{1,3}}(?:,\d{{3}})+(?!\d)|(?<!\d)\d+(?:\.\d+)?|(?<![{_WORD_DI
 _COUNT_UNIT = rf"(?P<u>{PROSE_COUNT_UNIT})"
 _MONEY_UNIT = rf"(?P<u>{PROSE_MONEY_UNIT})"
 _GAP = r"[^。;,\d]"  # a stretch inside one clause, without figures
+_RV, _LT = re.escape(T4_REVIEW), re.escape(T4_LITIGATION)  # 行政复议, 行政诉讼
 
 
 @dataclass
@@ -87,13 +90,10 @@ _LABEL_THEN_NUMBER = re.compile(rf"^\s*(?P<label>\S.{{0,24}}?)\s{{2,}}{FIGURE}\s
 _UNIT_START = re.compile(rf"^(?:{PROSE_MONEY_UNIT}|{PROSE_COUNT_UNIT}|余|多)")
 _SENTENCE_PUNCT = re.compile(r"[。,;:、]")
 # first line of a table: a T2 caption, T2 header, the T3 note / header, the T4 header
-_BLOCK_START = re.compile(r"^(?:第二十条第\(?.{1,3}\)?项|信息内容(?:$|本年|上一年|采购)|\(?本列数据的勾稽关系|申请人情况$"
-                          r"|行政复议(?:行政诉讼)?$)")
+_BLOCK_START = re.compile(rf"^(?:第二十条第\(?.{{1,3}}\)?项|{re.escape(ROW_HEADER)}(?:$|本年|上一年|采购)|\(?本列数据的勾稽关系"
+                          rf"|{re.escape(T3_HEADER_CELLS[0])}$|{_RV}(?:{_LT})?$)")
 _TOP_HEADING = re.compile(rf"^{HEADING_NUMBER}")
-_OUTLINE_PHRASE = re.compile(
-    r"总体情况|主动公开政府信息情况|收到和处理政府信息公开申请情况|行政复议.{0,4}行政诉讼情况|存在的主要问题及改进情况"
-    r"|其他需要报告的事项|政府信息管理|平台建设|监督保障"
-)
+_OUTLINE_PHRASE = re.compile("|".join([*SECTION_HEADINGS, "政府信息管理", "平台建设", "监督保障"]))
 _T3_ROW_WORDS = re.compile(r"办理结果|新收|结转|转结|上年|予以公开|部分公开|不予|无法提供|其他处理|总计")
 
 
@@ -308,8 +308,8 @@ _RULES: list[tuple[str, re.Pattern]] = [
 ]
 
 # The unit may be missing only after a zero ("行政复议、行政诉讼均为0").
-_REVIEW = _p(r"(?P<kind>行政复议|行政诉讼)(?:案件|申请)?(?:数量?)?(?:共|共计|为|均为)?(?:NUMCU|(?P<z>0|零)(?![\d.]))")
-_REVIEW_BOTH = _p(r"行政复议(?:和|与|及|、|或)(?:提起)?行政诉讼(?:案件)?(?:数量?)?(?P<q>均为|均|各|都|共|合计|为)?(?:NUMCU|(?P<z>0|零)(?![\d.]))")
+_REVIEW = _p(rf"(?P<kind>{_RV}|{_LT})(?:案件|申请)?(?:数量?)?(?:共|共计|为|均为)?(?:NUMCU|(?P<z>0|零)(?![\d.]))")
+_REVIEW_BOTH = _p(rf"{_RV}(?:和|与|及|、|或)(?:提起)?{_LT}(?:案件)?(?:数量?)?(?P<q>均为|均|各|都|共|合计|为)?(?:NUMCU|(?P<z>0|零)(?![\d.]))")
 _OUTCOMES = [
     ("upheld", _p(r"(?:结果)?(?:维持|胜诉)NUM(?P<u>件|起|个)")),
     ("corrected", _p(r"(?:结果)?(?:纠正|纠错|败诉)NUM(?P<u>件|起|个)")),
@@ -322,8 +322,8 @@ _ZERO_RULES: list[tuple[tuple[str, ...], re.Pattern]] = [
     (("apps_received",), re.compile(r"(?:没有|未|无)(?:收到|受理|接到|接收|发生)(?P<g>[^。;,]{0,15}?)申请")),
     (("apps_received",), re.compile(r"(?:没有|无)(?:政府信息公开|信息公开)申请")),
     (("apps_received",), re.compile(r"(?:没有|未|无)(?:发生|有)?(?:任何)?依申请公开")),
-    (("admin_review_total",), re.compile(r"(?:没有|未|无)(?:发生|出现|收到|接到|产生|有)?(?:被申请)?[^。;,\d]{0,25}?行政复议")),
-    (("litigation_total",), re.compile(r"(?:没有|未|无)(?:发生|出现|收到|接到|产生|有)?[^。;,\d]{0,30}?行政诉讼")),
+    (("admin_review_total",), re.compile(rf"(?:没有|未|无)(?:发生|出现|收到|接到|产生|有)?(?:被申请)?[^。;,\d]{{0,25}}?{_RV}")),
+    (("litigation_total",), re.compile(rf"(?:没有|未|无)(?:发生|出现|收到|接到|产生|有)?[^。;,\d]{{0,30}}?{_LT}")),
     (("info_processing_fee",), re.compile(r"(?:没有|未|无|不)(?:收取|产生|发生)[^。;,\d]{0,15}?处理费")),
 ]
 # A negation only counts when it governs the event: 没有/未/无 + 发生/收到… or directly before it.
@@ -407,7 +407,7 @@ _FIGURE_WITH_UNIT = re.compile(rf"[\d{_WORD_DIGITS}](?:{PROSE_COUNT_UNIT}|{PROSE
 _RULES_NEEDING = [(key, pat, _required_text(pat)) for key, pat in _RULES]
 _ZERO_RULES_NEEDING = [(keys, pat, _required_text(pat)) for keys, pat in _ZERO_RULES]
 _ZERO_NEEDING = ("没有", "未", "无", "不")  # every _ZERO_RULES pattern starts with one of them
-_REVIEW_NEEDING = ("行政复议", "行政诉讼")  # each review pattern names one of them
+_REVIEW_NEEDING = (T4_REVIEW, T4_LITIGATION)  # each review pattern names one of them
 _UPHELD_NEEDING = ("复议", "诉讼")
 _ACTIVE_NEEDING = ("信息",)  # _ACTIVE_TOTAL names 信息
 
@@ -494,7 +494,7 @@ def _review_claims(sentence: str, s0: int, add) -> None:
             _num_claim(m, "litigation_total", sentence, s0, add)
     totals = [m for m in _REVIEW.finditer(sentence) if not any(b.start() <= m.start() < b.end() for b in both)]
     for i, m in enumerate(totals):
-        prefix = "admin_review" if m.group("kind") == "行政复议" else "litigation"
+        prefix = "admin_review" if m.group("kind") == T4_REVIEW else "litigation"
         _num_claim(m, f"{prefix}_total", sentence, s0, add)
         end = totals[i + 1].start() if i + 1 < len(totals) else len(sentence)
         for outcome, pat in _OUTCOMES:

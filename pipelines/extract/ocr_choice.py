@@ -28,21 +28,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 
-from pipelines.contract import T3_COLS, T3_ROWS_V2019, T3_ROWS_V2021, T4_BLOCKS, T4_OUTCOMES
+from pipelines.contract import TEMPLATE_TABLES
+from pipelines.contract import identities as I
 from pipelines.decode.ocr import ALTERNATIVES_FLAG as FLAG
 from pipelines.extract.values import EMPTY, NA, UNREADABLE, Cell, parse_cell
 
 CODE = "ocr_identity_chosen"
-_APPLICANTS = tuple(c for c in T3_COLS if c != "total")
-_T3_NOT_OUTCOMES = ("new_received", "carried_over_in", "results_total", "carried_forward_out")
-# T3-03's outcome rows, by template; T3-04's subtotal rows (when a report prints them) and their items
-_T3_OUTCOMES = {t: tuple(r for r in rows if r not in _T3_NOT_OUTCOMES)
-                for t, rows in (("v2019", T3_ROWS_V2019), ("v2021", T3_ROWS_V2021))}
+# T3-04's subtotal rows (when a report prints them) and their items' prefix
 _T3_SUBTOTALS = {"denied_total": "denied_", "unable_total": "unable_", "not_processed_total": "not_processed_",
                  "other_handling": "other_"}
-_T4_PARTS = tuple(o for o in T4_OUTCOMES if o != "total")
-_T4_IDS = dict(zip(T4_BLOCKS, ("T4-01", "T4-02", "T4-03")))
 _ITEM = re.compile(r"^(\d+):([^;]*)$")
 
 Key = tuple[str, str, str]  # (table, row, col); T4: (table, block, outcome)
@@ -74,36 +70,56 @@ def _known(cell: Cell | None) -> float | None:
     return 0 if cell.semantic in (EMPTY, NA) else None
 
 
-def _identities(cells: dict, template: str | None, key: Key) -> list[tuple[str, list[Key], Key]]:
-    """The identities (id, parts, total) of spec §3 the cell `key` takes part in."""
+@lru_cache(maxsize=8)
+def _shape(table: str, template: str | None) -> tuple[frozenset[str], frozenset[str]]:
+    """The rows and columns of a table in the template, or in every template when it is not known."""
+    specs = [TEMPLATE_TABLES[template]] if template in TEMPLATE_TABLES else list(TEMPLATE_TABLES.values())
+    return (frozenset.intersection(*(frozenset(spec[table].rows) for spec in specs)),
+            frozenset.intersection(*(frozenset(spec[table].cols) for spec in specs)))
+
+
+def _instance(ident: I.Identity, key: Key, template: str | None) -> tuple[list[Key], list[Key]] | None:
+    """The instance of a suite identity the cell `key` takes part in, as (lhs, rhs) cells, or None. A row or
+    column the template lacks is no part of it; with the template not known, an identity naming a row or
+    column that not every template has is not used."""
     table, row, col = key
-    out: list[tuple[str, list[Key], Key]] = []
-    if table == "t3_applications":
+    rows, cols = _shape(table, template)
+
+    def named(k: tuple[str, str]) -> bool:  # what the identity lists: rows (per column), columns (per row), cells
+        return (ident.for_each == "row" or k[0] in rows) and (ident.for_each == "col" or k[1] in cols)
+
+    lhs, rhs = ident.instance(col if ident.for_each == "col" else row)
+    if template not in TEMPLATE_TABLES and not all(map(named, lhs + rhs)):
+        return None
+    lhs, rhs = tuple(filter(named, lhs)), tuple(filter(named, rhs))
+    if (row, col) not in lhs + rhs:
+        return None
+    return [(table, *k) for k in lhs], [(table, *k) for k in rhs]
+
+
+def _identities(cells: dict, template: str | None, key: Key) -> list[tuple[str, list[Key], list[Key]]]:
+    """The identities (id, lhs, rhs) of spec §3 the cell `key` takes part in: those of the report_cells
+    suite, and T3-04 (a printed subtotal row = Σ its items)."""
+    table, row, col = key
+    out = [(ident.id, *sides) for ident in I.of_table(table)
+           if (sides := _instance(ident, key, template)) is not None]
+    if table == "t3_applications" and template in TEMPLATE_TABLES:
         t3 = cells.get(table, {})
-        out.append(("T3-02", [(table, row, c) for c in _APPLICANTS], (table, row, "total")))
-        if row in _T3_NOT_OUTCOMES:
-            # 一 + 二 = 三(七) + 四, written (七) = 一 + 二 − 四 (see `_holds`)
-            out.append(("T3-01", [(table, "new_received", col), (table, "carried_over_in", col),
-                                  (table, "carried_forward_out", col)], (table, "results_total", col)))
-        outcomes = _T3_OUTCOMES.get(template or "")
-        if outcomes and (row in outcomes or row == "results_total"):
-            out.append(("T3-03", [(table, r, col) for r in outcomes], (table, "results_total", col)))
+        outcomes = [r for r in TEMPLATE_TABLES[template][table].rows if r in I.detail_rows(table)]
         for total, prefix in _T3_SUBTOTALS.items():
             if template == "v2019" and total == "other_handling":
                 continue  # a row of its own in v2019, not a subtotal
-            items = [r for r in (outcomes or ()) if r.startswith(prefix) and r != total]
+            items = [r for r in outcomes if r.startswith(prefix) and r != total]
             if total in t3 and items and (row == total or row in items):
-                out.append(("T3-04", [(table, r, col) for r in items], (table, total, col)))
-    elif table == "t4_review_litigation":
-        out.append((_T4_IDS.get(row, "T4"), [(table, row, o) for o in _T4_PARTS], (table, row, "total")))
+                out.append(("T3-04", [(table, total, col)], [(table, r, col) for r in items]))
     return out
 
 
-def _holds(cells: dict, identity: tuple[str, list[Key], Key], key: Key, value: float) -> bool | None:
+def _holds(cells: dict, identity: tuple[str, list[Key], list[Key]], key: Key, value: float) -> bool | None:
     """Whether the identity holds with `value` in cell `key`; None when another of its cells is not known."""
-    _, parts, total = identity
+    _, lhs, rhs = identity
     numbers = {}
-    for k in (*parts, total):
+    for k in (*lhs, *rhs):
         if k == key:
             numbers[k] = value
             continue
@@ -111,10 +127,7 @@ def _holds(cells: dict, identity: tuple[str, list[Key], Key], key: Key, value: f
         if known is None:
             return None
         numbers[k] = known
-    if identity[0] == "T3-01":
-        new, carried_in, out_ = (numbers[k] for k in parts)
-        return abs(new + carried_in - out_ - numbers[total]) < 1e-9
-    return abs(sum(numbers[k] for k in parts) - numbers[total]) < 1e-9
+    return abs(sum(numbers[k] for k in lhs) - sum(numbers[k] for k in rhs)) < 1e-9
 
 
 def _readings_of_row(text: str, span: tuple[int, int], wanted: list[Key],

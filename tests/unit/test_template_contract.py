@@ -127,17 +127,6 @@ def _identity_keys() -> list[tuple[str, frozenset[str]]]:
     return out
 
 
-# Restatements left in modules this change did not own (issue 13 point 1): labels of the report's sections and
-# of T3's groups, and row sets of T3-01/T3-02. Nothing may be added here; remove an entry when its module reads
-# the contract.
-KNOWN = {
-    "pipelines/extract/metadata.py": {"label:总体情况", "label:主动公开政府信息情况", "label:收到和处理政府信息公开申请情况",
-                                      "label:存在的主要问题及改进情况", "label:其他需要报告的事项"},
-    "pipelines/extract/narrative.py": {"label:行政复议", "label:行政诉讼"},
-    "pipelines/extract/ocr_choice.py": {"ident:T3-01"},
-}
-
-
 def test_no_python_module_restates_a_template_label_or_an_identity():
     labels, idents = _labels(), _identity_keys()
     found: dict[str, set[str]] = {}
@@ -152,8 +141,8 @@ def test_no_python_module_restates_a_template_label_or_an_identity():
                 found.setdefault(where, set()).update(
                     f"ident:{iid}" for iid, named in idents if keys == named or (len(keys) >= len(named) - 1
                                                                                  and keys <= named))
-    new = {f: sorted(found[f] - KNOWN.get(f, set())) for f in found if found[f] - KNOWN.get(f, set())}
-    assert new == {}, "restated in Python instead of read from pipelines/contract/templates.yml or the suite"
+    assert {f: sorted(v) for f, v in found.items() if v} == {}, (
+        "restated in Python instead of read from pipelines/contract/templates.yml or the suite")
 
 
 def test_the_loader_keeps_the_public_schema():
