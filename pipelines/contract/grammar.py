@@ -119,8 +119,12 @@ HEADING_NUMBER = rf"{CN_NUMBER}[、.]"  # 一、 二.
 BRACKET_NUMBER = rf"\(\s*(?:{CN_NUMBER}|\d{{1,2}})\s*\)"  # (二) (3): brackets are ASCII after NFKC
 ITEM_NUMBER = r"\d{1,2}[、.](?!\d)"  # 3. 3、 — never 3.5
 PART_NUMBER = rf"第{CN_NUMBER}部分"
+# One level of numbering, as a fragment.
+NUMBER_MARK = rf"(?:{HEADING_NUMBER}|{BRACKET_NUMBER}|{ITEM_NUMBER}|{PART_NUMBER})"
 # A line or label that opens with a numbering.
-NUMBERING = re.compile(rf"^(?:{HEADING_NUMBER}|{BRACKET_NUMBER}|{ITEM_NUMBER}|{PART_NUMBER})")
+NUMBERING = re.compile(rf"^{NUMBER_MARK}")
+# A label's whole leading numbering, however many levels it stacks: "(四)1." "三、(二)".
+NUMBERINGS = re.compile(rf"^{NUMBER_MARK}+")
 # A section number glued to the end of the digits before it (`…00000004、政府信息公开行政复议`): one digit,
 # never a zero, or a Chinese numeral, with its mark; matched at the end of a searched window.
 GLUED_SECTION_NUMBER = re.compile(rf"(?:[1-9]|[{NUMERALS}]{{1,2}})[、.]$|\([{NUMERALS}]{{1,2}}\)$")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pipelines import contract as C
+from pipelines.contract.grammar import NUMBERINGS
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "「": '"', "」": '"'})
 _ALIASES = [tuple(pair) for pair in C.ALIASES.values()]  # (variant, official wording)
@@ -91,9 +92,6 @@ def matches(pattern: RowPattern, label: str) -> bool:
             and not PROSE.search(label))
 
 
-_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|\(?[一二三四五六七八九十\d]+\)|\d+[.、])+")
-
-
 def strip_numbering(label: str) -> str:
-    """A label without its leading numbering ("(四)1." …), for fuzzy comparison."""
-    return _NUMBERING.sub("", label)
+    """A normalised label without its leading numbering ("(四)1." …), for fuzzy comparison."""
+    return NUMBERINGS.sub("", label)

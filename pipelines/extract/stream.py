@@ -29,14 +29,14 @@ from functools import lru_cache
 
 import ahocorasick
 
+from pipelines.contract import ROW_HEADER
 from pipelines.contract.grammar import (
-    BRACKET_NUMBER,
     CELL_UNIT,
     CN_NUMBER,
     FIGURE,
     GLUED_SECTION_NUMBER,
-    HEADING_NUMBER,
     INLINE_MARKUP,
+    ITEM_NUMBER,
     LINE_MARKUP,
     MD_SEPARATOR,
     NO_CUT_BEFORE,
@@ -129,7 +129,7 @@ def build_stream(text: str) -> Stream:
 
 # --- anchors ---------------------------------------------------------------------------------------------
 
-_NUM_OFFICIAL = re.compile(rf"^(?:{HEADING_NUMBER}|{BRACKET_NUMBER}|(\d{{1,2}})[、.](?!\d))")
+_ITEM_NUMBERED = re.compile(rf"^{ITEM_NUMBER}")  # "1." before a label: its number has variants (see _Label)
 
 
 def _norm(s: str) -> str:
@@ -151,8 +151,8 @@ def _automaton(template: str) -> tuple[ahocorasick.Automaton, dict[str, _Label]]
         if exp.pattern is None:
             continue
         official = _norm(exp.pattern.official)
-        m = _NUM_OFFICIAL.match(official)
-        labels[exp.row] = _Label(exp.row, official, m.group(1) if m else None)
+        m = _ITEM_NUMBERED.match(official)
+        labels[exp.row] = _Label(exp.row, official, m.group()[:-1] if m else None)
         for key in L.STREAM_KEYS[exp.row]:
             key = _norm(key)
             entry = auto.get(key, None) if key in auto else None
@@ -200,8 +200,8 @@ def _same(a: str, b: str) -> bool:
 # --- regions --------------------------------------------------------------------------------------------
 
 _CAPTION = L.T2_CAPTION
-_T3_HEADER = re.compile(r"勾稽关系|申请人情况|自然人")
-_T3_HEADING = re.compile(r"收到和处理政府信息公开申请")
+_T3_HEADER = re.compile("|".join([L.T3_HEADER.pattern, *map(re.escape, L.T3_HEADER_CELLS)]))
+_ROW_HEADER = re.compile(re.escape(ROW_HEADER))
 _T4_HEADING = re.compile(rf"(?:政府信息公开)?(?:{L.T4_HEADING.pattern})")
 _END = re.compile(L.END_OF_TABLES.pattern)
 _T4_WORDS = re.compile(r"结果维持|结果纠正|其他结果|尚未审结|总计|合计|复议后起诉|直接起诉")
@@ -286,12 +286,12 @@ def read_stream(text: str, template: str, hints: Hints | None = None) -> Tables:
     todo = expected_rows(template)
 
     t2 = _search(_CAPTION, chars, 0)
-    t2 = t2 if t2 is not None else (_search(re.compile("信息内容"), chars, 0) or 0)
+    t2 = t2 if t2 is not None else (_search(_ROW_HEADER, chars, 0) or 0)
     t3 = _search(_T3_HEADER, chars, t2)
     if t3 is None:
         t3 = t2
     else:
-        heading = chars.rfind("收到和处理政府信息公开申请", t2, t3)
+        heading = max((m.start() for m in L.T3_HEADING.finditer(chars, t2, t3)), default=-1)
         t3_t2_end = _with_number(chars, heading, t2) if heading >= 0 else t3
     t2_end = t3_t2_end if t3 != t2 else len(chars)
     t4 = _search(_T4_HEADING, chars, t3)
