@@ -56,6 +56,14 @@ def solve(tokens: list[str], cells: int, holds: Callable[[list[str]], bool], lim
     prefix_ok = getattr(holds, "prefix", None)
     # `sums_hold`'s prefix check, asked here only where a piece completes a group (the same sums)
     ending = getattr(prefix_ok, "ending", None)
+    if limit > 0 and sum(len(t) for t in tokens) <= EXACT_DIGITS and all(tokens):
+        if sum(len(t) for t in tokens) == cells:
+            found = _one_per_character(tokens, holds, prefix_ok, ending)
+        else:
+            found = _search_pruned(tokens, cells, holds, limit, prefix_ok, ending)
+        if report is not None:
+            report["complete"] = len(found) < limit
+        return found
     found: list[list[str]] = []
     steps = 0
     n_tokens = len(tokens)
@@ -92,6 +100,94 @@ def solve(tokens: list[str], cells: int, holds: Callable[[list[str]], bool], lim
     search(0, 0, [])
     if report is not None:
         report["complete"] = steps <= BUDGET and len(found) < limit
+    return found
+
+
+# Up to this many characters the whole search tree (at most 3 · 2^n nodes) fits in BUDGET, so the search
+# always finishes and may skip the branches that cannot end with exactly `cells` pieces: the same splits
+# in the same order, without walking the dead ends.
+EXACT_DIGITS = 15
+
+
+def _one_per_character(tokens: list[str], holds: Callable[[list[str]], bool], prefix_ok, ending) -> list[list[str]]:
+    """`_search_pruned` where the tokens have exactly as many characters as the row has cells (a row of
+    one-digit cells run together, the common case): the only split that can be is one cell a character,
+    if each character may be a cell there and the checks hold."""
+    split = []
+    for token in tokens:
+        for pos in range(len(token)):
+            pieces = _pieces(token, pos)
+            if not pieces or len(pieces[0]) != 1:
+                return []  # (the shortest piece here is longer than a character: no split)
+            split.append(pieces[0])
+    if ending is not None:
+        # the groups each prefix completes (a group's positions are all below the prefix's length)
+        if not all(_groups_hold(split, groups) for k, groups in ending.items() if k <= len(split)):
+            return []
+    elif prefix_ok is not None and not all(prefix_ok(split[:k]) for k in range(1, len(split) + 1)):
+        return []
+    return [split] if holds(split) else []
+
+
+def _search_pruned(tokens: list[str], cells: int, holds: Callable[[list[str]], bool], limit: int,
+                   prefix_ok, ending) -> list[list[str]]:
+    """`solve`'s depth-first search, less the branches that hold no split: too few characters left for the
+    cells still to fill, too many tokens left for them (each piece takes at least one character, each
+    token at least one piece), or, for a sum group whose total is still to come, parts already adding up
+    to more than any total the characters left can print. Only for searches that `solve` would finish
+    within BUDGET (EXACT_DIGITS): the same splits in the same order."""
+    found: list[list[str]] = []
+    n_tokens = len(tokens)
+    lengths = [len(t) for t in tokens]
+    after = [sum(lengths[ti + 1:]) for ti in range(n_tokens)]  # characters in the tokens after token ti
+    # groups (parts lo..hi-1, total after them) whose parts are known to be ≥ 0: no minus sign anywhere
+    bounds = [] if ending is None or any("-" in t for t in tokens) else [
+        (parts[0], parts[-1] + 1, total) for groups in ending.values() for parts, total in groups
+        if parts and list(parts) == list(range(parts[0], parts[-1] + 1)) and total > parts[-1]]
+    sums = [0.0]  # sums[k]: the numbers of the first k pieces added up (only kept with bounds)
+
+    def search(ti: int, pos: int, split: list[str]) -> None:
+        token, length = tokens[ti], lengths[ti]
+        left = cells - len(split) - 1  # pieces still to place after this one
+        for piece in _pieces(token, pos):
+            end = pos + len(piece)
+            rest = length - end + after[ti]  # characters after this piece
+            if left > rest:
+                break  # (the next pieces are longer: fewer characters still)
+            if left < n_tokens - ti - (end == length):
+                continue
+            split.append(piece)
+            if ending is not None:
+                groups = ending.get(len(split))
+                ok = groups is None or _groups_hold(split, groups)
+            else:
+                ok = prefix_ok is None or prefix_ok(split)
+            if ok and bounds:
+                k = len(split)
+                try:
+                    sums.append(sums[-1] + number(piece))
+                except ValueError:  # (not a number: no bound from it)
+                    sums.append(math.nan)
+                # the total is one of the pieces to come: at most `rest - left + 1` characters, below 10^that
+                most = 10.0 ** (rest - left + 1)
+                for lo, hi, total in bounds:
+                    if lo < k <= total and sums[min(k, hi)] - sums[lo] >= 2 * most:
+                        ok = False
+                        break
+            if ok:
+                if end < length:
+                    search(ti, end, split)
+                elif ti + 1 < n_tokens:
+                    search(ti + 1, 0, split)
+                elif holds(split):
+                    found.append(list(split))
+            if bounds and len(sums) > len(split):
+                sums.pop()
+            split.pop()
+            if len(found) >= limit:
+                return
+
+    search(0, 0, [])
     return found
 
 

@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from collections.abc import Iterator
-from itertools import accumulate, islice, product
+from itertools import accumulate, groupby, islice, product
+from operator import itemgetter
 
 from rapidfuzz import fuzz
 
@@ -85,20 +86,27 @@ class Tables:
 
 
 def group_rows(tokens: list[Token]) -> list[RawRow]:
-    rows, labels, values, start = [], [], [], 0
-    for i, tok in enumerate(tokens):
-        if tok[0] == LABEL:
+    """Rows of tokens: the labels before a run of values (and empty cells), and the run. Runs of tokens of
+    one kind are taken whole (`groupby` on the kind), not token by token."""
+    rows, labels, values, start, i = [], [], [], 0, 0
+    for kind, run in groupby(tokens, _KIND):
+        run = list(run)
+        if kind == LABEL:
             if values:
                 rows.append(RawRow(labels, values, start))
                 labels, values = [], []
-            labels.append(tok)
+            labels += run
         else:
             if not values:
                 start = i
-            values.append(tok)
+            values += run
+        i += len(run)
     if values:
         rows.append(RawRow(labels, values, start))
     return rows
+
+
+_KIND = itemgetter(0)  # a token's kind
 
 
 def detect_template(text: str) -> str | None:
@@ -207,7 +215,7 @@ def _match(row: RawRow, todo: tuple[Expected, ...], start: int, gates: dict[str,
     (or, forward, prefix of `labels`)."""
     if row.start < gates["first"]:
         return None  # before every table begins (prose with figures): no row, exact or close, may take it
-    n_values = sum(t[0] == VALUE for t in row.values)
+    n_values = list(map(_KIND, row.values)).count(VALUE)
     blank = n_values == 0
     where = _positions(todo)
     t4_named = None  # T4's header words since the last values: asked once, only if its row is reached
@@ -610,7 +618,11 @@ def _align_blanks(result: Tables, exp: Expected, values: list[Token]) -> list[To
 
 
 def _row_identity(exp: Expected):
-    return sums_hold(exp.groups)
+    # one check per expected row (its groups never change): built on the first run-together row it meets
+    holds = exp.__dict__.get("_row_identity")
+    if holds is None:
+        holds = exp.__dict__["_row_identity"] = sums_hold(exp.groups)
+    return holds
 
 
 def _t4_key(col: str) -> tuple[str, str]:
@@ -647,9 +659,18 @@ def _split_run_together(result: Tables, exp: Expected, tokens: list[str], hints:
                      f"{len(tokens)} values where the template has {len(exp.cols)}; the row's cells are left out",
                      where)
         return None
-    search: dict = {}
-    solutions = solve(tokens, len(exp.cols), holds, limit=JOINT_CANDIDATES, report=search)
-    if not search["complete"] and solutions:
+    # the same run-together digits recur in this row of many reports (a row of zeros): solved once per
+    # expected row (its cells and checks never change), a bounded number of them kept
+    solved = exp.__dict__.setdefault("_solved", {})
+    known = solved.get(key := tuple(tokens))
+    if known is None:
+        search: dict = {}
+        known = (solve(tokens, len(exp.cols), holds, limit=JOINT_CANDIDATES, report=search), search["complete"])
+        if len(solved) >= SOLVED_KEPT:
+            solved.clear()
+        solved[key] = known
+    solutions, complete = [list(s) for s in known[0]], known[1]
+    if not complete and solutions:
         result.issue("ambiguous_split", "error", f"{' '.join(tokens)!r}: too many ways to split it to try them all; "
                                                  "cells left out", where)
         return None
@@ -688,6 +709,7 @@ def _and(sums, signs):
 
 
 JOINT_CANDIDATES, JOINT_LIMIT = 64, 200_000
+SOLVED_KEPT = 512  # splits remembered per expected row
 
 
 def settle_by_columns(result: Tables) -> None:
