@@ -68,6 +68,8 @@ END_OF_TABLES = re.compile(C.PATTERNS["end_of_tables"])
 _T4 = C.TABLES["t4_review_litigation"]
 T4_REVIEW = C.label_of(_T4["rows"]["admin_review"])
 T4_LITIGATION = _T4["row_groups"]["litigation"]
+# The words of T4's section title before its first block's name (政府信息公开): a heading may open with them.
+T4_TITLE_LEAD = C.section_title("t4_review_litigation").partition(T4_REVIEW)[0]
 
 
 def _section_heading(number: int, titles: list[str]) -> str:

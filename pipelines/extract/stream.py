@@ -202,7 +202,7 @@ def _same(a: str, b: str) -> bool:
 _CAPTION = L.T2_CAPTION
 _T3_HEADER = re.compile("|".join([L.T3_HEADER.pattern, *map(re.escape, L.T3_HEADER_CELLS)]))
 _ROW_HEADER = re.compile(re.escape(ROW_HEADER))
-_T4_HEADING = re.compile(rf"(?:政府信息公开)?(?:{L.T4_HEADING.pattern})")
+_T4_HEADING = re.compile(rf"(?:{re.escape(L.T4_TITLE_LEAD)})?(?:{L.T4_HEADING.pattern})")
 _END = re.compile(L.END_OF_TABLES.pattern)
 _T4_WORDS = re.compile(r"结果维持|结果纠正|其他结果|尚未审结|总计|合计|复议后起诉|直接起诉")
 

@@ -20,7 +20,7 @@ from operator import itemgetter
 from rapidfuzz import fuzz
 
 from pipelines.contract import (OTHER_AS_ONE_ROW, OTHER_SPLIT, ROW_HEADER, TABLE_KEYS, TABLES, TEMPLATE_TABLES,
-                                T4_BLOCKS, label_of)
+                                T4_BLOCKS)
 from pipelines.contract import identities as I
 from pipelines.extract import labels as L
 from pipelines.extract.solver import number, solve, sums_hold
@@ -138,9 +138,6 @@ def expected_rows(template: str) -> tuple[Expected, ...]:
 
 
 _T2_GATE, _T3_HEADING_GATE, _T3_HEADER_GATE, _T4_GATE, _END_GATE = 1, 2, 4, 8, 16
-# T3's first header cells: 申请人情况 over the columns, and the first column's 自然人
-_T3_HEADER_CELLS = (TABLES["t3_applications"]["col_group"],
-                    label_of(next(iter(TABLES["t3_applications"]["cols"].values()))))
 
 
 @lru_cache(maxsize=65536)
@@ -149,7 +146,7 @@ def _gate_flags(text: str) -> int:
     x = L.norm_label(text)
     return ((_T2_GATE if L.T2_CAPTION.search(x) or x == ROW_HEADER else 0)
             | (_T3_HEADING_GATE if L.T3_HEADING.search(x) and len(x) < 40 else 0)
-            | (_T3_HEADER_GATE if L.T3_HEADER.search(x) or x in _T3_HEADER_CELLS else 0)
+            | (_T3_HEADER_GATE if L.T3_HEADER.search(x) or x in L.T3_HEADER_CELLS else 0)
             | (_T4_GATE if L.T4_HEADING.search(x) else 0)
             | (_END_GATE if L.END_OF_TABLES.search(x) and len(x) < 30 else 0))
 
