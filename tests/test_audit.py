@@ -174,6 +174,10 @@ def test_a_pdf_cell_names_the_page_it_was_read_on(run, corpus_dir):
     with duckdb.connect(str(data / "published" / "nianbao.duckdb"), read_only=True) as conn:
         assert conn.execute("select count(*) from report_cells where report_id = ? and source_page is not null",
                             [hongze]).fetchone()[0] == len(cells)
+    # the sheet's source text of a cell starts with the page it was read on
+    doc = parse(data / "audit" / sheet_name(hongze))
+    assert quote(doc, td_titled(doc, "行政复议 · 总计")).startswith("第4页 ")
+    assert quote(doc, td_titled(doc, "一、本年新收政府信息公开申请数量 · 总计")).startswith("第3页 ")
 
 
 def test_a_prose_contradiction_is_quoted_and_a_non_report_says_so(run, corpus_dir):

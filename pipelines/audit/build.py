@@ -65,13 +65,17 @@ def load_sheets(conn: duckdb.DuckDBPyConnection, ids: list[str], texts: Texts | 
     sheets = {row[0]: Sheet(*row[:11], notes=list(row[11] or [])) for row in head}
     # columns through NumPy: a fourth of the time of fetchall() for the same Python values (NULL → None)
     cells = conn.execute(
-        """select report_id, table_key, row_key, col_key, value, value_raw, semantic, unit, source_start, source_end
+        """select report_id, table_key, row_key, col_key, value, value_raw, semantic, unit, source_start, source_end,
+                  source_page
            from report_cells where report_id in (select unnest(?::varchar[]))""", [ids]).fetchnumpy()
-    for rid, t, r, c, value, raw, semantic, unit, start, end in zip(*(column.tolist() for column in cells.values())):
+    for rid, t, r, c, value, raw, semantic, unit, start, end, page in zip(*(column.tolist()
+                                                                           for column in cells.values())):
         sheet = sheets[rid]
         sheet.cells[(t, r, c)] = Cell(value, raw, semantic, unit)
         if start is not None and end is not None:
             sheet.provenance[f"{t}.{r}"] = (start, end)
+            if page is not None:
+                sheet.pages[f"{t}.{r}"] = page
     if texts is not None:
         with_spans = [rid for rid in ids if rid in sheets and sheets[rid].provenance]
         for rid, text in (texts(with_spans) if with_spans else {}).items():

@@ -29,7 +29,7 @@ from pipelines.quality.suites import Rule, rules as all_rules
 
 Key = tuple[str, str, str]
 # Bump when the page changes: every sheet is written again.
-RENDER_VERSION = "2026.12.3"
+RENDER_VERSION = "2026.12.4"
 WITHHELD_CODES = ("ambiguous_split", "unsplittable", "readings_disagree", "extra_values", "ocr_unreadable",
                   "unreadable_cell", "missing_row", "missing_table", "missing_values", "cell_value",
                   "ambiguous_blanks")
@@ -105,6 +105,7 @@ class Sheet:
     claims: list[Claim] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     provenance: dict[str, tuple[int, int]] = field(default_factory=dict)  # "table.row" -> offsets into text
+    pages: dict[str, int] = field(default_factory=dict)  # "table.row" -> the page of a PDF or scan it is on
     text: str | None = None  # the decoded text the provenance points into (nianbao check only)
 
     @property
@@ -274,7 +275,9 @@ def _source_text(sheet: Sheet, table: str, row: str) -> str | None:
         return None
     start, end = span
     before = sheet.text[max(0, start - 40):start].replace("\n", " ")
-    return f"…{before}【{sheet.text[start:end]}】{sheet.text[end:end + 20]}…".replace("\n", " ")
+    page = sheet.pages.get(f"{table}.{row}") or sheet.pages.get(f"{table}.*")
+    return (f"第{page}页 " if page else "") + \
+        f"…{before}【{sheet.text[start:end]}】{sheet.text[end:end + 20]}…".replace("\n", " ")
 
 
 # ---------------------------------------------------------------------------------------------------- marks
