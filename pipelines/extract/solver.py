@@ -59,6 +59,8 @@ def solve(tokens: list[str], cells: int, holds: Callable[[list[str]], bool], lim
     if limit > 0 and sum(len(t) for t in tokens) <= EXACT_DIGITS and all(tokens):
         if sum(len(t) for t in tokens) == cells:
             found = _one_per_character(tokens, holds, prefix_ok, ending)
+        elif len(tokens) == 1 and ending == {cells: [(list(range(cells - 1)), cells - 1)]} and "-" not in tokens[0]:
+            found = _total_last(tokens[0], cells, holds, limit)
         else:
             found = _search_pruned(tokens, cells, holds, limit, prefix_ok, ending)
         if report is not None:
@@ -127,6 +129,54 @@ def _one_per_character(tokens: list[str], holds: Callable[[list[str]], bool], pr
     elif prefix_ok is not None and not all(prefix_ok(split[:k]) for k in range(1, len(split) + 1)):
         return []
     return [split] if holds(split) else []
+
+
+def _total_last(token: str, cells: int, holds: Callable[[list[str]], bool], limit: int) -> list[list[str]]:
+    """`_search_pruned` for one token and one sum group, all cells but the last adding up to the last (a T3
+    row): the total is cut first (each length it can have), then the parts before it, a branch left as soon
+    as its parts (≥ 0: no minus sign) add up to more than the total. Every split is found, then put in the
+    order the search meets them (shorter pieces first, from the left) and the first `limit` kept."""
+    n, found = len(token), []
+    for start in range(n - 1, cells - 2, -1):  # where the total starts: the parts need a character each
+        total = token[start:]
+        pieces = _pieces(token, start)
+        if not pieces or pieces[-1] != total:
+            continue  # (the rest of the token is no number)
+        try:
+            most = number(total) + 1e-9
+        except ValueError:
+            continue
+
+        def parts(pos: int, split: list[str], added: float) -> None:
+            left = cells - 1 - len(split)
+            # the parts still to cut from the `start - pos` characters before the total add up to less than
+            # one of them taking all but a character each for the others: short of the total, no split here
+            if left and added + 10.0 ** (start - pos - left + 1) + 10 * (left - 1) + 1 < most:
+                return
+            if len(split) == cells - 1:
+                if pos == start:
+                    split.append(total)
+                    if _groups_hold(split, [(list(range(cells - 1)), cells - 1)]) and holds(split):
+                        found.append(list(split))
+                    split.pop()
+                return
+            room = start - (cells - 2 - len(split))  # the parts after this one need a character each
+            for piece in _pieces(token, pos):
+                if pos + len(piece) > room:
+                    break
+                try:
+                    now = added + number(piece)
+                except ValueError:
+                    now = math.nan
+                if now > most:
+                    continue
+                split.append(piece)
+                parts(pos + len(piece), split, now)
+                split.pop()
+
+        parts(0, [], 0.0)
+    found.sort(key=lambda split: [len(piece) for piece in split])
+    return found[:limit]
 
 
 def _search_pruned(tokens: list[str], cells: int, holds: Callable[[list[str]], bool], limit: int,

@@ -23,7 +23,7 @@ from pipelines.contract import (OTHER_AS_ONE_ROW, OTHER_SPLIT, ROW_HEADER, TABLE
                                 T4_BLOCKS)
 from pipelines.contract import identities as I
 from pipelines.extract import labels as L
-from pipelines.extract.solver import number, solve, sums_hold
+from pipelines.extract.solver import is_cell, number, solve, sums_hold
 from pipelines.extract.template import detect_template as template_of
 from pipelines.extract.tokens import LABEL, VALUE, Token, tokenize
 from pipelines.extract.values import PLACEHOLDERS, Cell, parse_cell, unit_fits
@@ -226,7 +226,10 @@ def _match(row: RawRow, todo: tuple[Expected, ...], start: int, gates: dict[str,
         label = L.norm_label(joined)
         named = _rows_named(label)
         # the rows this label names, in the template's order from `start`, then T4's row (always last)
-        for j in sorted([where[r] for r in named if r in where] + where["*"]):
+        order = where.get(named)
+        if order is None:  # (the same labels name the same rows in every report: sorted once per template)
+            order = where[named] = sorted([where[r] for r in named if r in where] + where["*"])
+        for j in order:
             if j < start:
                 continue
             exp = todo[j]
@@ -283,15 +286,17 @@ def _fuzzy_match(row: RawRow, todo: list[Expected], start: int, gates: dict[str,
                  backward: bool, n_values: int) -> tuple[int, int] | None:
     """Close, not equal: a label cut by a wrap inside its key word, an OCR swap, missing characters.
     Only the next few rows in order are considered, and the run must fill the row."""
+    # the rows the run may be: asked first, as most runs fill none of them (then no label is looked at)
+    window = [j for j in range(start, min(start + FUZZY_WINDOW, len(todo)))
+              if todo[j].pattern is not None and row.start >= gates[todo[j].gate] and n_values == len(todo[j].cols)]
+    if not window:
+        return None
     for k, label in islice(_candidates(labels or row, backward), 3):
         bare = L.strip_numbering(label)
         if len(bare) < 4:
             continue
-        for j in range(start, min(start + FUZZY_WINDOW, len(todo))):
-            exp = todo[j]
-            if exp.pattern is None or row.start < gates[exp.gate] or n_values != len(exp.cols):
-                continue
-            if _close(bare, exp.row):
+        for j in window:
+            if _close(bare, todo[j].row):
                 return j, k
     return None
 
@@ -518,6 +523,12 @@ def resolve_values(result: Tables, exp: Expected, values: list[Token], hints: Hi
         values = _align_blanks(result, exp, values)
         if values is None:
             return
+    if len(filled) <= n <= len(values) and not all(is_cell(t.text) for t in filled):
+        # `00` beside a blank cell: cells run together where others are separated, so which of them, and which
+        # blank, stand where is not known (the run-together solver reads rows whose separators are all gone)
+        result.issue("unreadable_cell", "error", f"{' '.join(t.text for t in filled)!r}: a token that is not one "
+                     "cell (a leading zero, a unit inside) among separated cells; cells left out", where)
+        return
     if len(filled) == n:
         raw = [t.text for t in filled]
     elif len(filled) < n <= len(values):
