@@ -180,10 +180,13 @@ def _row_case(source: str, needle: str, width: int, edit) -> tuple[dict, str, in
     return gold, text, start, start + width
 
 
+_SEPARATORS = (" ", "\n", "\t", " | ")
+
+
 def _one_separator_more(text: str, start: int, end: int, every: bool):
-    """The text with a space, a line break or a tab (every one of them, or one in turn) put at each boundary
-    of text[start:end] in turn, and with each white space character there taken out: never between two
-    digits (that prints other numbers)."""
+    """The text with a space, a line break, a tab or a lone pipe (every one of them, or one in turn) put at
+    each boundary of text[start:end] in turn, and with each white space character there taken out: never
+    between two digits (that prints other numbers)."""
     for i in range(start, end + 1):
         before, after = text[i - 1], text[i]
         if before.isdigit() and after.isdigit():
@@ -191,7 +194,7 @@ def _one_separator_more(text: str, start: int, end: int, every: bool):
         if after.isspace():
             yield f"{i} drop {after!r}", text[:i] + text[i + 1:]
         if not before.isspace() and not after.isspace():
-            for sep in (" ", "\n", "\t") if every else (" \n\t"[i % 3],):
+            for sep in _SEPARATORS if every else (_SEPARATORS[i % 4],):
                 yield f"{i} {before!r}{sep!r}{after!r}", text[:i] + sep + text[i:]
 
 

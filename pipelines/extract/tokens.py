@@ -136,9 +136,31 @@ def _line_reading(raw_line: str) -> tuple[int, tuple[tuple[str, str], ...]]:
             cells = cells[:-1]
         if any(is_footer(c) for c in cells) and all(is_footer(c) or not c.strip() for c in cells):
             return _SKIP, ()  # a page footer that a converter put into the table
-        return _PIPE, tuple(chain.from_iterable(map(_cell_parts, map(str.strip, cells))))
-    parts = _numbering_as_label(tuple(chain.from_iterable(map(_kinds, close_figure_gaps(stripped).split()))))
-    return (_TAB if line.startswith("\t") else _PLAIN), parts
+        return _PIPE, _tails_joined(tuple(chain.from_iterable(map(_cell_parts, map(str.strip, cells)))))
+    words = close_figure_gaps(stripped).split()
+    if "|" in words:  # a lone pipe (one on the line: no table row) separates like white space
+        words = [w for w in words if w != "|"]
+    parts = _numbering_as_label(tuple(chain.from_iterable(map(_kinds, words))))
+    return (_TAB if line.startswith("\t") else _PLAIN), _tails_joined(parts)
+
+
+def _tails_joined(parts: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """A part that starts where no cell starts (`.36万元`, `元`), after a figure it completes, is that
+    figure's tail, cut off by a separator: one value (`114` `.36万元` → `114.36万元`)."""
+    if len(parts) < 2 or all(t[:1] not in _TAIL_START for _, t in parts[1:]):
+        return parts
+    out = [parts[0]]
+    for kind, text in parts[1:]:
+        if text[:1] in _TAIL_START and _completes(out[-1][1], text):
+            out[-1] = (VALUE, out[-1][1] + text)
+        else:
+            out.append((kind, text))
+    return tuple(out)
+
+
+def _completes(figure: str, tail: str) -> bool:
+    # `114` + `.36万元`, `114.36万` + `元`, `540` + `.` (a number cut twice: `540.` is no cell, and no 540)
+    return is_value_token(figure + tail) or _is_digit_run(figure + tail)
 
 
 # A row's numbering cut from its label by a space (OCR boxes, converters): `6. 属于四类过程性信息`. "6." is
@@ -177,7 +199,7 @@ def tokenize(text: str) -> list[Token]:
     for n, (what, parts, has_label, lone_value, tail) in enumerate(map(_line_parts, text.split("\n"))):
         if what == _SKIP:
             continue
-        if tail and tokens and is_value_token(tokens[-1].text + parts[0][1]):
+        if tail and tokens and _completes(tokens[-1].text, parts[0][1]):
             # a figure cut across lines (`114` / `.36万元`, `114.36万` / `元`): one value
             tokens[-1] = _new(Token, (VALUE, tokens[-1].text + parts[0][1], tokens[-1].line))
             parts = parts[1:]
