@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from collections.abc import Iterator
-from itertools import accumulate, groupby, islice, product
+from itertools import accumulate, islice, product
 from operator import itemgetter
 
 from rapidfuzz import fuzz
@@ -86,21 +86,17 @@ class Tables:
 
 
 def group_rows(tokens: list[Token]) -> list[RawRow]:
-    """Rows of tokens: the labels before a run of values (and empty cells), and the run. Runs of tokens of
-    one kind are taken whole (`groupby` on the kind), not token by token."""
-    rows, labels, values, start, i = [], [], [], 0, 0
-    for kind, run in groupby(tokens, _KIND):
-        run = list(run)
-        if kind == LABEL:
+    rows, labels, values, start = [], [], [], 0
+    for i, tok in enumerate(tokens):
+        if tok[0] == LABEL:
             if values:
                 rows.append(RawRow(labels, values, start))
                 labels, values = [], []
-            labels += run
+            labels.append(tok)
         else:
             if not values:
                 start = i
-            values += run
-        i += len(run)
+            values.append(tok)
     if values:
         rows.append(RawRow(labels, values, start))
     return rows
