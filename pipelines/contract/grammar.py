@@ -67,7 +67,8 @@ UNREADABLE = "\ufffd"
 
 # A printed number as a reader meets it: an optional sign, digits, then any run of digits, decimal points
 # and thousands commas. What it means (one number? several glued?) is for the reader to decide.
-FIGURE = r"[+\-]?\d[\d.,]*"
+SIGNS = "+-"  # the signs of a number
+FIGURE = rf"[{re.escape(SIGNS)}]?\d[\d.,]*"
 # One number as printed in a cell: digits grouped by thousands or not, an optional decimal part.
 NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 # One number with no leading zero ("04" is never a cell: it is a cell glued to the next one, or to a
@@ -77,6 +78,9 @@ WHOLE_NUMBER = r"(?:0|[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)(?:\.\d+)?"
 CUT_NUMBER = r"(?:0|[1-9]\d*)(?:\.\d{1,2})?"
 # Characters that never start a cell glued after a number: a cut before them would split the number or its unit.
 NO_CUT_BEFORE = "." + UNIT_CHARS
+# A sign glued after a figure, then cut from the digits after it (`5-` `23`: 5, -2, 3 or 5, -, 23?), may be
+# their sign or a placeholder: that cut decides nothing, the solver does.
+SIGN_CUT_OFF = re.compile(rf"[\d{UNIT_CHARS}][{re.escape(SIGNS)}]$")
 
 # --- page furniture ---------------------------------------------------------------------------------------
 

@@ -41,6 +41,7 @@ from pipelines.contract.grammar import (
     MD_SEPARATOR,
     NO_CUT_BEFORE,
     PLACEHOLDER_MARKS,
+    SIGN_CUT_OFF,
     UNREADABLE,
     is_footer,
 )
@@ -261,10 +262,12 @@ def _placeholders_marked(stream: Stream, start: int, end: int) -> str:
 
 
 def _cut_at_separators(stream: Stream, a: int, b: int) -> list[Token]:
-    # never before a unit's character or a decimal point (`114.36万 元`, `52 项`, `114 .36`): no cell starts so
-    tokens, piece_start = [], a
+    # never before a unit's character or a decimal point (`114.36万 元`, `52 项`, `114 .36`): no cell starts so;
+    # nor between a sign glued to a figure and digits (`5- 23`): the sign may be theirs
+    tokens, piece_start, chars = [], a, stream.chars
     for i in range(a + 1, b):
-        if stream.sep_before(i) != NONE and stream.chars[i] not in NO_CUT_BEFORE:
+        if stream.sep_before(i) != NONE and chars[i] not in NO_CUT_BEFORE \
+                and not (chars[i].isdigit() and i - 2 >= piece_start and SIGN_CUT_OFF.match(chars, i - 2, i)):
             tokens.append(Token(VALUE, stream.chars[piece_start:i], piece_start))
             piece_start = i
     tokens.append(Token(VALUE, stream.chars[piece_start:b], piece_start))

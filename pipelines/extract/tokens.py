@@ -24,6 +24,8 @@ from pipelines.contract.grammar import (
     NO_CUT_BEFORE,
     PLACEHOLDER_CHARS,
     PLACEHOLDER_MARKS,
+    SIGN_CUT_OFF,
+    SIGNS,
     UNREADABLE,
     close_figure_gaps,
     is_footer,
@@ -114,7 +116,7 @@ def _line_parts(raw_line: str) -> tuple[int, tuple[tuple[str, str], ...], bool, 
     when that is a value, whether its first part may be the tail of a figure on the line before)."""
     what, parts = _line_reading(raw_line)
     lone = parts[0][1] if len(parts) == 1 and parts[0][0] == VALUE else None
-    tail = bool(parts) and parts[0][1][:1] in _TAIL_START
+    tail = bool(parts) and (parts[0][1][:1] in _TAIL_START or parts[0][1][:1].isdigit())
     return what, parts, any(k == LABEL for k, _ in parts), lone, tail
 
 
@@ -147,20 +149,25 @@ def _line_reading(raw_line: str) -> tuple[int, tuple[tuple[str, str], ...]]:
 def _tails_joined(parts: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
     """A part that starts where no cell starts (`.36万元`, `元`), after a figure it completes, is that
     figure's tail, cut off by a separator: one value (`114` `.36万元` → `114.36万元`)."""
-    if len(parts) < 2 or all(t[:1] not in _TAIL_START for _, t in parts[1:]):
+    if len(parts) < 2:
         return parts
     out = [parts[0]]
     for kind, text in parts[1:]:
-        if text[:1] in _TAIL_START and _completes(out[-1][1], text):
+        if (text[:1] in _TAIL_START or out[-1][1][-1:] in SIGNS) and _joins(out[-1][1], text):
             out[-1] = (VALUE, out[-1][1] + text)
         else:
             out.append((kind, text))
     return tuple(out)
 
 
-def _completes(figure: str, tail: str) -> bool:
-    # `114` + `.36万元`, `114.36万` + `元`, `540` + `.` (a number cut twice: `540.` is no cell, and no 540)
-    return is_value_token(figure + tail) or _is_digit_run(figure + tail)
+def _joins(figure: str, text: str) -> bool:
+    """Whether `text`, cut from `figure` by a separator, goes on with it: the figure's tail (`114` + `.36万元`,
+    `114.36万` + `元`, `540` + `.`: `540.` is no cell, and no 540), or the digits a sign glued after the figure
+    may belong to (`5-` + `23`: the solver weighs 5, -2, 3 against 5, -, 23)."""
+    if text[:1] in _TAIL_START:
+        return is_value_token(figure + text) or _is_digit_run(figure + text)
+    return text[:1].isdigit() and figure[-1:] in SIGNS and SIGN_CUT_OFF.search(figure) is not None \
+        and _is_digit_run(figure + text)
 
 
 # A row's numbering cut from its label by a space (OCR boxes, converters): `6. 属于四类过程性信息`. "6." is
@@ -199,8 +206,8 @@ def tokenize(text: str) -> list[Token]:
     for n, (what, parts, has_label, lone_value, tail) in enumerate(map(_line_parts, text.split("\n"))):
         if what == _SKIP:
             continue
-        if tail and tokens and _completes(tokens[-1].text, parts[0][1]):
-            # a figure cut across lines (`114` / `.36万元`, `114.36万` / `元`): one value
+        if tail and tokens and _joins(tokens[-1].text, parts[0][1]):
+            # a figure cut across lines (`114` / `.36万元`, `114.36万` / `元`, `5-` / `23`): one run
             tokens[-1] = _new(Token, (VALUE, tokens[-1].text + parts[0][1], tokens[-1].line))
             parts = parts[1:]
             if not parts:
