@@ -11,9 +11,9 @@ import random
 from dataclasses import dataclass, field
 
 from pipelines.contract import SECTIONS
+from pipelines.contract.grammar import NUMERALS
 from synth.places import Agency
 
-_NUMERALS = "一二三四五六"
 _HEADINGS = SECTIONS  # each section's official title, then a variant met in the wild (templates.yml)
 _INTRO = (
     "{y}年，{a}深入贯彻落实《中华人民共和国政府信息公开条例》和上级关于政务公开工作的部署要求，坚持以公开为常态、"
@@ -74,7 +74,7 @@ def headings(rng: random.Random) -> list[str]:
         elif style == "partial" and n in (1, 4, 5):
             out.append(name)
         else:
-            out.append(f"{_NUMERALS[n]}、{name}")
+            out.append(f"{NUMERALS[n]}、{name}")
     return out
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from pipelines import contract as C
+from pipelines.contract.grammar import NUMERALS
 
 _T3, _T4 = C.TABLES["t3_applications"], C.TABLES["t4_review_litigation"]
 _T2_TABLES = [t for t in C.TABLE_KEYS if t.startswith("t2_")]
@@ -35,8 +36,7 @@ T4_REVIEW, T4_LITIGATION = T4_BLOCKS["admin_review"], _T4["row_groups"]["litigat
 T4_OUTCOMES = {col: C.label_of(e) for col, e in _T4["cols"].items()}
 
 TABLE_NAMES = {t: C.TABLES[t]["name"] for t in C.TABLE_KEYS}
-_NUMERALS = "一二三四五六七八九十"
-SECTION_TITLES = {t[:2]: f"{_NUMERALS[C.TABLES[t]['section'] - 1]}、{C.section_title(t)}"
+SECTION_TITLES = {t[:2]: f"{NUMERALS[C.TABLES[t]['section'] - 1]}、{C.section_title(t)}"
                   for t in ("t2_art20_1", "t3_applications", "t4_review_litigation")}
 
 LEVELS = {"central": "中央", "provincial": "省级", "prefectural": "市级", "county": "县级", "township": "乡镇"}
