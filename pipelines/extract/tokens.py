@@ -108,6 +108,8 @@ _SKIP, _BLANK_TAB, _PIPE, _TAB, _PLAIN = range(5)
 
 # The characters a figure's tail cut onto the next line starts with (`.36万元`, `元`): no cell starts so.
 _TAIL_START = frozenset(NO_CUT_BEFORE)
+# A figure whose unit was cut inside (`114.36万` before `元`): its tail may follow.
+_CUT_UNIT = re.compile(FIGURE + "(?:" + "|".join(u[:k] for u in CELL_UNITS for k in range(1, len(u))) + ")")
 
 
 @lru_cache(maxsize=65536)
@@ -139,9 +141,9 @@ def _line_reading(raw_line: str) -> tuple[int, tuple[tuple[str, str], ...]]:
         if any(is_footer(c) for c in cells) and all(is_footer(c) or not c.strip() for c in cells):
             return _SKIP, ()  # a page footer that a converter put into the table
         return _PIPE, _tails_joined(tuple(chain.from_iterable(map(_cell_parts, map(str.strip, cells)))))
+    if "|" in stripped:  # a lone pipe (one on the line: no table row) separates like white space
+        stripped = stripped.replace("|", " ")
     words = close_figure_gaps(stripped).split()
-    if "|" in words:  # a lone pipe (one on the line: no table row) separates like white space
-        words = [w for w in words if w != "|"]
     parts = _numbering_as_label(tuple(chain.from_iterable(map(_kinds, words))))
     return (_TAB if line.startswith("\t") else _PLAIN), _tails_joined(parts)
 
@@ -165,7 +167,7 @@ def _joins(figure: str, text: str) -> bool:
     `114.36万` + `元`, `540` + `.`: `540.` is no cell, and no 540), or the digits a sign glued after the figure
     may belong to (`5-` + `23`: the solver weighs 5, -2, 3 against 5, -, 23)."""
     if text[:1] in _TAIL_START:
-        return is_value_token(figure + text) or _is_digit_run(figure + text)
+        return is_value_token(figure + text) or _is_digit_run(figure + text) or bool(_CUT_UNIT.fullmatch(figure + text))
     return text[:1].isdigit() and figure[-1:] in SIGNS and SIGN_CUT_OFF.search(figure) is not None \
         and _is_digit_run(figure + text)
 
@@ -207,9 +209,10 @@ def tokenize(text: str) -> list[Token]:
         if what == _SKIP:
             continue
         if tail and tokens and _joins(tokens[-1].text, parts[0][1]):
-            # a figure cut across lines (`114` / `.36万元`, `114.36万` / `元`, `5-` / `23`): one run
-            tokens[-1] = _new(Token, (VALUE, tokens[-1].text + parts[0][1], tokens[-1].line))
-            parts = parts[1:]
+            # a figure cut across lines (`114` / `.36万元`, `114.36万` / `元`, `5-` / `23`, `114` / `.36万 元`): one run
+            while parts and _joins(tokens[-1].text, parts[0][1]):
+                tokens[-1] = _new(Token, (VALUE, tokens[-1].text + parts[0][1], tokens[-1].line))
+                parts = parts[1:]
             if not parts:
                 continue
             has_label = any(k == LABEL for k, _ in parts)
