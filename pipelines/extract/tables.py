@@ -528,6 +528,13 @@ def resolve_values(result: Tables, exp: Expected, values: list[Token], hints: Hi
     if len(filled) == n:
         raw = [t.text for t in filled]
     elif len(filled) < n <= len(values):
+        if exp.groups and any(len(t.text) > 1 for t in filled) \
+                and solve([t.text for t in filled], n, _row_identity(exp), limit=1):
+            # `4 50 0 0 0 9` and a blank: is the blank a cell, or is 50 two cells run together (4 5 0 0 0 0 9
+            # adds up)? The text does not say
+            result.issue("ambiguous_split", "error", f"{' '.join(t.text for t in filled)!r} with blank cells: the "
+                         "blanks as cells, or cells run together that satisfy the row's identity; cells left out", where)
+            return
         raw = [t.text for t in values[:n]]  # blank cells stand in their positions
     elif len(filled) > n:
         # which of them belong to the row is not known (a stray cell, a split header, an OCR'd border):
