@@ -151,6 +151,7 @@ def test_solver_enumerates_only_identity_satisfying_splits():
     assert solve(["31015", "20002", "00000"], 15, t4) == [["3", "1", "0", "1", "5", "2", "0", "0", "0", "2",
                                                           "0", "0", "0", "0", "0"]]
     assert solve(["1" * 50], 7, lambda s: True) == []  # too long to search: no guess
+    assert solve([], 3, t4) == [] and solve([], 0, lambda s: True) == [[]]  # no digits: nothing to cut, no crash
 
 
 def test_missing_row_is_an_issue_and_its_cells_are_absent():
