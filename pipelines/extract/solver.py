@@ -51,13 +51,14 @@ def solve(tokens: list[str], cells: int, holds: Callable[[list[str]], bool], lim
     not known to be the only one."""
     if report is not None:
         report["complete"] = False
-    if sum(len(t) for t in tokens) > MAX_DIGITS:
+    digits = sum(map(len, tokens))
+    if digits > MAX_DIGITS:
         return []
     prefix_ok = getattr(holds, "prefix", None)
     # `sums_hold`'s prefix check, asked here only where a piece completes a group (the same sums)
     ending = getattr(prefix_ok, "ending", None)
-    if limit > 0 and tokens and sum(len(t) for t in tokens) <= EXACT_DIGITS and all(tokens):
-        if sum(len(t) for t in tokens) == cells:
+    if limit > 0 and tokens and digits <= EXACT_DIGITS and all(tokens):
+        if digits == cells:
             found = _one_per_character(tokens, holds, prefix_ok, ending)
         elif len(tokens) == 1 and ending == {cells: [(list(range(cells - 1)), cells - 1)]} and "-" not in tokens[0]:
             found = _total_last(tokens[0], cells, holds, limit)

@@ -42,10 +42,14 @@ def is_value_token(text: str) -> bool:
     return text in PLACEHOLDERS or bool(_NUMBER.match(text)) or (UNREADABLE in text and bool(_UNREADABLE.match(text)))
 
 
+def _unit_fits(unit: str | None, col_type: str) -> bool:
+    return not unit or unit in COLUMN_UNITS.get(col_type, CELL_UNITS)
+
+
 def unit_fits(text: str, col_type: str) -> bool:
     """Whether the unit a cell ends with (if any) is one its column takes: 项 and 件 count, 万元 and 元 are
     amounts (`2项` is no amount, `3万元` no count)."""
-    return not text.endswith(CELL_UNITS) or text.endswith(COLUMN_UNITS.get(col_type, CELL_UNITS))
+    return _unit_fits(next((u for u in CELL_UNITS if text.endswith(u)), None), col_type)
 
 
 @lru_cache(maxsize=65536)
@@ -61,7 +65,7 @@ def parse_cell(raw: str, col_type: str = "int", header_unit: str | None = None) 
         if UNREADABLE in text and _UNREADABLE.match(text):
             return Cell(None, raw, TEXT, issue="ocr_unreadable: a figure OCR could not read with confidence")
         return Cell(None, raw, TEXT, issue=f"not a number: {text[:40]!r}")
-    if m["unit"] and m["unit"] not in COLUMN_UNITS.get(col_type, CELL_UNITS):
+    if not _unit_fits(m["unit"], col_type):
         return Cell(None, raw, TEXT, m["unit"], issue=f"unit_mismatch: {m['unit']} is not a unit of this column")
     digits, _, frac = m["number"].partition(".")
     number = float(f"{digits.replace(',', '')}.{frac or 0}")

@@ -47,13 +47,15 @@ _NEWEST = """select * exclude (filename)
               qualify filename = max(filename) over (partition by {id})"""
 # the shard=<s> directories are no column: the tables have none
 _READ = "read_parquet(?, hive_partitioning = false)"
-# The page a cell was read on, for the reports just loaded: the number of pages of its document that begin
-# at or before the cell's first character (document_text.page_starts, kept by the decoders of paged formats)
+# The page a cell was read on, for the paged documents (PDFs, scans: document_text.page_starts) among the
+# reports just loaded: the number of pages that begin at or before the cell's first character. Most runs have
+# none, and then report_cells is not scanned.
+_PAGED = f"""select document_id from document_text
+             where page_starts is not null and document_id in (select report_id from {_READ})"""
 _PAGES = """update report_cells set source_page = len(list_filter(t.page_starts, s -> s <= report_cells.source_start))
             from document_text t
-            where t.document_id = report_cells.report_id and t.page_starts is not null
-              and report_cells.source_start is not null
-              and report_cells.report_id in (select report_id from """
+            where t.document_id = report_cells.report_id and report_cells.source_start is not null
+              and report_cells.report_id in (select unnest(?::varchar[]))"""
 
 
 def _replace(conn: duckdb.DuckDBPyConnection, lake: Lake, files: list[str], tables: list[tuple[str, str, str]],
@@ -109,7 +111,8 @@ def load_lake(conn: duckdb.DuckDBPyConnection, lake: Lake) -> Loaded:
 
     def reports(files: list[str]) -> None:
         _replace(conn, lake, files, _EXTRACTED, loaded)
-        conn.execute(_PAGES + _READ + ")", [files])
+        if paged := [d for (d,) in conn.execute(_PAGED, [files]).fetchall()]:
+            conn.execute(_PAGES, [paged])
         loaded.reports += count("select count(distinct report_id) from ", files)
 
     _load_each_group(conn, lake, "document_text", texts, loaded)
