@@ -17,6 +17,7 @@ from pipelines.contract import TEMPLATE_TABLES, stated_cells
 from pipelines.decode import registry
 from pipelines.decode.model import Decoded
 from pipelines.decode.ocr import ocr_stats
+from pipelines.extract.grid_source import GridPlace, grid_places, grids_text
 from pipelines.extract.metadata import extract_metadata
 from pipelines.extract.narrative import narrative_claims
 from pipelines.extract.ocr_choice import choose_by_identities
@@ -59,8 +60,10 @@ class Record:
     claims: list[dict] = field(default_factory=list)
     issues: list[dict] = field(default_factory=list)
     # "table.row" → (start, end) offsets in the decoded text of the characters its values were read from
-    # (rows read as a character stream; the line reader does not keep offsets yet)
     provenance: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # "table.row" → (page, table number, first grid row, last grid row) of the rows read from the table grids
+    # (grid_source.py), which have no offsets into the decoded text; page None for DOCX and HTML
+    grid_provenance: dict[str, GridPlace] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -90,6 +93,7 @@ class Record:
             "narrative_claims": self.claims,
             "issues": self.issues,
             "provenance": {k: list(v) for k, v in self.provenance.items()},
+            "grid_provenance": {k: list(v) for k, v in self.grid_provenance.items()},
         }
 
 
@@ -113,31 +117,35 @@ def _complete(tables: Tables) -> bool:
     return bool(tables.cells) and _error_count(tables) == 0
 
 
-def _best_tables(decoded: Decoded, template: str | None, fmt: str, hints: dict) -> Tables:
+def _best_tables(decoded: Decoded, template: str | None, fmt: str,
+                 hints: dict) -> tuple[Tables, dict[tuple[str, str], GridPlace]]:
     """Read the tables from the text (and, for PDF/DOCX/HTML, from the table grids) by lines; where that
     reading is incomplete, read the same text as a character stream (`stream.py`: run-together cells, a
     page on one line, no white space) and keep the better, cells on which the two readings disagree
-    withheld."""
+    withheld. With them, the grid coordinates of the rows when the grids' reading is kept."""
     tables = extract_tables(decoded.text, template, hints)
-    grid_text = ("\n".join(b.text for b in decoded.blocks)
+    places: dict[tuple[str, str], GridPlace] = {}
+    grid_text = (grids_text(decoded.blocks)
                  if registry.grids(fmt) and any(b.kind == "table" for b in decoded.blocks) else None)
     # the grids' text is often the document's text itself (an HTML page of paragraphs and tables): the
     # same text reads the same, so it is read once
     if grid_text is not None and grid_text != decoded.text:
         from_grids = extract_tables(grid_text, template, hints)
         if _rank(from_grids) < _rank(tables):
-            from_grids.spans.clear()  # offsets into the grids' text, not into the document's text
+            # offsets into the grids' text, not into the document's text: kept as grid coordinates
+            places = grid_places(decoded.blocks, from_grids.spans)
+            from_grids.spans.clear()
             tables = from_grids
     if _complete(tables):
-        return tables
+        return tables, places
     streamed = min((read_stream(decoded.text, t, hints)
                     for t in ([template] if template in ("v2019", "v2021") else ["v2019", "v2021"])), key=_rank)
     if template not in ("v2019", "v2021") and streamed.n_cells:
         streamed.issue("template_uncertain", "info", f"template not detected; read as {streamed.template}")
     if _rank(streamed) < _rank(tables):
         streamed.issue("read_as_stream", "info", "tables read as a character stream (separators lost or unreliable)")
-        return _withhold_disagreements(streamed, tables, ("as a stream", "by lines"))
-    return _withhold_disagreements(tables, streamed, ("by lines", "as a stream"))
+        return _withhold_disagreements(streamed, tables, ("as a stream", "by lines")), {}
+    return _withhold_disagreements(tables, streamed, ("by lines", "as a stream")), places
 
 
 def _withhold_disagreements(kept: Tables, other: Tables, how: tuple[str, str]) -> Tables:
@@ -219,7 +227,7 @@ def extract_decoded(report_id: str, decoded: Decoded, fmt: str) -> Record:
     """The record of a decoded document (text, HTML, DOCX, PDF)."""
     template = detect_template(decoded.text)
     claims = narrative_claims(decoded.text)
-    tables = _best_tables(decoded, template if template in ("v2019", "v2021") else None, fmt,
+    tables, places = _best_tables(decoded, template if template in ("v2019", "v2021") else None, fmt,
                           claim_hints(claims, template))
     choose_by_identities(tables, decoded.text, decoded.flags)  # OCR: an unsure figure the identities settle
     meta = extract_metadata(decoded.text, has_tables=bool(tables.cells))
@@ -245,6 +253,7 @@ def extract_decoded(report_id: str, decoded: Decoded, fmt: str) -> Record:
         claims=[_flat(c) for c in claims] if meta.doc_type == "annual_report" else [],
         issues=issues,
         provenance={f"{t}.{r}": span for (t, r), span in tables.spans.items() if t in cells},
+        grid_provenance={f"{t}.{r}": place for (t, r), place in places.items() if t in cells},
     )
     return record
 
