@@ -22,10 +22,12 @@ def reports(context: dg.AssetExecutionContext, settings: IngestSettings):
     """One row per document (report_id = its sha256): doc_type, agency, level, region, year, template, status,
     as Parquet in the lake (`lake/reports/shard=<s>/`).
 
-    Its cells go to `report_cells` (one row per table/row/column, value NULL for placeholders), with
-    `extraction_issues` and the figures the prose states in `narrative_claims`. Only documents not yet
-    extracted by this extractor version are read; each text file of the lake is extracted by a worker
-    process (one per core), which writes its shard's files; the load asset puts them in DuckDB.
+    Its cells go to `report_cells` (one row per table/row/column, value NULL for placeholders; where each was
+    read from: offsets into the decoded text, or for a row read from a table grid the grid's page, table
+    number and grid rows), with `extraction_issues` and the figures the prose states in `narrative_claims`.
+    Only documents not yet extracted by this extractor version are read; each text file of the lake is
+    extracted by a worker process (one per core), which writes its shard's files; the load asset puts them
+    in DuckDB.
 
     Each document is bounded in time (NIANBAO_EXTRACT_TIMEOUT_S) and memory (NIANBAO_EXTRACT_MEMORY_MB): one
     over its limit is recorded as `failed` with the issue `extract_timeout`, `extract_memory` or

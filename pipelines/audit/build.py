@@ -3,7 +3,8 @@ as files: one page per report (`<report_id[:16]>.html`) and the index pages.
 
 Every cell shows the source text it was read from: the snapshot's `report_cells` keep the offsets of the
 characters the cell's row was read from (`source_start`, `source_end`) into the document's decoded text,
-which the warehouse keeps (`document_text`, not published: `texts` reads it for the sheets being written).
+which the warehouse keeps (`document_text`, not published: `texts` reads it for the sheets being written);
+a cell read from a table grid shows the grid's place instead (`source_table`, `source_grid_row`: 表2 第5行).
 A run re-writes only the sheets of reports checked again since their sheet was written
 (report_quality.checked_at, the source name and RENDER_VERSION in a manifest), and every index page.
 Many sheets to write (PARALLEL_FROM and more) are written by worker processes (forkserver: clean workers,
@@ -66,16 +67,20 @@ def load_sheets(conn: duckdb.DuckDBPyConnection, ids: list[str], texts: Texts | 
     # columns through NumPy: a fourth of the time of fetchall() for the same Python values (NULL → None)
     cells = conn.execute(
         """select report_id, table_key, row_key, col_key, value, value_raw, semantic, unit, source_start, source_end,
-                  source_page
+                  source_page, source_table, source_grid_row, source_grid_row_end
            from report_cells where report_id in (select unnest(?::varchar[]))""", [ids]).fetchnumpy()
-    for rid, t, r, c, value, raw, semantic, unit, start, end, page in zip(*(column.tolist()
-                                                                           for column in cells.values())):
+    for rid, t, r, c, value, raw, semantic, unit, start, end, page, number, first, last in zip(
+            *(column.tolist() for column in cells.values())):
         sheet = sheets[rid]
         sheet.cells[(t, r, c)] = Cell(value, raw, semantic, unit)
         if start is not None and end is not None:
             sheet.provenance[f"{t}.{r}"] = (start, end)
-            if page is not None:
-                sheet.pages[f"{t}.{r}"] = page
+        elif number is not None and first is not None and last is not None:  # read from a table grid
+            sheet.grid_rows[f"{t}.{r}"] = (number, first, last)
+        else:
+            continue
+        if page is not None:
+            sheet.pages[f"{t}.{r}"] = page
     if texts is not None:
         with_spans = [rid for rid in ids if rid in sheets and sheets[rid].provenance]
         for rid, text in (texts(with_spans) if with_spans else {}).items():
@@ -232,7 +237,9 @@ def sheets_from_check(reports: list[tuple], outcome) -> list[Sheet]:
                       record.template, record.doc_type, v.status if v else None, v.reason if v else "",
                       record.publication_date, list(v.notes) if v else [],
                       findings=findings[record.report_id], suspects=suspects[record.report_id],
-                      provenance={k: tuple(span) for k, span in record.provenance.items()}, text=text)
+                      provenance={k: tuple(span) for k, span in record.provenance.items()}, text=text,
+                      grid_rows={k: tuple(place[1:]) for k, place in record.grid_provenance.items()},
+                      pages={k: place[0] for k, place in record.grid_provenance.items() if place[0] is not None})
         for t, rows in record.cells.items():
             for row, cols in rows.items():
                 for c, cell in cols.items():

@@ -5,9 +5,10 @@ every cell of a failing identity, each suspect cell with the value that would ma
 the cells the extractor withheld with the reason, quotes the prose a table contradicts, and carries the
 agency, year, level, region, template, source file and verdict in its header. It prints on A4.
 
-A click on a cell (or Enter) shows the source text its row was read from: each source text is in the page
-once, in a JSON list (`<script id="quotes">`), and a cell names its entry (`data-q`) — the cells of a row,
-or of a table read as a character stream, share one, so a page is ≈ 40 KiB, not ≈ 190.
+A click on a cell (or Enter) shows the source text its row was read from (or, for a row read from a table
+grid, the table and grid row: 第3页 表2 第5行): each source text is in the page once, in a JSON list
+(`<script id="quotes">`), and a cell names its entry (`data-q`) — the cells of a row, or of a table read
+as a character stream, share one, so a page is ≈ 40 KiB, not ≈ 190.
 
 Output is polyglot HTML (well-formed XML as well): every element closed, attributes quoted, no named
 entities, scripts inside CDATA (the JSON list with <, > and & as \\u escapes), so a strict XML parser reads
@@ -29,7 +30,7 @@ from pipelines.quality.suites import Rule, rules as all_rules
 
 Key = tuple[str, str, str]
 # Bump when the page changes: every sheet is written again.
-RENDER_VERSION = "2026.12.4"
+RENDER_VERSION = "2026.12.5"
 WITHHELD_CODES = ("ambiguous_split", "unsplittable", "readings_disagree", "extra_values", "ocr_unreadable",
                   "unreadable_cell", "missing_row", "missing_table", "missing_values", "cell_value",
                   "ambiguous_blanks")
@@ -106,6 +107,8 @@ class Sheet:
     issues: list[Issue] = field(default_factory=list)
     provenance: dict[str, tuple[int, int]] = field(default_factory=dict)  # "table.row" -> offsets into text
     pages: dict[str, int] = field(default_factory=dict)  # "table.row" -> the page of a PDF or scan it is on
+    # "table.row" -> (table number, first grid row, last grid row) of a row read from a table grid (no offsets)
+    grid_rows: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     text: str | None = None  # the decoded text the provenance points into (nianbao check only)
 
     @property
@@ -267,17 +270,26 @@ def _all_keys(sheet: Sheet, table: str, t3_rows: tuple[str, ...] | None = None) 
     return [(table, r, c) for r in rows for c in spec.cols]
 
 
+def _has_sources(sheet: Sheet) -> bool:
+    """Whether any cell can show where it was read from: offsets with the text they point into, or a grid's place."""
+    return bool(sheet.text and sheet.provenance or sheet.grid_rows)
+
+
 def _source_text(sheet: Sheet, table: str, row: str) -> str | None:
-    if not sheet.text:
-        return None
-    span = sheet.provenance.get(f"{table}.{row}") or sheet.provenance.get(f"{table}.*")
-    if not span:
-        return None
-    start, end = span
-    before = sheet.text[max(0, start - 40):start].replace("\n", " ")
+    """Where a row was read from: its page (PDF, scan), then the text around its characters, or the table grid
+    and grid rows it was read from (表2 第5行: the second table of the document, the fifth row of its grid)."""
     page = sheet.pages.get(f"{table}.{row}") or sheet.pages.get(f"{table}.*")
-    return (f"第{page}页 " if page else "") + \
-        f"…{before}【{sheet.text[start:end]}】{sheet.text[end:end + 20]}…".replace("\n", " ")
+    on_page = f"第{page}页 " if page else ""
+    span = sheet.provenance.get(f"{table}.{row}") or sheet.provenance.get(f"{table}.*")
+    if span and sheet.text:
+        start, end = span
+        before = sheet.text[max(0, start - 40):start].replace("\n", " ")
+        return on_page + f"…{before}【{sheet.text[start:end]}】{sheet.text[end:end + 20]}…".replace("\n", " ")
+    grid = sheet.grid_rows.get(f"{table}.{row}") or sheet.grid_rows.get(f"{table}.*")
+    if grid:
+        number, first, last = grid
+        return on_page + f"表{number} 第{first}行" if first == last else on_page + f"表{number} 第{first}–{last}行"
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------- marks
@@ -761,7 +773,7 @@ def render_sheet(sheet: Sheet, rules: dict[str, Rule] | None = None, *, index_hr
                  '<span><i style="background:#fff1c2"></i>与正文不一致</span>'
                  '<span><i style="background:repeating-linear-gradient(45deg,#ddd,#ddd 2px,#fff 2px,#fff 4px)"></i>'
                  "未取值（注明原因）</span><span><i style=\"background:#eee\"></i>报告缺此格</span></p>")
-    if sheet.text and sheet.provenance:
+    if _has_sources(sheet):
         parts.append('<p class="none">点击单元格可查看其读取自原文的位置。</p>')
     parts.append(f'<section class="tables"><h2>{_e(L.SECTION_TITLES["t2"])}</h2>{_t2(sheet, marks)}')
     parts.append(f'<div class="t3wrap"><h2>{_e(L.SECTION_TITLES["t3"])}</h2>{_t3(sheet, marks)}</div>')
@@ -770,7 +782,7 @@ def render_sheet(sheet: Sheet, rules: dict[str, Rule] | None = None, *, index_hr
     parts.append(f"<footer>nianbao 审核单 · 报告编号 {_e(sheet.report_id)}"
                  f"{' · 生成于 ' + _e(generated) if generated else ''}</footer>")
     parts.append('<div id="src"></div>')
-    if sheet.text and sheet.provenance:
+    if _has_sources(sheet):
         parts.append(f'<script type="application/json" id="quotes">{_json(list(marks.quotes))}</script>'
                      f"<script>{_SCRIPT}</script>")
     parts.append("</body></html>")

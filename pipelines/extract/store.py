@@ -46,19 +46,25 @@ def frames(records: list[Record], at: datetime, version: str | None = None) -> d
         ],
         schema=REPORT_SCHEMA,
     )
+    # a row read from the text has offsets into it (its page is set on loading, from the text's page starts);
+    # a row read from a table grid has the grid's coordinates, its page the grid's
     cells = pl.DataFrame(
         [
             {"report_id": r.report_id, "table_key": t, "row_key": row, "col_key": col,
              "value": None if cell.value is None else float(cell.value), "value_raw": cell.raw,
              "semantic": cell.semantic, "unit": cell.unit,
-             "source_start": span[0] if span else None, "source_end": span[1] if span else None}
+             "source_start": span[0] if span else None, "source_end": span[1] if span else None,
+             "source_page": grid[0] if grid else None, "source_table": grid[1] if grid else None,
+             "source_grid_row": grid[2] if grid else None, "source_grid_row_end": grid[3] if grid else None}
             for r in records for t, rows in r.cells.items() for row, cols in rows.items()
             for span in [r.provenance.get(f"{t}.{row}") or r.provenance.get(f"{t}.*")]
+            for grid in [r.grid_provenance.get(f"{t}.{row}") or r.grid_provenance.get(f"{t}.*")]
             for col, cell in cols.items()
         ],
         schema={"report_id": pl.String, "table_key": pl.String, "row_key": pl.String, "col_key": pl.String,
                 "value": pl.Float64, "value_raw": pl.String, "semantic": pl.String, "unit": pl.String,
-                "source_start": pl.Int32, "source_end": pl.Int32},
+                "source_start": pl.Int32, "source_end": pl.Int32, "source_page": pl.Int32, "source_table": pl.Int32,
+                "source_grid_row": pl.Int32, "source_grid_row_end": pl.Int32},
     )
     issues = pl.DataFrame(
         [{"report_id": r.report_id, **{k: i.get(k) for k in ("code", "severity", "message", "location")}}

@@ -49,7 +49,8 @@ _NEWEST = """select * exclude (filename)
 _READ = "read_parquet(?, hive_partitioning = false)"
 # The page a cell was read on, for the paged documents (PDFs, scans: document_text.page_starts) among the
 # reports just loaded: the number of pages that begin at or before the cell's first character. Most runs have
-# none, and then report_cells is not scanned.
+# none, and then report_cells is not scanned. A cell read from a table grid has no offsets: its page is its
+# grid's, stored with it at extraction.
 _PAGED = f"""select document_id from document_text
              where page_starts is not null and document_id in (select report_id from {_READ})"""
 _PAGES = """update report_cells set source_page = len(list_filter(t.page_starts, s -> s <= report_cells.source_start))

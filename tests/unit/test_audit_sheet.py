@@ -186,6 +186,16 @@ def test_source_text_on_click_only_where_the_record_has_provenance():
     assert quote(plain, cell(plain, "行政复议 · 总计")) is None and plain.find(".//h:script", NS) is None
 
 
+def test_a_row_read_from_a_table_grid_names_the_table_and_grid_rows():
+    """No offsets, no text: the grid's place is the source (a DOCX has no pages; a PDF's grid names its page)."""
+    sheet = hongze_like(grid_rows={"t2_art20_1.normative_documents": (2, 5, 5), "t4_review_litigation.*": (5, 3, 4)},
+                        pages={"t4_review_litigation.*": 3})
+    doc = parse(render_sheet(sheet, RULES))
+    assert quote(doc, cell(doc, "第二十条第（一）项 行政规范性文件 · 本年制发件数")) == "表2 第5行"
+    assert quote(doc, cell(doc, "行政复议 · 总计")) == "第3页 表5 第3–4行"
+    assert quote(doc, cell(doc, "第二十条第（一）项 规章 · 本年制发件数")) is None  # neither offsets nor a grid
+
+
 def test_a_quote_that_could_end_the_script_stays_inside_it():
     text_ = "表</script><script>alert(1)</script>]]>&amp;行政复议 10 1 0 0 11"
     start = text_.index("行政复议")

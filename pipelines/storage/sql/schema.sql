@@ -86,12 +86,21 @@ create table if not exists report_cells (
     unit      varchar,
     source_start integer,               -- provenance: offsets into document_text.text of the characters
     source_end   integer,               -- the cell's row was read from (NULL for JSON records)
-    source_page  integer                -- the page those characters are on (1 = first; paged documents)
+    source_page  integer,               -- the page those characters (or that grid) are on (1 = first; paged
+                                        -- documents)
+    -- a row read from a table grid (PDF, DOCX, HTML tables) has no offsets but the grid's place: the table's
+    -- number among the document's tables and the grid rows its values are on (from 1, both inclusive)
+    source_table        integer,
+    source_grid_row     integer,
+    source_grid_row_end integer
 );
 -- warehouses made before provenance was stored
 alter table report_cells add column if not exists source_start integer;
 alter table report_cells add column if not exists source_end integer;
 alter table report_cells add column if not exists source_page integer;
+alter table report_cells add column if not exists source_table integer;
+alter table report_cells add column if not exists source_grid_row integer;
+alter table report_cells add column if not exists source_grid_row_end integer;
 
 create table if not exists extraction_issues (
     report_id varchar,
