@@ -247,6 +247,8 @@ def _pieces(token: str, pos: int) -> tuple[str, ...]:
     """The numbers a cell can be when it starts at `pos` of `token` (the search asks this many times)."""
     if token in PLACEHOLDERS and len(token) == 1 or token == UNREADABLE:
         return (token,)
+    if token.isascii() and token.isdigit():  # (the common case, without the pattern: no leading zero)
+        return ("0",) if token[pos] == "0" else tuple(token[pos:end] for end in range(pos + 1, len(token) + 1))
     return tuple(token[pos:end] for end in range(pos + 1, len(token) + 1)
                  if _NUMBER.match(token[pos:end]) and (end == len(token) or token[end] not in NO_CUT_BEFORE))
 

@@ -660,9 +660,13 @@ def _agrees(exp: Expected, split: list[str], hints: Hints) -> bool:
 
 def _split_run_together(result: Tables, exp: Expected, tokens: list[str], hints: Hints) -> list[str] | None:
     where = f"{exp.table}.{exp.row}"
+    types = exp.types
+
     def signs_ok(split: list[str]) -> bool:  # a sign only in the signed column, a unit only in a column of its kind
-        return all((typ == "sint" or s in PLACEHOLDERS or not s.startswith(("-", "+"))) and unit_fits(s, typ)
-                   for typ, s in zip(exp.types, split))
+        for typ, s in zip(types, split):
+            if s[:1] in _SIGN_STARTS and typ != "sint" and s not in PLACEHOLDERS or not unit_fits(s, typ):
+                return False
+        return True
 
     holds = signs_ok if exp.gate == "t2" else _and(_row_identity(exp), signs_ok)
     if not tokens or not any(len(t) > 1 for t in tokens):
@@ -708,6 +712,9 @@ def _split_run_together(result: Tables, exp: Expected, tokens: list[str], hints:
                                              f"({shown}); " + (f"the {known} cells they agree on kept, the others "
                                              "left NULL" if known else "cells left NULL"), where)
     return agreed
+
+
+_SIGN_STARTS = frozenset("-+")
 
 
 def _and(sums, signs):
