@@ -18,6 +18,7 @@ from pipelines.contract.grammar import (
     CUT_NUMBER,
     NO_CUT_BEFORE,
     PLACEHOLDER,
+    PLACEHOLDER_CHARS,
     PLACEHOLDER_MARKS,
     PLACEHOLDERS,
     UNREADABLE,
@@ -249,6 +250,9 @@ def _pieces(token: str, pos: int) -> tuple[str, ...]:
         return (token,)
     if token.isascii() and token.isdigit():  # (the common case, without the pattern: no leading zero)
         return ("0",) if token[pos] == "0" else tuple(token[pos:end] for end in range(pos + 1, len(token) + 1))
+    mark, after = token[pos], token[pos + 1 : pos + 2]
+    if mark in PLACEHOLDER_CHARS and not after.isdigit():  # a placeholder is one character (no sign here)
+        return (mark,) if not after or after not in NO_CUT_BEFORE else ()
     return tuple(token[pos:end] for end in range(pos + 1, len(token) + 1)
                  if _NUMBER.match(token[pos:end]) and (end == len(token) or token[end] not in NO_CUT_BEFORE))
 
