@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import ahocorasick
 
@@ -89,13 +89,10 @@ class Stream:
         start, offset, _ = self.runs[k]
         return offset + i - start
 
-    @property
+    @cached_property  # (writes the instance's __dict__ directly: allowed on a frozen dataclass)
     def _starts(self) -> list[int]:
-        starts = self.__dict__.get("_starts_cache")
-        if starts is None:
-            starts = [r[0] for r in self.runs]
-            object.__setattr__(self, "_starts_cache", starts)
-        return starts
+        """Where each run starts in `chars`, for the bisections above."""
+        return [r[0] for r in self.runs]
 
 
 def _strength(gap: str) -> int:

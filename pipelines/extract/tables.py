@@ -63,6 +63,12 @@ class Expected:
         else:
             position = {(self.row, col): i for i, col in enumerate(self.cols)}
         self.groups = I.row_groups(self.table, self.row, position) if self.gate != "t2" else []
+        # the check that a split of the row's run-together cells satisfies those identities (the solver's)
+        self.identity = sums_hold(self.groups)
+        # the run-together digits of this row already split, and their splits: the same digits recur in this
+        # row of many reports (a row of zeros), and the row's cells and checks never change. Bounded
+        # (SOLVED_KEPT); it lives as long as this Expected (expected_rows' cache: one per template)
+        self.solved: dict[tuple[str, ...], tuple[list, bool]] = {}
 
 
 @dataclass
@@ -529,7 +535,7 @@ def resolve_values(result: Tables, exp: Expected, values: list[Token], hints: Hi
         raw = [t.text for t in filled]
     elif len(filled) < n <= len(values):
         if exp.groups and any(len(t.text) > 1 for t in filled) \
-                and solve([t.text for t in filled], n, _row_identity(exp), limit=1):
+                and solve([t.text for t in filled], n, exp.identity, limit=1):
             # `4 50 0 0 0 9` and a blank: is the blank a cell, or is 50 two cells run together (4 5 0 0 0 0 9
             # adds up)? The text does not say
             result.issue("ambiguous_split", "error", f"{' '.join(t.text for t in filled)!r} with blank cells: the "
@@ -628,14 +634,6 @@ def _align_blanks(result: Tables, exp: Expected, values: list[Token]) -> list[To
     return None
 
 
-def _row_identity(exp: Expected):
-    # one check per expected row (its groups never change): built on the first run-together row it meets
-    holds = exp.__dict__.get("_row_identity")
-    if holds is None:
-        holds = exp.__dict__["_row_identity"] = sums_hold(exp.groups)
-    return holds
-
-
 def _t4_key(col: str) -> tuple[str, str]:
     for block in T4_BLOCKS:
         if col.startswith(block + "_"):
@@ -668,15 +666,13 @@ def _split_run_together(result: Tables, exp: Expected, tokens: list[str], hints:
                 return False
         return True
 
-    holds = signs_ok if exp.gate == "t2" else _and(_row_identity(exp), signs_ok)
+    holds = signs_ok if exp.gate == "t2" else _and(exp.identity, signs_ok)
     if not tokens or not any(len(t) > 1 for t in tokens):
         result.issue("missing_values", "error",
                      f"{len(tokens)} values where the template has {len(exp.cols)}; the row's cells are left out",
                      where)
         return None
-    # the same run-together digits recur in this row of many reports (a row of zeros): solved once per
-    # expected row (its cells and checks never change), a bounded number of them kept
-    solved = exp.__dict__.setdefault("_solved", {})
+    solved = exp.solved
     known = solved.get(key := tuple(tokens))
     if known is None:
         search: dict = {}
