@@ -42,7 +42,7 @@ def document_text(context: dg.AssetExecutionContext, settings: IngestSettings):
             files += 1
 
     outcomes = decode_many(pending, settings.limits, settings.decode_timeout_s, settings.decode_memory_mb,
-                           min(settings.worker_count, max(1, len(pending))))
+                           min(settings.worker_count, max(1, len(pending))), rows=True)
     for doc_id, outcome in progress(outcomes, "decode", total=len(pending)):
         shard = shard_of(doc_id)
         buffers[shard].append((doc_id, outcome))

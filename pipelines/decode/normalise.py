@@ -14,10 +14,14 @@ from functools import lru_cache
 from pipelines.decode.model import Block, Decoded
 
 # Pinyin ruby as scraped from document-sharing sites: 鎮(zhèn), 務(wù). Applied after NFKC, so the
-# brackets are ASCII. Tone-marked vowels lie in U+00E0–U+01DC.
-_RUBY = re.compile(r"(?<=[\u4e00-\u9fff])\([a-zü\u00e0-\u01dc]{1,7}\)")
+# brackets are ASCII. Tone-marked vowels lie in U+00E0–U+01DC. The bracket is matched first and the Han
+# character before it checked after: a pattern that starts with a literal is searched for that literal, not
+# tried at every position (0.05 → 0.002 ms a 5 KB text).
+_RUBY = re.compile(r"\((?<=[\u4e00-\u9fff]\()[a-zü\u00e0-\u01dc]{1,7}\)")
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2028\u2029\u2060\ufeff\u00ad]")
-_SPACES = re.compile(r"[^\S\n\t]")  # any whitespace but newline and tab
+# any whitespace but newline and tab, made a space; a space itself is left out of the class (replacing it
+# with itself is no change, and the text's thousands of spaces each cost a replacement: 0.078 → 0.019 ms)
+_SPACES = re.compile(r"[^\S \n\t]")
 _TRAILING = re.compile(r" +$", re.MULTILINE)  # tabs kept: a tab-only line is a blank cell
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _NON_HAN = re.compile(r"[^\u4e00-\u9fff]+")
@@ -80,7 +84,9 @@ def _after_nfkc(text: str) -> str:
     text = _RUBY.sub("", text)
     text = to_simplified(text)
     text = _SPACES.sub(" ", text)
-    return _TRAILING.sub("", text)
+    # spaces end a line only before a newline or at the end: most texts have none, and finding that is
+    # cheaper than the multiline pattern's scan
+    return _TRAILING.sub("", text) if " \n" in text or text.endswith(" ") else text
 
 
 def script_flags(original: str) -> list[str]:

@@ -18,6 +18,10 @@ REPORT_SCHEMA = {
     "source_format": pl.String, "status": pl.String, "n_cells": pl.Int32, "n_issues": pl.Int32,
     "extractor_version": pl.String, "extracted_at": pl.Datetime("us", "UTC"), "metadata": pl.String,
 }
+CELL_SCHEMA = {"report_id": pl.String, "table_key": pl.String, "row_key": pl.String, "col_key": pl.String,
+               "value": pl.Float64, "value_raw": pl.String, "semantic": pl.String, "unit": pl.String,
+               "source_start": pl.Int32, "source_end": pl.Int32, "source_page": pl.Int32, "source_table": pl.Int32,
+               "source_grid_row": pl.Int32, "source_grid_row_end": pl.Int32}
 _CLAIM_FIELDS = ("claim", "value", "unit", "qualifier", "text", "offset")
 
 
@@ -47,25 +51,33 @@ def frames(records: list[Record], at: datetime, version: str | None = None) -> d
         schema=REPORT_SCHEMA,
     )
     # a row read from the text has offsets into it (its page is set on loading, from the text's page starts);
-    # a row read from a table grid has the grid's coordinates, its page the grid's
-    cells = pl.DataFrame(
-        [
-            {"report_id": r.report_id, "table_key": t, "row_key": row, "col_key": col,
-             "value": None if cell.value is None else float(cell.value), "value_raw": cell.raw,
-             "semantic": cell.semantic, "unit": cell.unit,
-             "source_start": span[0] if span else None, "source_end": span[1] if span else None,
-             "source_page": grid[0] if grid else None, "source_table": grid[1] if grid else None,
-             "source_grid_row": grid[2] if grid else None, "source_grid_row_end": grid[3] if grid else None}
-            for r in records for t, rows in r.cells.items() for row, cols in rows.items()
-            for span in [r.provenance.get(f"{t}.{row}") or r.provenance.get(f"{t}.*")]
-            for grid in [r.grid_provenance.get(f"{t}.{row}") or r.grid_provenance.get(f"{t}.*")]
-            for col, cell in cols.items()
-        ],
-        schema={"report_id": pl.String, "table_key": pl.String, "row_key": pl.String, "col_key": pl.String,
-                "value": pl.Float64, "value_raw": pl.String, "semantic": pl.String, "unit": pl.String,
-                "source_start": pl.Int32, "source_end": pl.Int32, "source_page": pl.Int32, "source_table": pl.Int32,
-                "source_grid_row": pl.Int32, "source_grid_row_end": pl.Int32},
-    )
+    # a row read from a table grid has the grid's coordinates, its page the grid's. Built as columns, not a
+    # dict per cell: a report has ~100 cells, and the dicts cost more than the rest of writing its rows.
+    columns: dict[str, list] = {name: [] for name in CELL_SCHEMA}
+    (report_ids, table_keys, row_keys, col_keys, values, raws, semantics, units, starts, ends, grid_pages,
+     grid_tables, grid_rows, grid_row_ends) = columns.values()
+    for r in records:
+        for t, rows in r.cells.items():
+            for row, cols in rows.items():
+                span = r.provenance.get(f"{t}.{row}") or r.provenance.get(f"{t}.*")
+                grid = r.grid_provenance.get(f"{t}.{row}") or r.grid_provenance.get(f"{t}.*")
+                n = len(cols)
+                report_ids += [r.report_id] * n
+                table_keys += [t] * n
+                row_keys += [row] * n
+                starts += [span[0] if span else None] * n
+                ends += [span[1] if span else None] * n
+                grid_pages += [grid[0] if grid else None] * n
+                grid_tables += [grid[1] if grid else None] * n
+                grid_rows += [grid[2] if grid else None] * n
+                grid_row_ends += [grid[3] if grid else None] * n
+                for col, cell in cols.items():
+                    col_keys.append(col)
+                    values.append(None if cell.value is None else float(cell.value))
+                    raws.append(cell.raw)
+                    semantics.append(cell.semantic)
+                    units.append(cell.unit)
+    cells = pl.DataFrame(columns, schema=CELL_SCHEMA)
     issues = pl.DataFrame(
         [{"report_id": r.report_id, **{k: i.get(k) for k in ("code", "severity", "message", "location")}}
          for r in records for i in r.issues],
