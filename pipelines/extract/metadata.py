@@ -96,7 +96,25 @@ _DOC_NO = Guarded(re.compile(r"(?:文号|发文字号)\s*[::]\s*([^\s::]+)"))
 _FILER = Guarded(re.compile(rf"(?:填报人|联系人)\s*[::]\s*([{_HAN}]{{2,4}})"))
 _PHONE = r"(?:\(?0\d{2,3}\)?[-—]?)?\d{7,8}|1[3-9]\d{9}"
 _LABELLED_PHONE = Guarded(re.compile(rf"(?:联系电话|联系方式|电话)\s*[::]?\s*({_PHONE})"))
-_PORTAL = Guarded(re.compile(rf"([{_HAN}]{{2,20}}(?:人民政府|政府)门户网站)"))
+_PORTAL = re.compile(rf"([{_HAN}]{{2,20}}(?:人民政府|政府)门户网站)")
+_PORTAL_END, _PORTAL_REACH = "门户网站", 20 + len("人民政府") + len("门户网站")  # a match ends so, and is at most this long
+
+
+def _portals(text: str) -> list[str]:
+    """`_PORTAL.findall(text)`, searched only from just before each 门户网站 (a match is at most _PORTAL_REACH
+    characters and ends with it): findall tries every character of the text, each up to 20 characters on,
+    and a report names its portal a few times in thousands of characters. A match that starts earlier ends
+    at an earlier 门户网站, whose search found it."""
+    found, last = [], 0
+    at = text.find(_PORTAL_END)
+    while at >= 0:
+        m = _PORTAL.search(text, max(last, at + len(_PORTAL_END) - _PORTAL_REACH))
+        if m is None:
+            break
+        found.append(m.group(1))
+        last = m.end()
+        at = text.find(_PORTAL_END, last)
+    return found
 _CONTACT_PAREN = re.compile(rf"联系[{_HAN}]{{0,24}}\(({_PHONE})\)")
 
 
@@ -471,7 +489,7 @@ def extract_metadata(text: str, has_tables: bool) -> Metadata:
 
     # region: agency name first, then title / chrome / portals / compiler, then body
     strong = [t for t in (title.text if title else None, chrome_agency, compiler, sig_agency) if t]
-    strong += _PORTAL.findall(compact_text)
+    strong += _portals(compact_text)
     region = resolve_region(agency, strong, compact_text)
     issues.extend(region.issues)
 

@@ -295,3 +295,18 @@ def test_anonymised_names_are_not_places() -> None:
 def test_gazetteer_is_read_without_importing_cpca() -> None:
     assert gazetteer().places["139001000000"].name == "定州市"
     assert "cpca" not in sys.modules
+
+
+def test_portal_search_from_each_anchor_finds_what_findall_finds():
+    """`_portals` searches only near each 门户网站; it must give `_PORTAL.findall`'s matches on any text,
+    including portals run together, nested names and anchors without a portal name before them."""
+    import random
+
+    from pipelines.extract import metadata as M
+
+    r = random.Random(11)
+    pieces = list("人民政府门户网站市县区镇乡省的和") + ["政府门户网站", "人民政府门户网站", "门户网站", "abc", "。"]
+    for _ in range(20000):
+        text = "".join(r.choice(pieces) for _ in range(r.randint(0, 60)))
+        assert M._portals(text) == M._PORTAL.findall(text), text
+    assert M._portals("见淮安市人民政府门户网站,洪泽区政府门户网站") == ["见淮安市人民政府门户网站", "洪泽区政府门户网站"]
