@@ -29,7 +29,7 @@ from functools import cached_property, lru_cache
 
 import ahocorasick
 
-from pipelines.contract import ROW_HEADER
+from pipelines.contract import ROW_HEADER, TABLES
 from pipelines.contract.grammar import (
     CELL_UNIT,
     CN_NUMBER,
@@ -202,7 +202,12 @@ _T3_HEADER = re.compile("|".join([L.T3_HEADER.pattern, *map(re.escape, L.T3_HEAD
 _ROW_HEADER = re.compile(re.escape(ROW_HEADER))
 _T4_HEADING = re.compile(rf"(?:{re.escape(L.T4_TITLE_LEAD)})?(?:{L.T4_HEADING.pattern})")
 _END = re.compile(L.END_OF_TABLES.pattern)
-_T4_WORDS = re.compile(r"结果维持|结果纠正|其他结果|尚未审结|总计|合计|复议后起诉|直接起诉")
+# The words of T4's header, the last of which ends it: each outcome column's keys and the 行政诉讼 blocks'
+# (the 行政复议 block's label is also a word of the T4 heading: it marks no end of the header)
+_T4_WORDS = re.compile("|".join(
+    map(re.escape, [k for e in TABLES["t4_review_litigation"]["cols"].values() for k in e["keys"]]
+        + [k for e in TABLES["t4_review_litigation"]["rows"].values() if e.get("group") == "litigation"
+           for k in e["keys"]])))
 
 
 def _search(pattern: re.Pattern, chars: str, pos: int, end: int | None = None) -> int | None:
