@@ -13,7 +13,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from pipelines import contract as C
-from pipelines.contract.grammar import CN_NUMBER, NUMERALS
+from pipelines.contract.grammar import CN_NUMBER, MONEY_UNITS, NUMERALS
 from pipelines.contract.identities import of_table
 from pipelines.quality.model import ReportData, Row
 from pipelines.quality.suites import Rule
@@ -69,17 +69,23 @@ def rules_by_level(rule: Rule, report: ReportData) -> list[Row]:
     return _row(rule, report, "t2_art20_1", float(len(problems)), "; ".join(problems) or "plausible")
 
 
+# The amount columns (type amt, in 万元) of the contract's tables, as (table, column)
+_AMOUNT_COLS = frozenset((table, col) for table, entry in C.TABLES.items() for col, c in entry["cols"].items()
+                         if c.get("type") == "amt")
+
+
 def amount_magnitude(rule: Rule, report: ReportData) -> list[Row]:
     problems = []
     township_max, unitless_from = rule.param("township_max_wan_yuan"), rule.param("unitless_from")
-    for key, cell in report.cells.items():
-        if not key[2].endswith("_wan_yuan") or cell.value is None:
+    amounts = [(key, cell) for key, cell in report.cells.items() if (key[0], key[2]) in _AMOUNT_COLS]
+    for key, cell in amounts:
+        if cell.value is None:
             continue
         if report.admin_level == "township" and cell.value > township_max:
             problems.append(f"{'.'.join(key)} = {cell.value:g} 万元 at a township")
-        elif cell.value >= unitless_from and not re.search(r"元", cell.raw):
+        elif cell.value >= unitless_from and not any(unit in cell.raw for unit in MONEY_UNITS):
             problems.append(f"{'.'.join(key)} = {cell.raw} with no unit: probably 元")
-    if not any(k[2].endswith("_wan_yuan") for k in report.cells):
+    if not amounts:
         return []
     return _row(rule, report, "t2", float(len(problems)), "; ".join(problems) or "plausible")
 
