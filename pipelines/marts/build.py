@@ -19,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines import contract as C
+
 
 MARTS_SQL = Path(__file__).parent / "sql"
 
@@ -117,7 +119,7 @@ MARTS = tuple(m.name for m in registry())  # the registry's marts when this modu
 # What people query besides the marts: the reports, their cells, why a report is quarantined and which
 # documents are versions of which report (superseded, in conflict, withdrawn: report_versions).
 TABLES = ("reports", "report_cells", "report_quality", "check_results", "suspect_cells", "narrative_claims",
-          "extraction_issues", "documents", "report_versions")
+          "extraction_issues", "documents", "report_versions", "template_rows")
 PUBLISHED = MARTS + TABLES  # as loaded: publish() reads the registry again (published_tables)
 # The snapshot's check_results holds the instances people look at (FAIL, NOT_ASSESSABLE): the passing ones,
 # nine in ten, stay in the warehouse and are counted in report_quality and mart_quality.
@@ -147,8 +149,20 @@ def _prepend_bom(path: Path) -> None:
     os.replace(bommed, path)
 
 
+def template_rows() -> list[tuple[str, str, str | None, str]]:
+    """(table_key, row_key, row_group, label) of every row of the contract's tables: the groups the marts sum
+    (T3's denied / unable / not_processed / other blocks, T4's litigation blocks) and the official Chinese label
+    of each key, for people joining report_cells to it."""
+    return [(table, row, entry.get("group"), C.label_of(entry))
+            for table, spec in C.TABLES.items() for row, entry in spec["rows"].items()]
+
+
 def build_marts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """(Re)build every mart of the registry in the warehouse; row count per mart."""
+    """(Re)build every mart of the registry in the warehouse, after the contract's `template_rows` (which the
+    marts read for row groups); row count per mart."""
+    conn.execute("create or replace table template_rows (table_key varchar, row_key varchar, row_group varchar, "
+                 "label varchar)")
+    conn.executemany("insert into template_rows values (?, ?, ?, ?)", template_rows())
     marts = registry()
     for mart in marts:
         conn.execute(mart.sql)

@@ -21,9 +21,10 @@ with accepted as (
     where q.status = 'accepted' and r.doc_type = 'annual_report'
       and v.status = 'current' and v.primary_id = v.report_id
 ),
-c as (
-    select report_id, table_key t, row_key r, col_key k, coalesce(value, 0) v
-    from report_cells where report_id in (select report_id from accepted)
+c as (  -- g: the row's group in the template (template_rows, from the contract)
+    select c.report_id, c.table_key t, c.row_key r, c.col_key k, coalesce(c.value, 0) v, g.row_group g
+    from report_cells c left join template_rows g on g.table_key = c.table_key and g.row_key = c.row_key
+    where c.report_id in (select report_id from accepted)
 ),
 t3 as (
     select report_id,
@@ -33,10 +34,10 @@ t3 as (
         sum(v) filter (where t = 't3_applications' and r = 'carried_forward_out' and k = 'total') as apps_carried_out,
         sum(v) filter (where t = 't3_applications' and r = 'granted' and k = 'total') as granted,
         sum(v) filter (where t = 't3_applications' and r = 'partially_granted' and k = 'total') as partially_granted,
-        sum(v) filter (where t = 't3_applications' and r like 'denied_%' and k = 'total') as denied_total,
-        sum(v) filter (where t = 't3_applications' and r like 'unable_%' and k = 'total') as unable_total,
-        sum(v) filter (where t = 't3_applications' and r like 'not_processed_%' and k = 'total') as not_processed_total,
-        sum(v) filter (where t = 't3_applications' and r like 'other_%' and k = 'total') as other_handling_total,
+        sum(v) filter (where t = 't3_applications' and g = 'denied' and k = 'total') as denied_total,
+        sum(v) filter (where t = 't3_applications' and g = 'unable' and k = 'total') as unable_total,
+        sum(v) filter (where t = 't3_applications' and g = 'not_processed' and k = 'total') as not_processed_total,
+        sum(v) filter (where t = 't3_applications' and (g = 'other' or r = 'other_handling') and k = 'total') as other_handling_total,
         sum(v) filter (where t = 't3_applications' and r = 'unable_not_held' and k = 'total') as unable_not_held,
         sum(v) filter (where t = 't3_applications' and r = 'new_received' and k = 'natural_person') as new_natural_person,
         sum(v) filter (where t = 't3_applications' and r = 'new_received' and k = 'commercial_enterprise') as new_commercial_enterprise,
@@ -50,8 +51,8 @@ t3 as (
         sum(v) filter (where t = 't4_review_litigation' and r = 'admin_review' and k = 'pending') as admin_review_pending,
         sum(v) filter (where t = 't4_review_litigation' and r = 'litigation_direct' and k = 'total') as litigation_direct_total,
         sum(v) filter (where t = 't4_review_litigation' and r = 'litigation_after_review' and k = 'total') as litigation_after_review_total,
-        sum(v) filter (where t = 't4_review_litigation' and r like 'litigation_%' and k = 'corrected') as litigation_corrected,
-        sum(v) filter (where t = 't4_review_litigation' and r like 'litigation_%' and k = 'pending') as litigation_pending,
+        sum(v) filter (where t = 't4_review_litigation' and g = 'litigation' and k = 'corrected') as litigation_corrected,
+        sum(v) filter (where t = 't4_review_litigation' and g = 'litigation' and k = 'pending') as litigation_pending,
         sum(v) filter (where t = 't2_art20_1' and r = 'normative_documents' and k = 'issued_count') as normative_docs_issued,
         sum(v) filter (where t = 't2_art20_1' and r = 'normative_documents' and k = 'repealed_count') as normative_docs_repealed,
         sum(v) filter (where t = 't2_art20_1' and r = 'normative_documents' and k = 'in_force_count') as normative_docs_in_force,
