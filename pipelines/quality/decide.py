@@ -139,9 +139,15 @@ def _wide(conn: duckdb.DuckDBPyConnection, rules: list[Rule], part: int):
     residual of the row's instance when it is that rule's and assessable."""
     assert all(_RULE_ID.match(r.id) for r in rules)  # column names: checked, not bound
     columns = ", ".join(f"case when rule_id = '{r.id}' and assessable then residual end as \"{r.id}\"" for r in rules)
-    return conn.execute(f"""select row, left(report_id, 16) as report, scope, {columns} from check_residuals
-                            where part = ? and rule_id in (select unnest(?::varchar[])) order by row""",
-                        [part, [r.id for r in rules]]).df()
+    query = f"""select row, left(report_id, 16) as report, scope, {columns} from check_residuals
+                where part = ? and rule_id in (select unnest(?::varchar[])) order by row"""
+    params = [part, [r.id for r in rules]]
+    # through Arrow: for these columns (bigint, varchar, double) the same frame as .df() — dtypes and values,
+    # tests/unit/test_check_plan.py — at about a third of the cost, as .df() builds pandas' strings one Python
+    # object at a time (2.4 M rows, 19 rule columns, as a 10 000-report run: 6.6 -> 2.4 CPU s). An empty result is
+    # where they differ (object columns from .df(), str from Arrow): it is read with .df(), as before.
+    table = conn.execute(query, params).to_arrow_table()
+    return table.to_pandas() if table.num_rows else conn.execute(query, params).df()
 
 
 def _replace(conn: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]) -> None:

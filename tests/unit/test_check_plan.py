@@ -1,7 +1,7 @@
 """Which reports an incremental checks run re-checks, and how they are batched."""
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from pipelines.quality.plan import IndexRow, batches, to_check
 
@@ -109,3 +109,73 @@ def test_a_report_whose_place_among_the_versions_changed_is_checked_again_with_i
     assert to_check([r for r in INDEX if r.report_id != "a23"] + [moved], {}, everything=False) == {"a23", "a24"}
     settled = replace(moved, versioned_at=T0 + timedelta(hours=1))  # checked at the moment it moved
     assert to_check([r for r in INDEX if r.report_id != "a23"] + [settled], {}, everything=False) == set()
+
+
+def test_a_suites_residual_table_read_through_arrow_is_the_frame_duckdb_gives():
+    """decide._wide reads GX's table through Arrow (cheaper): the same dtypes and values as DuckDB's .df() for the
+    table's types (residual: double), NaN where an instance is not the column's rule or not assessable, a column of
+    no instance, and an empty part as .df() gives it."""
+    import duckdb
+    import pandas as pd
+
+    from pipelines.quality.decide import _wide
+    from pipelines.quality.gx import by_suite
+    from pipelines.quality.suites import rules
+
+    suite = by_suite(list(rules()))["report_cells"]
+    ids = [r.id for r in suite]
+    with duckdb.connect() as conn:
+        conn.execute("""create temp table check_residuals as
+                        select i::bigint as row, 'r' || (i // 7) || repeat('0', 60) as report_id, ? [i % 5 + 1] as rule_id,
+                               't3.' || i as scope, case when i % 5 = 0 then null else i * 0.5 - 3 end::double
+                               as residual,
+                               i % 3 <> 0 as assessable, i // 50 as part
+                        from range(120) t(i)""", [ids])  # the suite's later rules: all NaN
+        columns = ", ".join(f"case when rule_id = '{r}' and assessable then residual end as \"{r}\"" for r in ids)
+        for part in (0, 2, 9):  # 9: no rows
+            query = f"""select row, left(report_id, 16) as report, scope, {columns}
+                        from check_residuals where part = ? and rule_id in (select unnest(?::varchar[])) order by row"""
+            expected = conn.execute(query, [part, ids]).df()
+            got = _wide(conn, suite, part)
+            pd.testing.assert_frame_equal(got, expected, check_exact=True)
+            assert len(got) == (0 if part == 9 else 50 if part == 0 else 20)
+
+
+def test_a_run_checked_in_worker_processes_records_what_a_run_in_process_records(corpus_dir, tmp_path, monkeypatch):
+    """run_checks end to end on copies of one real warehouse: in this process, and in worker processes (with GX
+    imported in a thread meanwhile) — the same check_results, suspect_cells and report_quality."""
+    import shutil
+    from contextlib import contextmanager
+
+    import duckdb
+
+    from conftest import load_records
+    from pipelines.extract.files import extract_file
+    from pipelines.quality import stage
+    from pipelines.storage.warehouse import ensure_schema
+
+    files = sorted((corpus_dir / "samples").glob("*.txt")) + sorted((corpus_dir / "pdf").glob("*.pdf"))
+    source = tmp_path / "w.duckdb"
+    with duckdb.connect(str(source)) as conn:
+        ensure_schema(conn)
+        load_records(conn, [extract_file(f) for f in files], T0)
+    at = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    tables = {}
+    for name, parallel_from, batch in (("serial", 10**9, 1000), ("parallel", 1, 2)):
+        (tmp_path / name).mkdir()
+        database = tmp_path / name / "warehouse.duckdb"
+        shutil.copy(source, database)
+
+        @contextmanager
+        def connect(database=database):
+            with duckdb.connect(str(database)) as conn:
+                yield conn
+
+        monkeypatch.setattr(stage, "PARALLEL_FROM", parallel_from)
+        monkeypatch.setattr(stage, "BATCH_REPORTS", batch)
+        outcome = stage.run_checks(database, connect, workers=2, at=at)
+        assert outcome.checked == len(files) and (outcome.batches == 1) == (name == "serial")
+        with duckdb.connect(str(database)) as conn:
+            tables[name] = {t: sorted(conn.execute(f"select * from {t}").fetchall(), key=str)
+                            for t in ("check_results", "suspect_cells", "report_quality")}
+    assert tables["parallel"] == tables["serial"] and tables["serial"]["check_results"]
