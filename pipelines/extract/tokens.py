@@ -208,14 +208,17 @@ def tokenize(text: str) -> list[Token]:
     for n, (what, parts, has_label, lone_value, tail) in enumerate(map(_line_parts, text.split("\n"))):
         if what == _SKIP:
             continue
-        if tail and tokens and _joins(tokens[-1].text, parts[0][1]):
+        if tail and tokens:
             # a figure cut across lines (`114` / `.36万元`, `114.36万` / `元`, `5-` / `23`, `114` / `.36万 元`): one run
-            while parts and _joins(tokens[-1].text, parts[0][1]):
-                tokens[-1] = _new(Token, (VALUE, tokens[-1].text + parts[0][1], tokens[-1].line))
-                parts = parts[1:]
-            if not parts:
-                continue
-            has_label = any(k == LABEL for k, _ in parts)
+            joined = 0
+            while joined < len(parts) and _joins(tokens[-1].text, parts[joined][1]):
+                tokens[-1] = _new(Token, (VALUE, tokens[-1].text + parts[joined][1], tokens[-1].line))
+                joined += 1
+            if joined:
+                parts = parts[joined:]
+                if not parts:
+                    continue
+                has_label = any(k == LABEL for k, _ in parts)
         if what == _BLANK_TAB:
             tokens.append(_new(Token, (EMPTY, "", n)))  # a blank tab cell
             pending_empty = len(tokens) - 1
