@@ -95,6 +95,13 @@ with ids as materialized (  -- the 64-character report ids as small integers whi
 cells as materialized (
     select i.report_id, c.table_key, c.row_key, c.col_key, c.value, c.semantic, c.value_raw
     from report_cells c join ids i on i.id = c.report_id),
+keys as materialized (  -- each distinct cell address as a small integer, and whether it is a total, once
+    select table_key, row_key, col_key, (row_number() over ())::integer as key,
+           {is_total_sql('table_key', 'row_key', 'col_key')} as is_total
+    from (select distinct table_key, row_key, col_key from cells)),
+keyed as materialized (
+    select c.report_id, k.key, c.value, c.semantic, c.value_raw, k.is_total
+    from cells c join keys k on k.table_key = c.table_key and k.row_key = c.row_key and k.col_key = c.col_key),
 one_row as (
     select distinct report_id from cells where table_key = 't3_applications' and row_key = '{OTHER_AS_ONE_ROW}'),
 reps as materialized (
@@ -124,14 +131,13 @@ refs as (
            case when f.prev then k.previous_id else k.report_id end
     from checked k join chk_row_refs f using (rule_id)
     join row_sets s on s.report_id = k.report_id and s.tbl = f.tbl),
-looked as (
-    select f.*, c.report_id is null as missing, c.semantic, c.value, c.value_raw,
-           {is_total_sql('c.table_key', 'c.row_key', 'c.col_key')} as is_total
+looked as (  -- a ref's cell found by its address's integer (no key: no such cell in the run)
+    select f.*, c.report_id is null as missing, c.semantic, c.value, c.value_raw, c.is_total
     from refs f
     left join has_wanted h on h.report_id = f.source and h.tbl = f.tbl
     left join wanted w on w.report_id = f.source and w.tbl = f.tbl and w.row_key = f.ref_row
-    left join cells c on c.report_id = f.source and c.table_key = f.tbl and c.row_key = f.ref_row
-                     and c.col_key = f.ref_col
+    left join keys k on k.table_key = f.tbl and k.row_key = f.ref_row and k.col_key = f.ref_col
+    left join keyed c on c.report_id = f.source and c.key = k.key
     where h.report_id is null or w.report_id is not null),
 inst as (  -- cheap aggregates; a sum of whole numbers below 2^52 is exact in any order
     select report_id, rule_id, scope,
