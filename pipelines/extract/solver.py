@@ -119,6 +119,9 @@ def _one_per_character(tokens: list[str], holds: Callable[[list[str]], bool], pr
     if each character may be a cell there and the checks hold."""
     split = []
     for token in tokens:
+        if token.isascii() and token.isdigit():  # every digit is a piece of its own (`_pieces`' first)
+            split.extend(token)
+            continue
         for pos in range(len(token)):
             pieces = _pieces(token, pos)
             if not pieces or len(pieces[0]) != 1:
