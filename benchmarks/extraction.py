@@ -82,7 +82,7 @@ def clear_extractor_caches() -> None:
 REPEAT = 5  # passes timed per family: on a shared 2-core VM one pass in three can run 30% slow
 
 
-def _timed_extraction(paths: list[Path], repeat: int | None = None) -> tuple[float, float, float]:
+def _timed_extraction(paths: list[Path], repeat: int = REPEAT) -> tuple[float, float, float]:
     """(CPU seconds per document of extraction, wall seconds per document of extraction, CPU seconds per
     document of the lower bound), each the best of `repeat`. The documents are decoded once, then
     extracted with the extractor's caches cleared before each repetition; the bound reads each decoded
@@ -96,7 +96,7 @@ def _timed_extraction(paths: list[Path], repeat: int | None = None) -> tuple[flo
             continue
         decoded.append((p.name, decode_document(data, found.format, found.encoding, Limits()), found.format))
     best, wall, bound = float("inf"), float("inf"), float("inf")
-    for _ in range(repeat or REPEAT):
+    for _ in range(repeat):
         clear_extractor_caches()
         t0, w0 = time.process_time(), time.perf_counter()
         for name, d, fmt in decoded:
@@ -110,7 +110,7 @@ def _timed_extraction(paths: list[Path], repeat: int | None = None) -> tuple[flo
     return best / n, wall / n, max(bound, 1e-9) / n
 
 
-def synthetic(per_layout: int, work: Path, layouts=LAYOUTS) -> list[tuple]:
+def synthetic(per_layout: int, work: Path, layouts=LAYOUTS, repeat: int = REPEAT) -> list[tuple]:
     rows = []
     for i, layout in enumerate(LAYOUTS):
         if layout not in layouts:
@@ -124,11 +124,11 @@ def synthetic(per_layout: int, work: Path, layouts=LAYOUTS) -> list[tuple]:
             und = {tuple(k.split(".", 1)) for k in gold.get("undeterminable", ())}
             a, b, c = _score(gold, rec["cells"], und)
             r, w, x = r + a, w + b, x + c
-        rows.append(("synthetic", layout, len(paths), r, w, x, *_timed_extraction(paths)))
+        rows.append(("synthetic", layout, len(paths), r, w, x, *_timed_extraction(paths, repeat)))
     return rows
 
 
-def real_derived(work: Path) -> list[tuple]:
+def real_derived(work: Path, repeat: int = REPEAT) -> list[tuple]:
     import test_real_shapes as shapes
 
     rows = []
@@ -144,7 +144,7 @@ def real_derived(work: Path) -> list[tuple]:
             rec = extract_file(path).to_json()
             a, b, c = _score(gold, rec["cells"], shapes.undeterminable(text, gold))
             r, w, x = r + a, w + b, x + c
-        rows.append(("real-derived", shape, len(docs), r, w, x, *_timed_extraction([p for _, p, _ in docs])))
+        rows.append(("real-derived", shape, len(docs), r, w, x, *_timed_extraction([p for _, p, _ in docs], repeat)))
     try:
         import realderived
     except ImportError as e:  # the dev dependencies (pymupdf4llm) are not installed
@@ -157,7 +157,7 @@ def real_derived(work: Path) -> list[tuple]:
         docs = realderived.build_family(family, SHARED / "corpus", work / family)
         total = realderived.family_score([realderived.evaluate(d) for d in docs])
         rows.append(("real-derived", family, len(docs), total.right, total.withheld, total.wrong,
-                     *_timed_extraction([d.path for d in docs])))
+                     *_timed_extraction([d.path for d in docs], repeat)))
     return rows
 
 
@@ -166,13 +166,11 @@ def main() -> None:
     ap.add_argument("--per-layout", type=int, default=40, help="synthetic documents per layout")
     ap.add_argument("--no-real-derived", action="store_true")
     ap.add_argument("--text-only", action="store_true", help=f"synthetic layouts {', '.join(TEXT_LAYOUTS)} only")
-    ap.add_argument("--repeat", type=int, default=5, help="timed passes per family (the best is printed)")
+    ap.add_argument("--repeat", type=int, default=REPEAT, help="timed passes per family (the best is printed)")
     a = ap.parse_args()
-    global REPEAT
-    REPEAT = a.repeat
     work = Path(tempfile.mkdtemp(prefix="nianbao-extract-bench-"))
-    rows = ([] if a.no_real_derived else real_derived(work)) + synthetic(a.per_layout, work,
-                                                                          TEXT_LAYOUTS if a.text_only else LAYOUTS)
+    rows = ([] if a.no_real_derived else real_derived(work, a.repeat)) + synthetic(a.per_layout, work,
+                                                                          TEXT_LAYOUTS if a.text_only else LAYOUTS, a.repeat)
     head = (f"{'corpus':<13} {'family':<20} {'docs':>5} {'right':>7} {'withheld':>8} {'WRONG':>6} {'right%':>7} "
             f"{'docs/s':>8} {'wall':>6} {'bound docs/s':>12} {'ratio':>6}")
     print(head)
@@ -192,7 +190,7 @@ def main() -> None:
         print(f"text reports (the six layouts of `nianbao synth`'s README table): "
               f"{min(v for _, v in text):.0f}–{max(v for _, v in text):.0f} docs/s on one core (CPU time); "
               + ", ".join(f"{f} {v:.0f}" for f, v in text))
-    print(f"docs/s: CPU time of this process, best of {REPEAT}, extractor caches cleared before each repetition; "
+    print(f"docs/s: CPU time of this process, best of {a.repeat}, extractor caches cleared before each repetition; "
           "wall: the same runs in wall time (other work on the machine included); bound: read each text and "
           "find its digits with one regex")
     print(f"(documents in {work})")

@@ -96,8 +96,9 @@ _DOC_NO = Guarded(re.compile(r"(?:文号|发文字号)\s*[::]\s*([^\s::]+)"))
 _FILER = Guarded(re.compile(rf"(?:填报人|联系人)\s*[::]\s*([{_HAN}]{{2,4}})"))
 _PHONE = r"(?:\(?0\d{2,3}\)?[-—]?)?\d{7,8}|1[3-9]\d{9}"
 _LABELLED_PHONE = Guarded(re.compile(rf"(?:联系电话|联系方式|电话)\s*[::]?\s*({_PHONE})"))
-_PORTAL = re.compile(rf"([{_HAN}]{{2,20}}(?:人民政府|政府)门户网站)")
-_PORTAL_END, _PORTAL_REACH = "门户网站", 20 + len("人民政府") + len("门户网站")  # a match ends so, and is at most this long
+_PORTAL_NAME, _PORTAL_OWNERS, _PORTAL_END = 20, ("人民政府", "政府"), "门户网站"  # longest name, its owner, the ending
+_PORTAL = re.compile(rf"([{_HAN}]{{2,{_PORTAL_NAME}}}(?:{'|'.join(_PORTAL_OWNERS)}){_PORTAL_END})")
+_PORTAL_REACH = _PORTAL_NAME + max(map(len, _PORTAL_OWNERS)) + len(_PORTAL_END)  # the longest match
 
 
 def _portals(text: str) -> list[str]:

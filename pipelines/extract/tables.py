@@ -22,6 +22,7 @@ from rapidfuzz import fuzz
 from pipelines.contract import (OTHER_AS_ONE_ROW, OTHER_SPLIT, ROW_HEADER, TABLE_KEYS, TABLES, TEMPLATE_TABLES,
                                 T4_BLOCKS)
 from pipelines.contract import identities as I
+from pipelines.contract.grammar import SIGNS
 from pipelines.extract import labels as L
 from pipelines.extract.solver import is_cell, number, solve, sums_hold
 from pipelines.extract.template import detect_template as template_of
@@ -710,7 +711,7 @@ def _split_run_together(result: Tables, exp: Expected, tokens: list[str], hints:
     return agreed
 
 
-_SIGN_STARTS = frozenset("-+")
+_SIGN_STARTS = frozenset(SIGNS)  # (a set: an empty string is in no set, and in every str)
 
 
 def _and(sums, signs):

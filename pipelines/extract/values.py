@@ -46,15 +46,15 @@ def _unit_fits(unit: str | None, col_type: str) -> bool:
     return not unit or unit in COLUMN_UNITS.get(col_type, CELL_UNITS)
 
 
+_UNIT_ENDS = frozenset(u[-1] for u in CELL_UNITS)  # the last characters of the units
+
+
 def unit_fits(text: str, col_type: str) -> bool:
     """Whether the unit a cell ends with (if any) is one its column takes: 项 and 件 count, 万元 and 元 are
     amounts (`2项` is no amount, `3万元` no count)."""
     if text[-1:] not in _UNIT_ENDS:  # (most cells: no unit, nothing to look up)
         return True
     return _unit_fits(next((u for u in CELL_UNITS if text.endswith(u)), None), col_type)
-
-
-_UNIT_ENDS = frozenset(u[-1] for u in CELL_UNITS)
 
 
 @lru_cache(maxsize=65536)
