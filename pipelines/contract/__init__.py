@@ -70,7 +70,7 @@ T4_OUTCOMES = V2019["t4_review_litigation"].cols
 
 ALIASES: dict[str, list[str]] = DEFINITION["aliases"]  # name -> [variant printed in the wild, official wording]
 PATTERNS: dict[str, str] = DEFINITION["patterns"]
-SECTIONS: list[list[str]] = DEFINITION["sections"]  # each section's titles, the official one first
+SECTIONS: list[list[str]] = [s["titles"] for s in DEFINITION["sections"]]  # each section's titles, official first
 ROW_HEADER: str = DEFINITION["row_header"]
 _ASCII = str.maketrans({"（": "(", "）": ")", "：": ":", "，": ",", "“": '"', "”": '"'})
 

@@ -9,12 +9,13 @@ template's row order, not here.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from pipelines import contract as C
-from pipelines.contract.grammar import NUMBERINGS
+from pipelines.contract.grammar import CN_NUMBER, NUMBERINGS
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "「": '"', "」": '"'})
 _ALIASES = [tuple(pair) for pair in C.ALIASES.values()]  # (variant, official wording)
@@ -54,12 +55,22 @@ STREAM_KEYS = {row: tuple(entry["keys"]) for table in _T2_TABLES + ["t3_applicat
 T2_CAPTION = re.compile(C.PATTERNS["t2_caption"])
 T2_ITEMS = {T2_CAPTION.search(C.ascii_form(C.TABLES[t]["caption"])).group(1): t for t in _T2_TABLES}
 T2_ROW_TABLE = {row: table for table in _T2_TABLES for row in C.TABLES[table]["rows"]}
+# The words of a T2 caption around its item number: 第二十条第, 项
+_CAPTION = C.ascii_form(C.TABLES[_T2_TABLES[0]]["caption"])
+T2_CAPTION_WORDS = (_CAPTION.partition("(")[0], _CAPTION.rpartition(")")[2])
+# The opening words of the T2 tables' first column headers: after the row header, they make a T2 header line
+T2_FIRST_COL_WORDS = tuple(C.DEFINITION["first_col_words"])
 
 T3_HEADING = re.compile(C.PATTERNS["t3_heading"])
 T3_HEADER = re.compile(C.PATTERNS["t3_header"])
 # T3's first header cells: 申请人情况 over the columns, and the first column's 自然人
 _T3 = C.TABLES["t3_applications"]
 T3_HEADER_CELLS = (_T3["col_group"], C.label_of(next(iter(_T3["cols"].values()))))
+# The T3 note's opening words, to its 勾稽关系 (本列数据的勾稽关系), without its bracket
+_NOTE = C.ascii_form(_T3["note"]).lstrip("(")
+T3_NOTE_OPENING = _NOTE[: T3_HEADER.search(_NOTE).end()]
+# Words of T3's numbered row and group labels (一、本年新收…, 三、本年度办理结果, (七)总计 …)
+T3_LABEL = re.compile(C.PATTERNS["t3_label"])
 T4_HEADING = re.compile(C.PATTERNS["t4_heading"])
 T4_LABEL = re.compile(C.PATTERNS["t4_label"])
 END_OF_TABLES = re.compile(C.PATTERNS["end_of_tables"])
@@ -70,6 +81,9 @@ T4_REVIEW = C.label_of(_T4["rows"]["admin_review"])
 T4_LITIGATION = _T4["row_groups"]["litigation"]
 # The words of T4's section title before its first block's name (政府信息公开): a heading may open with them.
 T4_TITLE_LEAD = C.section_title("t4_review_litigation").partition(T4_REVIEW)[0]
+# The names of T4's two blocks without the word they share (行政): 复议, 诉讼
+_SHARED = os.path.commonprefix([T4_REVIEW, T4_LITIGATION])
+T4_BLOCK_WORDS = (T4_REVIEW.removeprefix(_SHARED), T4_LITIGATION.removeprefix(_SHARED))
 
 
 def _section_heading(number: int, titles: list[str]) -> str:
@@ -79,9 +93,45 @@ def _section_heading(number: int, titles: list[str]) -> str:
     return "|".join(alternatives)
 
 
-# Each section's heading (spec §1.1) as a regex fragment on whitespace-free text, in the report's order: any
-# of its titles; the section of T4 also by its two blocks' names a few characters apart, however worded.
-SECTION_HEADINGS = tuple(_section_heading(n, titles) for n, titles in enumerate(C.SECTIONS, 1))
+@dataclass(frozen=True)
+class Section:
+    """A section of the report's outline (spec §1.1), as its headings name it."""
+
+    key: str  # s1_overview … s6_other
+    heading: str  # a regex fragment on whitespace-free text: any of its titles (T4's section also by its two
+    # blocks' names a few characters apart, however worded) — an outline heading as printed
+    word: str  # what a heading names it by, whatever else it says: its `word`, else its official title
+
+
+SECTIONS = tuple(Section(s["key"], _section_heading(n, s["titles"]), s.get("word", s["titles"][0]))
+                 for n, s in enumerate(C.DEFINITION["sections"], 1))
+SECTION_HEADINGS = tuple(s.heading for s in SECTIONS)  # each section's heading, in the report's order
+# Topics of a section that some reports head as sections of their own (五、政府信息管理)
+SECTION_TOPICS = tuple(t for s in C.DEFINITION["sections"] for t in s.get("topics", ()))
+
+_SECTION_NUMBER = re.compile(rf"^({CN_NUMBER})[、.]")  # a section number: 一、 二.
+
+
+@lru_cache(maxsize=4)  # two rules read the headings of the same text
+def outline(text: str) -> tuple[dict[int, tuple[int, str | None]], list[str]]:
+    """The outline of a text as its short lines name the sections by their words: {section index: (line
+    number, its numeral)} of the headings found (a line numbered like a section, or not much longer than the
+    word), and every section numeral used on a heading line."""
+    found: dict[int, tuple[int, str | None]] = {}
+    numerals = []
+    for n, line in enumerate(text.split("\n")):
+        c = "".join(line.split())
+        if not c or len(c) > 40:
+            continue
+        m = _SECTION_NUMBER.match(c)
+        if m:
+            numerals.append(m.group(1))
+        for k, section in enumerate(SECTIONS):
+            if section.word in c and k not in found and (m or len(c) <= len(section.word) + 12):
+                found[k] = (n, m.group(1) if m else None)
+                break
+    return found, numerals
+
 
 # Marks of a sentence, which a table label never is: "2024年,我厅共新收政府信息公开申请 231 件".
 PROSE = re.compile(r"[。;；:：!！?？]|我(?:局|镇|乡|委|厅|办|单位|机关|县|区|市|省)|共|全年|其中")

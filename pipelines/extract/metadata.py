@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pipelines.contract.grammar import CN_NUMBER, NUMBERING, PAGE_NUMBER_ALONE, is_footer
-from pipelines.extract.labels import SECTION_HEADINGS
+from pipelines.extract.labels import SECTIONS
 from pipelines.extract.region import RegionResult, gazetteer, resolve_region
 from pipelines.extract.lines import compact, nonempty_compact_lines
 from pipelines.extract.literals import Guarded
@@ -40,8 +40,7 @@ _PAGE_SUFFIX = re.compile(r"_?第\d+页$")  # a web page's title over several pa
 _LABEL_PREFIX = re.compile(r"^(?:标题|名称|文件名称)[::]")
 
 # Section headings of the official outline (§1.1), used to recognise an untitled report by its outline.
-_OUTLINE = dict(zip(("s1_overview", "s2_active_disclosure", "s3_applications", "s4_review_litigation", "s5_problems",
-                     "s6_other"), map(re.compile, SECTION_HEADINGS), strict=True))
+_OUTLINE = {section.key: re.compile(section.heading) for section in SECTIONS}
 
 # --- agencies -----------------------------------------------------------------------------------------------
 _AGENCY_SUFFIX = re.compile(

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from functools import lru_cache
 
 from rapidfuzz import fuzz
 
 from pipelines import contract as C
-from pipelines.contract.grammar import CN_NUMBER, MONEY_UNITS, NUMERALS
+from pipelines.contract.grammar import MONEY_UNITS, NUMERALS
 from pipelines.contract.identities import of_table
+from pipelines.extract.labels import SECTIONS, outline
 from pipelines.quality.model import ReportData, Row
 from pipelines.quality.suites import Rule
 
 _PERIOD = re.compile(r"(20\d{2})\s*年?\s*0?1\s*月\s*0?1\s*日")
-# The words a heading names each of the six sections by (templates.yml: `section_words`, else the official title)
-_SECTIONS = tuple(C.DEFINITION["section_words"].get(n, titles[0]) for n, titles in enumerate(C.SECTIONS, 1))
 
 
 def _row(rule: Rule, report: ReportData, scope: str, violation: float | None, message: str,
@@ -117,41 +115,18 @@ def published_on_time(rule: Rule, report: ReportData) -> list[Row]:
                 f"published {published}, {late} days after the {deadline} deadline" if late > 0 else "on time")
 
 
-_NUMERAL = re.compile(rf"^({CN_NUMBER})[、.]")  # a section number: 一、 二.
-
-
-@lru_cache(maxsize=4)  # two rules read the headings of the same text
-def _section_headings(text: str) -> tuple[dict[int, tuple[int, str | None]], list[str]]:
-    """{section index: (line number, its numeral)} of the six section headings found, and every top-level
-    numeral used on a heading line."""
-    found: dict[int, tuple[int, str | None]] = {}
-    numerals = []
-    for n, line in enumerate(text.split("\n")):
-        c = "".join(line.split())
-        if not c or len(c) > 40:
-            continue
-        m = _NUMERAL.match(c)
-        if m:
-            numerals.append(m.group(1))
-        for k, phrase in enumerate(_SECTIONS):
-            if phrase in c and k not in found and (m or len(c) <= len(phrase) + 12):
-                found[k] = (n, m.group(1) if m else None)
-                break
-    return found, numerals
-
-
 def six_sections(rule: Rule, report: ReportData) -> list[Row]:
     if report.doc_type != "annual_report" or not report.text:
         return []
-    found, numerals = _section_headings(report.text)
+    found, numerals = outline(report.text)
     problems = []
-    missing = [_SECTIONS[k] for k in range(6) if k not in found]
+    missing = [SECTIONS[k].word for k in range(6) if k not in found]
     if missing:
         problems.append(f"missing {', '.join(missing)}")
     lines = [found[k][0] for k in sorted(found)]
     if lines != sorted(lines):
         problems.append("out of order")
-    misnumbered = [f"{_SECTIONS[k]} as {num or 'unnumbered'}" for k, (_, num) in sorted(found.items())
+    misnumbered = [f"{SECTIONS[k].word} as {num or 'unnumbered'}" for k, (_, num) in sorted(found.items())
                    if num != NUMERALS[k]]
     if misnumbered:
         problems.append("numbering: " + "; ".join(misnumbered))
@@ -175,7 +150,7 @@ def fee_statement(rule: Rule, report: ReportData) -> list[Row]:
 def problems_section(rule: Rule, report: ReportData) -> list[Row]:
     if report.doc_type != "annual_report" or not report.text:
         return []
-    found, _ = _section_headings(report.text)
+    found, _ = outline(report.text)
     if 4 not in found:
         return _row(rule, report, "s5_problems", None, "no section 五 heading found")
     lines = report.text.split("\n")

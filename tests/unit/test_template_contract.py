@@ -145,6 +145,22 @@ def test_no_python_module_restates_a_template_label_or_an_identity():
         "restated in Python instead of read from pipelines/contract/templates.yml or the suite")
 
 
+def test_the_words_the_contract_reads_lines_by_are_words_of_its_labels():
+    """The words templates.yml gives for telling a table's lines from headings are parts of the labels they
+    stand for: T3's numbered labels (or a variant met in the wild), the T2 first columns' openings."""
+    t3 = C.TABLES["t3_applications"]
+    t3_labels = [C.label_of(e, t) for e in t3["rows"].values() for t in C.TEMPLATES]
+    t3_labels += [g["label"] for g in t3["groups"].values()]
+    variants = [v for pair in C.ALIASES.values() for v in pair]
+    for word in C.PATTERNS["t3_label"].split("|"):
+        assert word in variants or any(word in label for label in t3_labels), word
+    words = C.DEFINITION["first_col_words"]
+    firsts = {C.label_of(C.TABLES[t]["cols"][next(iter(spec.cols))], template)
+              for template, specs in C.TEMPLATE_TABLES.items() for t, spec in specs.items() if t.startswith("t2_")}
+    assert all(any(label.startswith(w) for w in words) for label in firsts), firsts
+    assert all(any(label.startswith(w) for label in firsts) for w in words), words
+
+
 def test_the_loader_keeps_the_public_schema():
     assert C.TEMPLATES == ("v2019", "v2021")
     assert set(C.TEMPLATE_TABLES["v2019"]) - set(C.TEMPLATE_TABLES["v2021"]) == {"t2_art20_9"}
@@ -153,5 +169,7 @@ def test_the_loader_keeps_the_public_schema():
     assert C.V2019["t2_art20_5"].cols == {"prior_year_item_count": "int", "item_count_change": "sint",
                                           "decision_count": "int"}
     assert C.V2021["t2_art20_8"].cols == {"fee_amount_wan_yuan": "amt"}
+    assert [s["key"] for s in C.DEFINITION["sections"]] == ["s1_overview", "s2_active_disclosure", "s3_applications",
+                                                         "s4_review_litigation", "s5_problems", "s6_other"]
     assert [i.id for i in I.identities()] == ["T3-01", "T3-02", "T3-03", "T4-01", "T4-02", "T4-03"]
     assert I.detail_rows("t3_applications")[0] == "granted" and len(I.detail_rows("t3_applications")) == 22
