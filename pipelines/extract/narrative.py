@@ -55,7 +55,18 @@ from pipelines.contract.grammar import (
     PROSE_MONEY_UNIT,
     is_footer,
 )
-from pipelines.extract.labels import SECTION_HEADINGS, T3_HEADER_CELLS, T4_LITIGATION, T4_REVIEW
+from pipelines.extract.labels import (
+    SECTION_HEADINGS,
+    SECTION_TOPICS,
+    T2_CAPTION_WORDS,
+    T2_FIRST_COL_WORDS,
+    T3_HEADER_CELLS,
+    T3_LABEL,
+    T3_NOTE_OPENING,
+    T4_BLOCK_WORDS,
+    T4_LITIGATION,
+    T4_REVIEW,
+)
 from pipelines.extract.lines import compact_lines
 from pipelines.extract.literals import required_text as _required_text
 
@@ -89,12 +100,14 @@ _LABEL_THEN_NUMBER = re.compile(rf"^\s*(?P<label>\S.{{0,24}}?)\s{{2,}}{FIGURE}\s
 # a line that goes on with a figure's unit (or 余/多 of "5余件") is the sentence of the line before
 _UNIT_START = re.compile(rf"^(?:{PROSE_MONEY_UNIT}|{PROSE_COUNT_UNIT}|余|多)")
 _SENTENCE_PUNCT = re.compile(r"[。,;:、]")
-# first line of a table: a T2 caption, T2 header, the T3 note / header, the T4 header
-_BLOCK_START = re.compile(rf"^(?:第二十条第\(?.{{1,3}}\)?项|{re.escape(ROW_HEADER)}(?:$|本年|上一年|采购)|\(?本列数据的勾稽关系"
-                          rf"|{re.escape(T3_HEADER_CELLS[0])}$|{_RV}(?:{_LT})?$)")
+# first line of a table: a T2 caption (第二十条第(…)项), T2 header (信息内容, alone or before its first column's
+# header), the T3 note (本列数据的勾稽关系…) / header (申请人情况), the T4 header (行政复议, 行政复议行政诉讼)
+_CAPTION_BEFORE, _CAPTION_AFTER = map(re.escape, T2_CAPTION_WORDS)
+_BLOCK_START = re.compile(rf"^(?:{_CAPTION_BEFORE}\(?.{{1,3}}\)?{_CAPTION_AFTER}"
+                          rf"|{re.escape(ROW_HEADER)}(?:$|{'|'.join(map(re.escape, T2_FIRST_COL_WORDS))})"
+                          rf"|\(?{re.escape(T3_NOTE_OPENING)}|{re.escape(T3_HEADER_CELLS[0])}$|{_RV}(?:{_LT})?$)")
 _TOP_HEADING = re.compile(rf"^{HEADING_NUMBER}")
-_OUTLINE_PHRASE = re.compile("|".join([*SECTION_HEADINGS, "政府信息管理", "平台建设", "监督保障"]))
-_T3_ROW_WORDS = re.compile(r"办理结果|新收|结转|转结|上年|予以公开|部分公开|不予|无法提供|其他处理|总计")
+_OUTLINE_PHRASE = re.compile("|".join([*SECTION_HEADINGS, *map(re.escape, SECTION_TOPICS)]))
 
 
 def _is_table_line(line: str, compact: str, next_compact: str) -> bool:
@@ -120,7 +133,7 @@ def _is_section_heading(compact: str) -> bool:
     m = _TOP_HEADING.match(compact)
     rest = compact[m.end() :] if m else ""
     # "三、" alone is a T3 group label wrapped in a PDF ("三、/本/年/度/办理结果"), not a heading
-    return bool(m and len(rest) >= 2 and not re.search(r"\d", rest) and not _T3_ROW_WORDS.search(compact))
+    return bool(m and len(rest) >= 2 and not re.search(r"\d", rest) and not T3_LABEL.search(compact))
 
 
 _WS = re.compile(r"\s")
@@ -417,7 +430,7 @@ _RULES_NEEDING = [(key, pat, _required_text(pat)) for key, pat in _RULES]
 _ZERO_RULES_NEEDING = [(keys, pat, _required_text(pat)) for keys, pat in _ZERO_RULES]
 _ZERO_NEEDING = ("没有", "未", "无", "不")  # every _ZERO_RULES pattern starts with one of them
 _REVIEW_NEEDING = (T4_REVIEW, T4_LITIGATION)  # each review pattern names one of them
-_UPHELD_NEEDING = ("复议", "诉讼")
+_UPHELD_NEEDING = T4_BLOCK_WORDS  # a sentence that all were upheld is on reviews or suits: 复议, 诉讼
 _ACTIVE_NEEDING = ("信息",)  # _ACTIVE_TOTAL names 信息
 
 

@@ -30,15 +30,14 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 
-from pipelines.contract import TEMPLATE_TABLES
+from pipelines.contract import TABLES, TEMPLATE_TABLES, t3_group
 from pipelines.contract import identities as I
 from pipelines.decode.ocr import ALTERNATIVES_FLAG as FLAG
 from pipelines.extract.values import EMPTY, NA, UNREADABLE, Cell, parse_cell
 
 CODE = "ocr_identity_chosen"
-# T3-04's subtotal rows (when a report prints them) and their items' prefix
-_T3_SUBTOTALS = {"denied_total": "denied_", "unable_total": "unable_", "not_processed_total": "not_processed_",
-                 "other_handling": "other_"}
+# T3-04's subtotal rows (when a report prints them) and the group of rows each adds up (templates.yml)
+_T3_SUBTOTALS = {e["total"]: group for group, e in TABLES["t3_applications"]["groups"].items() if "total" in e}
 _ITEM = re.compile(r"^(\d+):([^;]*)$")
 
 Key = tuple[str, str, str]  # (table, row, col); T4: (table, block, outcome)
@@ -106,10 +105,10 @@ def _identities(cells: dict, template: str | None, key: Key) -> list[tuple[str, 
     if table == "t3_applications" and template in TEMPLATE_TABLES:
         t3 = cells.get(table, {})
         outcomes = [r for r in TEMPLATE_TABLES[template][table].rows if r in I.detail_rows(table)]
-        for total, prefix in _T3_SUBTOTALS.items():
+        for total, group in _T3_SUBTOTALS.items():
             if template == "v2019" and total == "other_handling":
                 continue  # a row of its own in v2019, not a subtotal
-            items = [r for r in outcomes if r.startswith(prefix) and r != total]
+            items = [r for r in outcomes if t3_group(r) == group]
             if total in t3 and items and (row == total or row in items):
                 out.append(("T3-04", [(table, total, col)], [(table, r, col) for r in items]))
     return out
