@@ -21,20 +21,24 @@ LEVELS = {"central": "中央", "provincial": "省级", "prefectural": "地市级
 LEVEL_ORDER = list(LEVELS.values()) + ["未知"]
 
 
-def _outcome_groups() -> tuple[tuple[str, str], ...]:
+def _outcome_groups() -> tuple[tuple[tuple[str, ...], str], ...]:
     """T3's result rows grouped as the template groups them (三、本年度办理结果 (一)…(六)), read from
-    templates.yml: a row printed under the results by itself, by its key, or a second-level group, by the
-    prefix its rows' keys share (`denied_`: a row the marts derive, denied_total, falls in it too); each
-    named by its label without numbering or note (（二）部分公开（区分处理的…） → 部分公开)."""
+    templates.yml, as (row keys, name): a row printed under the results by itself, or a second-level group's
+    rows with its subtotal row (`total`: denied_total, which the marts derive); each named by its label
+    without numbering or note (（二）部分公开（区分处理的，…） → 部分公开)."""
     t3 = TABLES["t3_applications"]
     one_row = {e["as_one_row"]: g for g, e in t3["groups"].items() if "as_one_row" in e}
-    out: dict[str, str] = {}
+    out: dict[str, tuple[list[str], str]] = {}  # by group, or by row for a row by itself
     for row in detail_rows("t3_applications"):  # the outcome rows (一)…(六), in the template's order
         group = t3["rows"][row]["group"]
         group = one_row.get(row, group if "within" in t3["groups"][group] else None)
-        key, label = (f"{group}_", t3["groups"][group]["label"]) if group else (row, t3["rows"][row]["label"])
-        out.setdefault(key, split_numbering(label)[1].split("（")[0])
-    return tuple(out.items())
+        label = t3["groups"][group]["label"] if group else t3["rows"][row]["label"]
+        out.setdefault(group or row, ([], split_numbering(label)[1].split("（")[0]))[0].append(row)
+    for group, (rows, _) in out.items():
+        total = t3["groups"].get(group, {}).get("total")
+        if total and total not in rows:
+            rows.append(total)
+    return tuple((tuple(rows), name) for rows, name in out.values())
 
 
 OUTCOME_GROUPS = _outcome_groups()
@@ -49,9 +53,11 @@ def _level(sql_column: str) -> str:
 
 
 def _outcome(sql_column: str) -> str:
-    cases = " ".join(f"when {sql_column} = '{k}' then '{v}'" if not k.endswith("_")
-                     else f"when {sql_column} like '{k}%' then '{v}'" for k, v in OUTCOME_GROUPS)
-    return f"case {cases} end"
+    cases = []
+    for rows, name in OUTCOME_GROUPS:
+        keys = ", ".join(f"'{row}'" for row in rows)
+        cases.append(f"when {sql_column} in ({keys}) then '{name}'")
+    return f"case {' '.join(cases)} end"
 
 
 def figure_data(conn: duckdb.DuckDBPyConnection) -> dict:
