@@ -8,7 +8,7 @@ the failures. Reported values are never changed.
 
 from __future__ import annotations
 
-from pipelines.quality.evaluate import evaluate_sum
+from pipelines.quality.evaluate import _is_total, evaluate_sum
 from pipelines.quality.model import CellV, ReportData, Row, Suspect
 from pipelines.quality.suites import Rule
 
@@ -86,8 +86,8 @@ def suspects(report: ReportData, rules: list[Rule]) -> tuple[list[Suspect], list
 
 def _rank(s: Suspect) -> tuple:
     # Named first: a cell that alone explains its failures; among several (a T4 block has only its own
-    # identity), a printed total, the usual culprit.
-    return (not s.unique, s.col_key != "total" and s.row_key != "results_total", s.row_key, s.col_key)
+    # identity), a printed total (the left-hand side of an identity), the usual culprit.
+    return (not s.unique, not _is_total((s.table_key, s.row_key, s.col_key)), s.row_key, s.col_key)
 
 
 def _signs(rule: Rule, row: Row):
