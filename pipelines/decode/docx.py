@@ -27,8 +27,6 @@ import re
 import zipfile
 import zlib
 
-import docx
-from docx.oxml.ns import qn
 from lxml import etree
 
 from pipelines.decode.model import Block, DecodeError, Decoded, Limits, grid_text
@@ -39,18 +37,21 @@ _MAIN_PART = "word/document.xml"
 _RATIO_FLOOR = 1024 * 1024  # tiny XML parts compress 50–100×; only large members can be bombs
 _MAX_COLUMNS = 64  # Word's own limit is 63 columns; a forged gridSpan must not allocate millions
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _RUNS = etree.XPath(".//w:r[not(ancestor::mc:Fallback)]", namespaces={
-    "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
-    "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006",
-})
-_P, _TBL, _SDT, _SDT_CONTENT, _CUSTOM_XML = (qn(t) for t in ("w:p", "w:tbl", "w:sdt", "w:sdtContent",
-                                                             "w:customXml"))
+    "w": _W, "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006"})
+# the body's element tags in Clark notation ({namespace}name, what python-docx's qn("w:p") gives), written out:
+# python-docx itself (~0.1 s to import) is imported by decode_docx only, not in every worker that imports the
+# decoders to find the text ones (see pdf.py)
+_P, _TBL, _SDT, _SDT_CONTENT, _CUSTOM_XML = (f"{{{_W}}}{t}" for t in ("p", "tbl", "sdt", "sdtContent", "customXml"))
 
 
 @decoder("docx", extensions=(".docx",), grids=True, layout="docx")
 def decode_docx(data: bytes, limits: Limits) -> Decoded:
     """Decode a DOCX; raise `DecodeError` (docx_not_zip, docx_corrupt, docx_zip_bomb, docx_not_word,
     docx_xml_entities, docx_malformed_xml) when it cannot be decoded."""
+    import docx
+
     _vet_archive(data, limits)
     try:
         document = docx.Document(io.BytesIO(data))

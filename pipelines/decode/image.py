@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import io
 
-import numpy as np
-
 from pipelines.decode.model import Block, DecodeError, Decoded, Limits, NeedsOcr
 from pipelines.decode.normalise import finish
 from pipelines.decode.registry import decoder
 
 MAX_PIXELS = 80_000_000  # one frame: an A4 page at 600 dpi is 35 M; beyond this it is a bomb, not a scan
 MAX_SIDE = 4000  # a frame whose shorter side is larger is scaled down before OCR (text stays readable)
+# NumPy and Pillow are imported where used: the registry imports this module in every decode worker, most of
+# which never see an image (see pdf.py).
 
 
 def _open(data: bytes):
@@ -42,6 +42,7 @@ def count_frames(data: bytes, limits: Limits) -> int:
 
 def frames(data: bytes, limits: Limits):
     """Each frame of the image as a grey uint8 array."""
+    import numpy as np
     from PIL import Image, ImageSequence
 
     image = _open(data)
@@ -67,6 +68,8 @@ def strips(image: np.ndarray) -> list[np.ndarray]:
     """A long image (a whole report as one screenshot, pages scanned one under the other) as page-sized
     strips, each cut at the whitest row near where a page would end: every strip is read as a page (its
     own skew, the detector's resolution kept). An image of page proportions is one strip."""
+    import numpy as np
+
     h, w = image.shape[:2]
     page = int(1.42 * w)
     if h <= 1.5 * page:

@@ -44,16 +44,13 @@ import io
 import re
 from statistics import median
 
-import numpy as np
-import pdfplumber
-import pypdfium2
-from pdfplumber.utils import extract_text
-from pypdfium2 import raw as pdfium_c
-
 from pipelines.decode.model import Block, DecodeError, Decoded, Limits, NeedsOcr, grid_text
 from pipelines.decode.normalise import finish
 from pipelines.decode.registry import decoder
 
+# pdfplumber, pypdfium2 and NumPy are imported by the functions that use them, not here: the registry imports
+# every decoder module when a worker (or `nianbao check`) asks for its first format, and a worker decoding
+# text and HTML would pay ~0.3 s for them (measured in a decode worker's start-up, issue 15).
 _EOF_WINDOW = 1024
 _CJK_OR_FULLWIDTH = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 # A character that says nothing: an unmapped CID, a private-use code point, the replacement character.
@@ -72,6 +69,8 @@ def decode_pdf(data: bytes, limits: Limits, ocr: bool = True) -> Decoded:
     pdf_unreadable, pdf_text_unreadable, ocr_no_text) when it cannot be decoded. Pages without a text
     layer (scans) and a text layer no reader can map are read by OCR (`ocr.py`); with `ocr=False`,
     `NeedsOcr` is raised instead, with the number of pages to OCR."""
+    import pdfplumber
+
     _check_envelope(data)
     _check_pages(_count_pages(data), limits)
     try:
@@ -115,6 +114,10 @@ def _ocr_pdf(data: bytes, pages: list[tuple[str, list[Block], tuple[int, int]]],
     """The PDF with the pages `scanned` read by OCR (rendered at `ocr.OCR_DPI`, grey), the others as their
     text layer gave them. Raise `NeedsOcr` when `ocr` is False, `ocr_no_text` when OCR finds no text
     on any page and no page has a text layer either."""
+    import numpy as np
+    import pdfplumber
+    import pypdfium2
+
     from pipelines.decode import ocr as engine
 
     if not ocr:
@@ -159,6 +162,8 @@ def _ocr_pdf(data: bytes, pages: list[tuple[str, list[Block], tuple[int, int]]],
 def _pdfium_text(data: bytes, unmapped: int, visible: int) -> Decoded:
     """The document as pdfium reads it: each page's lines, paragraphs at blank lines. Raise
     `pdf_text_unreadable` when pdfium finds no more meaning in the glyphs than pdfminer did."""
+    import pypdfium2
+
     texts = []
     try:
         doc = pypdfium2.PdfDocument(data)
@@ -194,6 +199,9 @@ def _check_envelope(data: bytes) -> None:
 
 
 def _count_pages(data: bytes) -> int:
+    import pypdfium2
+    from pypdfium2 import raw as pdfium_c
+
     try:
         doc = pypdfium2.PdfDocument(data)
     except pypdfium2.PdfiumError as exc:
@@ -314,6 +322,8 @@ def _grid(table) -> tuple[list[list[str]], list[list[bool]]]:
     where a spanning cell covers a position; the cell's bbox tells how far it reaches. A position no
     cell covers (a border Word did not draw) takes the text lying in it.
     """
+    from pdfplumber.utils import extract_text
+
     rows, texts = table.rows, table.extract()
     tops = [row.bbox[1] for row in rows] + [table.bbox[3]]
     lefts = sorted({cell[0] for row in rows for cell in row.cells if cell is not None}) + [table.bbox[2]]
