@@ -13,12 +13,11 @@ from pipelines import contract as C
 from pipelines.contract.grammar import NUMERALS
 
 _T3, _T4 = C.TABLES["t3_applications"], C.TABLES["t4_review_litigation"]
-_T2_TABLES = [t for t in C.TABLE_KEYS if t.startswith("t2_")]
 
-T2_CAPTIONS = {t: C.TABLES[t]["caption"] for t in _T2_TABLES}
+T2_CAPTIONS = {t: C.TABLES[t]["caption"] for t in C.T2_TABLES}
 T2_ROW_HEADER = C.ROW_HEADER
 T2_COLS = {template: {col: e.get("shown") or C.label_of(e, template) for t, spec in C.TEMPLATE_TABLES[template].items()
-                      if t in _T2_TABLES for col, e in C.TABLES[t]["cols"].items() if col in spec.cols}
+                      if t in C.T2_TABLES for col, e in C.TABLES[t]["cols"].items() if col in spec.cols}
            for template in C.TEMPLATES}
 
 T3_TITLE = C.section_title("t3_applications")

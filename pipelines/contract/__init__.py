@@ -27,6 +27,7 @@ DEFINITION = load()
 TEMPLATES = tuple(DEFINITION["templates"])
 TABLES: dict[str, dict] = DEFINITION["tables"]  # table key -> its definition: rows, cols, labels
 TABLE_KEYS = tuple(TABLES)
+T2_TABLES = tuple(t for t, entry in TABLES.items() if entry["section"] == 2)  # the 主动公开 tables, t2_art20_*
 
 
 @dataclass(frozen=True)

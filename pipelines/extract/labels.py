@@ -37,26 +37,25 @@ class RowPattern:
     official: str  # the official label, for length plausibility and fuzzy fallback
 
 
-def _patterns(tables: list[str]) -> dict[str, RowPattern]:
+def _patterns(tables: tuple[str, ...]) -> dict[str, RowPattern]:
     return {row: RowPattern(row, re.compile(entry["match"]), C.ascii_form(C.label_of(entry)))
             for table in tables for row, entry in C.TABLES[table]["rows"].items()}
 
 
-_T2_TABLES = [t for t in C.TABLE_KEYS if t.startswith("t2_")]
-T2_ROWS = _patterns(_T2_TABLES)
-T3_ROWS = _patterns(["t3_applications"])
+T2_ROWS = _patterns(C.T2_TABLES)
+T3_ROWS = _patterns(("t3_applications",))
 
 # The same rows as literal keys for the stream reader (`stream.py`), which finds them in text with no
 # separators at all: the official label and its distinctive parts, most specific first. A key may name
 # several rows ("其他" names other_misc only where the order allows it).
-STREAM_KEYS = {row: tuple(entry["keys"]) for table in _T2_TABLES + ["t3_applications"]
+STREAM_KEYS = {row: tuple(entry["keys"]) for table in [*C.T2_TABLES, "t3_applications"]
                for row, entry in C.TABLES[table]["rows"].items()}
 
 T2_CAPTION = re.compile(C.PATTERNS["t2_caption"])
-T2_ITEMS = {T2_CAPTION.search(C.ascii_form(C.TABLES[t]["caption"])).group(1): t for t in _T2_TABLES}
-T2_ROW_TABLE = {row: table for table in _T2_TABLES for row in C.TABLES[table]["rows"]}
+T2_ITEMS = {T2_CAPTION.search(C.ascii_form(C.TABLES[t]["caption"])).group(1): t for t in C.T2_TABLES}
+T2_ROW_TABLE = {row: table for table in C.T2_TABLES for row in C.TABLES[table]["rows"]}
 # The words of a T2 caption around its item number: 第二十条第, 项
-_CAPTION = C.ascii_form(C.TABLES[_T2_TABLES[0]]["caption"])
+_CAPTION = C.ascii_form(C.TABLES[C.T2_TABLES[0]]["caption"])
 T2_CAPTION_WORDS = (_CAPTION.partition("(")[0], _CAPTION.rpartition(")")[2])
 # The opening words of the T2 tables' first column headers: after the row header, they make a T2 header line
 T2_FIRST_COL_WORDS = tuple(C.DEFINITION["first_col_words"])
