@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow.compute as pc
 
 from pipelines.quality import compile, gx
 from pipelines.quality.localise import suspects
@@ -49,6 +51,10 @@ def decide(conn: duckdb.DuckDBPyConnection, directory: Path, rules: list[Rule], 
     checked = sorted(str(p) for p in (directory / CHECKED).glob("*.parquet"))
     if not checked:
         return Decided()
+    # GX's import (2-3 s, once per process) goes on in a thread while DuckDB, which releases the GIL, runs the SQL
+    # below (a large run has imported it while its workers ran: then this returns at once)
+    importing = threading.Thread(target=gx.open_context, args=(root,), daemon=True)
+    importing.start()
     residuals = sorted(str(p) for p in (directory / RESIDUALS).glob("*.parquet"))
     conn.execute("create or replace temp table check_checked as select * from read_parquet(?, hive_partitioning = false)",
                  [checked])
@@ -58,26 +64,26 @@ def decide(conn: duckdb.DuckDBPyConnection, directory: Path, rules: list[Rule], 
            union all
            select distinct previous_id, false, null from check_checked
            where previous_id is not null and previous_id not in (select report_id from check_checked)""").pl())
-    conn.execute("""create or replace temp table check_residuals as
-                     with rows as (
-                         select report_id, rule_id, scope, observed, expected, residual, assessable, message
-                         from read_parquet(?, hive_partitioning = false)
-                         union all select * from chk_residuals),
-                     parts as (select report_id, (row_number() over (order by report_id) - 1) // ?
-                                                 as part from check_checked)
-                     select (row_number() over () - 1)::bigint as row, rows.*, parts.part
-                     from rows join parts using (report_id)""", [residuals, GX_BATCH_REPORTS])
-    conn.execute("drop table chk_residuals")
+    # the batches' rows join the SQL's in one table; its rowid names a row for GX (`row`) and check_failing: no
+    # copy of the run's millions of rows is made to number them
+    if residuals:
+        conn.execute("""insert into chk_residuals by name
+                        select report_id, rule_id, scope, observed, expected, residual, assessable, message
+                        from read_parquet(?, hive_partitioning = false)""", [residuals])
+    conn.execute("""create or replace temp table check_parts as
+                    select report_id, ((row_number() over (order by report_id) - 1) // ?)::integer as part
+                    from check_checked""", [GX_BATCH_REPORTS])
     conn.execute("create or replace temp table check_failing (row bigint)")
     out = Decided()
     out.timings["identities and value rules (SQL)"] = time.perf_counter() - started
     started = time.perf_counter()
-    gx.open_context(root)
+    importing.join()
+    gx.open_context(root)  # raises here what the thread could not
     out.timings["GX import and context (once per process)"] = time.perf_counter() - started
     started = time.perf_counter()
     # GX: one validation per suite for each part of ≤ GX_BATCH_REPORTS reports
     stamp = at.strftime("%Y%m%dT%H%M%S")
-    parts = [p for (p,) in conn.execute("select distinct part from check_residuals order by 1").fetchall()]
+    parts = [p for (p,) in conn.execute("select distinct part from check_parts order by 1").fetchall()]
     for part in parts:
         name = f"checks-{stamp}" + (f"-part{part + 1}" if len(parts) > 1 else "")
         validated = gx.validate_tables({suite: _wide(conn, suite_rules, part)
@@ -96,15 +102,17 @@ def decide(conn: duckdb.DuckDBPyConnection, directory: Path, rules: list[Rule], 
     severity = pl.DataFrame({"rule_id": [r.id for r in rules], "severity": [r.severity for r in rules]})
     conn.register("rule_severity", severity.to_arrow())
     try:
-        conn.execute("""create or replace temp table check_outcome as
-                        select r.report_id, r.rule_id, s.severity,
-                               case when f.row is not null then 'FAIL' when r.assessable then 'PASS'
-                                    else 'NOT_ASSESSABLE' end as status,
-                               r.scope, r.expected, r.observed, r.residual as difference, r.message
-                        from check_residuals r join rule_severity s using (rule_id)
-                        left join check_failing f using (row)""")
+        conn.execute("create or replace temp table check_severity as select * from rule_severity")
     finally:
         conn.unregister("rule_severity")
+    # a view, not a table: the verdicts read it, and the insert into check_results (_replace) reads it again
+    conn.execute("""create or replace temp view check_outcome as
+                    select r.report_id, r.rule_id, s.severity,
+                           case when f.row is not null then 'FAIL' when r.assessable then 'PASS'
+                                else 'NOT_ASSESSABLE' end as status,
+                           r.scope, r.expected, r.observed, r.residual as difference, r.message
+                    from chk_residuals r join check_severity s using (rule_id)
+                    left join check_failing f on f.row = r.rowid""")
     per_report = conn.execute(
         """select c.report_id, c.doc_type,
                   coalesce(list(distinct o.rule_id order by o.rule_id)
@@ -136,18 +144,28 @@ _RULE_ID = re.compile(r"^[A-Z][A-Z0-9]-\d{2}$")
 
 def _wide(conn: duckdb.DuckDBPyConnection, rules: list[Rule], part: int):
     """A suite's residual table for GX (gx.wide's layout), pivoted in DuckDB: one column per rule, holding the
-    residual of the row's instance when it is that rule's and assessable."""
+    residual of the row's instance when it is that rule's and assessable; `row` is the instance's rowid in
+    chk_residuals, `report` and `scope` are categorical columns."""
     assert all(_RULE_ID.match(r.id) for r in rules)  # column names: checked, not bound
     columns = ", ".join(f"case when rule_id = '{r.id}' and assessable then residual end as \"{r.id}\"" for r in rules)
-    query = f"""select row, left(report_id, 16) as report, scope, {columns} from check_residuals
-                where part = ? and rule_id in (select unnest(?::varchar[])) order by row"""
-    params = [part, [r.id for r in rules]]
+    query = f"""select rowid as row, left(report_id, 16) as report, scope, {columns} from chk_residuals
+                where rule_id in (select unnest(?::varchar[]))
+                  and report_id in (select report_id from check_parts where part = ?)
+                order by row"""
+    params = [[r.id for r in rules], part]
     # through Arrow: for these columns (bigint, varchar, double) the same frame as .df() — dtypes and values,
     # tests/unit/test_check_plan.py — at about a third of the cost, as .df() builds pandas' strings one Python
     # object at a time (2.4 M rows, 19 rule columns, as a 10 000-report run: 6.6 -> 2.4 CPU s). An empty result is
     # where they differ (object columns from .df(), str from Arrow): it is read with .df(), as before.
     table = conn.execute(query, params).to_arrow_table()
-    return table.to_pandas() if table.num_rows else conn.execute(query, params).df()
+    if not table.num_rows:
+        return conn.execute(query, params).df()
+    # report and scope as categories (the same values): GX takes the whole frame's non-missing rows for each
+    # expectation and hashes the frame, and on string columns that is most of its time (10 000 reports: GX
+    # validation 3.9 -> 1.1 s for the report_cells and reports suites, the same stored results)
+    for name in ("report", "scope"):
+        table = table.set_column(table.schema.get_field_index(name), name, pc.dictionary_encode(table[name]))
+    return table.to_pandas()
 
 
 def _replace(conn: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]) -> None:
@@ -164,5 +182,6 @@ def _replace(conn: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]) -
     finally:
         conn.unregister("new_suspects")
         conn.unregister("new_quality")
-        for table in ("check_residuals", "check_checked", "check_failing", "check_outcome"):
+        conn.execute("drop view if exists check_outcome")
+        for table in ("chk_residuals", "check_checked", "check_parts", "check_failing", "check_severity"):
             conn.execute(f"drop table if exists {table}")
