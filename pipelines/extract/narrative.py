@@ -287,29 +287,46 @@ def _unit_value(n: float, unit: str) -> tuple[float, str]:
 
 # --- patterns -----------------------------------------------------------------------------------------------
 
-def _p(pattern: str) -> re.Pattern:
+def _expand(pattern: str) -> str:
+    return pattern.replace("NUM", _NUM).replace("CU", _COUNT_UNIT).replace("MU", _MONEY_UNIT).replace("GAP", _GAP)
+
+
+class _AfterFigure(NamedTuple):
+    """A pattern that opens on a figure (`NUM` + rest). Every match holds, right after its figure, a match of
+    the rest — which opens on a literal, so the regex engine skips ahead to it. Table text runs many digits
+    together and the whole pattern tries each of them; the rest is looked for first, and a text without it is
+    not searched (the same matches: 3 µs instead of 28 on a run-together page's table sentence)."""
+
+    regex: re.Pattern
+    rest: re.Pattern
+
+    def finditer(self, text: str, *args):
+        return self.regex.finditer(text, *args) if self.rest.search(text, *args) else iter(())
+
+
+def _p(pattern: str) -> re.Pattern | _AfterFigure:
     if pattern.startswith("NUM"):
         # a figure starts with a digit or a numeral: one character test per position before NUM's three
         # alternatives and their lookbehinds (the same matches; a third less time on long sentences)
-        pattern = rf"(?=[\d{_WORD_DIGITS}])" + pattern
-    return re.compile(pattern.replace("NUM", _NUM).replace("CU", _COUNT_UNIT).replace("MU", _MONEY_UNIT)
-                      .replace("GAP", _GAP))
+        return _AfterFigure(re.compile(rf"(?=[\d{_WORD_DIGITS}])" + _expand(pattern)),
+                            re.compile(_expand(pattern.removeprefix("NUM"))))
+    return re.compile(_expand(pattern))
 
 
-_RULES: list[tuple[str, re.Pattern]] = [
+_RULES: list[tuple[str, re.Pattern | _AfterFigure]] = [
     ("apps_received", _p(r"(?:新收|收到|受理|接收|接到)(?P<g>GAP{0,20}?)申请(?P<g2>GAP{0,6}?)(?:共|共计|合计)?NUM(?P<u>件|个|宗|条|起)")),
     ("apps_received", _p(r"依申请公开(?:政府信息)?(?:申请)?(?:共|共计)?NUM(?P<u>件|个|宗|条)")),
-    ("apps_closed", _p(r"(?:办结|答复|办理完毕|作出答复|(?<!不予)(?<!其他)处理)(?:各类|政府信息公开)?(?:申请)?(?:共|共计)?NUM(?P<u>件|个|宗)")),
+    ("apps_closed", _p(r"(?:办结|答复|办理完毕|作出答复|处(?<!不予处)(?<!其他处)理)(?:各类|政府信息公开)?(?:申请)?(?:共|共计)?NUM(?P<u>件|个|宗)")),
     ("apps_carried_over_in", _p(r"(?:上年度?|上一年度?)(?:结转|转结)(?:的)?(?:申请)?(?:件)?NUM(?P<u>件|个)")),
     ("apps_carried_forward", _p(r"(?:结转|转结|顺延|转入)(?:到|至)?下一?年度?(?:继续)?(?:办理|答复)?(?:的)?(?:申请)?NUM(?P<u>件|个)")),
     ("apps_carried_forward", _p(r"NUM(?P<u>件|个)(?:申请)?(?:需)?(?:结转|转结|顺延|转入)(?:到|至)?下一?年")),
-    ("granted", _p(r"(?:(?<!不)予以公开|同意公开|全部公开)(?:的)?(?:申请)?(?:共)?NUM(?P<u>件|个)")),
+    ("granted", _p(r"(?:予(?<!不予)以公开|同意公开|全部公开)(?:的)?(?:申请)?(?:共)?NUM(?P<u>件|个)")),
     ("partially_granted", _p(r"部分公开(?:的)?(?:申请)?(?:共)?NUM(?P<u>件|个)")),
     ("denied", _p(r"不予(?:以)?公开(?:的)?(?:申请)?(?:共)?NUM(?P<u>件|个)")),
     ("unable", _p(r"无法提供(?:的)?(?:申请)?(?:共)?NUM(?P<u>件|个)")),
     ("not_processed", _p(r"不予处理(?:的)?(?:申请)?(?:共)?NUM(?P<u>件|个)")),
     ("other_handling", _p(r"其他处理(?:的)?(?:申请)?(?:共)?NUM(?P<u>件|个)")),
-    ("regulations_count", _p(r"(?<!行政)(?<!法规)规章(?:共)?NUM(?P<u>件|部|个|项|条)")),
+    ("regulations_count", _p(r"规(?<!行政规)(?<!法规规)章(?:共)?NUM(?P<u>件|部|个|项|条)")),
     ("normative_documents_count", _p(r"规范性文件(?:共)?NUM(?P<u>件|个|份|项|部|条)")),
     # "制发行政规范性文件5件,废止3件,现行有效14件": the list goes on without naming the documents again
     ("normative_documents_repealed", _p(r"规范性文件\d+件[,，、]?废止(?:了)?NUM(?P<u>件)")),
@@ -318,7 +335,7 @@ _RULES: list[tuple[str, re.Pattern]] = [
     ("penalty_count", _p(r"行政处罚(?:事项|决定|处理决定|案件)?(?:共)?NUM(?P<u>件|项|个|条)")),
     ("coercion_count", _p(r"行政强制(?:事项|决定|处理决定|措施)?(?:共)?NUM(?P<u>件|项|个|条)")),
     ("fee_item_count", _p(r"行政事业性收费(?:项目)?NUM(?P<u>项|个)")),
-    ("fee_amount", _p(r"(?:行政事业性)?收费(?:金额|总额|总金额)(?:为|共|共计)?NUMMU")),
+    ("fee_amount", _p(r"(?:行政事业性收费|收费)(?:金额|总额|总金额)(?:为|共|共计)?NUMMU")),
     ("info_processing_fee", _p(r"处理费(?:共|共计|合计)?(?:收费)?(?:金额|总额)?(?:为|共|共计)?NUMMU")),
     ("procurement_count", _p(r"集中采购(?:项目)?(?:共)?NUM(?P<u>项|个|件)")),
     ("procurement_amount", _p(r"采购(?:总)?(?:金额|总额)(?:为|共|共计)?NUMMU")),
@@ -355,7 +372,7 @@ _NOT_ZERO_AFTER = re.compile(r"^[^,。;]{0,8}?(?:被)?(?:纠错|败诉|撤销|�
 
 _CARRIED_OVER_NOTE = re.compile(r"^[(,]?(?:其中|含|包括|包含)+(?:上年|上一年)度?(?:结转|转结)")
 _SUB_UNIT_SUBJECT = re.compile(r"政府办|办公室|办公厅|代表|[^全我本]{1,6}(?:科|股|处|中心)(?:共|累计)?$")
-_ACTIVE_TOTAL = _p(r"(?:(?P<pre>主动)(?:公开|发布)|公开|发布)(?:各类|各项)?(?:政府|政务)?信息(?:数量)?(?P<tot>共计|共|总计|合计|累计)?NUM(?P<approx>余|多)?(?P<u>条|件|篇|个)")
+_ACTIVE_TOTAL = _p(r"(?:主动(?:公开|发布)|公开|发布)(?:各类|各项)?(?:政府|政务)?信息(?:数量)?(?P<tot>共计|共|总计|合计|累计)?NUM(?P<approx>余|多)?(?P<u>条|件|篇|个)")
 _PART = _p(r"NUM(?P<u>条|件|篇|个)")
 
 
@@ -426,7 +443,7 @@ def _document_count_key(key: str, before: str) -> str:
 _FIGURE_WITH_UNIT = re.compile(rf"[\d{_WORD_DIGITS}](?:{PROSE_COUNT_UNIT}|{PROSE_MONEY_UNIT})")
 
 
-_RULES_NEEDING = [(key, pat, _required_text(pat)) for key, pat in _RULES]
+_RULES_NEEDING = [(key, pat, _required_text(getattr(pat, "rest", pat))) for key, pat in _RULES]
 _ZERO_RULES_NEEDING = [(keys, pat, _required_text(pat)) for keys, pat in _ZERO_RULES]
 _ZERO_NEEDING = ("没有", "未", "无", "不")  # every _ZERO_RULES pattern starts with one of them
 _REVIEW_NEEDING = (T4_REVIEW, T4_LITIGATION)  # each review pattern names one of them
@@ -527,7 +544,7 @@ def _review_claims(sentence: str, s0: int, add) -> None:
 def _active_disclosure(sentence: str, s0: int, add) -> None:
     for m in _ACTIVE_TOTAL.finditer(sentence):
         before = sentence[max(0, m.start() - 8) : m.start()]
-        said_total = m.group("pre") or m.group("tot") or re.search(r"全年|本年|共计?$|累计$", before)
+        said_total = m.group(0).startswith("主动") or m.group("tot") or re.search(r"全年|本年|共计?$|累计$", before)
         if not said_total or "分别" in before:
             continue
         n = _number(m.group("n"))
