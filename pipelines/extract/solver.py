@@ -21,6 +21,7 @@ from pipelines.contract.grammar import (
     PLACEHOLDER_CHARS,
     PLACEHOLDER_MARKS,
     PLACEHOLDERS,
+    SIGNS,
     UNREADABLE,
     WHOLE_NUMBER,
 )
@@ -256,6 +257,10 @@ def _pieces(token: str, pos: int) -> tuple[str, ...]:
     mark, after = token[pos], token[pos + 1 : pos + 2]
     if mark in PLACEHOLDER_CHARS and not after.isdigit():  # a placeholder is one character (no sign here)
         return (mark,) if not after or after not in NO_CUT_BEFORE else ()
+    if not (mark.isdigit() or mark in SIGNS):
+        # every piece of more than one character opens on a digit or a sign (_NUMBER): one that opens on
+        # anything else (无) is that character or nothing — without trying every longer slice of the token
+        return (mark,) if _NUMBER.match(mark) and (not after or after not in NO_CUT_BEFORE) else ()
     return tuple(token[pos:end] for end in range(pos + 1, len(token) + 1)
                  if _NUMBER.match(token[pos:end]) and (end == len(token) or token[end] not in NO_CUT_BEFORE))
 
