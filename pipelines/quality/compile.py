@@ -139,7 +139,8 @@ looked as (  -- a ref's cell found by its address's integer (no key: no such cel
     left join keys k on k.table_key = f.tbl and k.row_key = f.ref_row and k.col_key = f.ref_col
     left join keyed c on c.report_id = f.source and c.key = k.key
     where h.report_id is null or w.report_id is not null),
-inst as (  -- cheap aggregates; a sum of whole numbers below 2^52 is exact in any order
+inst as (  -- one pass over the refs (a second one kept `looked`, millions of rows, materialized for it);
+           -- a sum of whole numbers below 2^52 is exact in any order
     select report_id, rule_id, scope,
            count(*) filter (where missing or semantic = 'TEXT') > 0 as has_problem,
            count(*) filter (where value is null and semantic = 'EMPTY' and is_total) > 0 as blank_total,
@@ -147,25 +148,24 @@ inst as (  -- cheap aggregates; a sum of whole numbers below 2^52 is exact in an
            count(*) filter (where value is null) > 0 as placeholders,
            coalesce(sum(sign * coalesce(value, 0.0)) filter (where side = 'lhs'), 0.0) + 0.0 as lhs_any_order,
            coalesce(sum(sign * coalesce(value, 0.0)) filter (where side = 'rhs'), 0.0) + 0.0 as rhs_any_order,
-           coalesce(bool_or(value <> trunc(value) or abs(value) >= 4503599627370496), false) as inexact
-    from looked group by all),
-problems as (  -- the first missing or text ref of an instance
-    select report_id, rule_id, scope,
+           coalesce(bool_or(value <> trunc(value) or abs(value) >= 4503599627370496), false) as inexact,
+           -- the first missing or text ref of an instance
            arg_min(struct_pack(prev := prev, tbl := tbl, ref_row := ref_row, ref_col := ref_col, missing := missing,
-                               raw := value_raw), ord) as problem
-    from looked where missing or semantic = 'TEXT' group by all),
-ordered as (  -- other sums are added in ref order from 0.0, as Python adds them
-    select report_id, rule_id, scope,
-           list_reduce(coalesce(list(sign * coalesce(value, 0.0) order by ord) filter (where side = 'lhs'),
-                                []::double[]), (a, b) -> a + b, 0.0::double) as lhs,
-           list_reduce(coalesce(list(sign * coalesce(value, 0.0) order by ord) filter (where side = 'rhs'),
-                                []::double[]), (a, b) -> a + b, 0.0::double) as rhs
-    from looked semi join (select * from inst where inexact and not has_problem) x using (report_id, rule_id, scope)
-    group by all),
+                               raw := value_raw), ord) filter (where missing or semantic = 'TEXT') as problem,
+           -- for a sum that is not exact in any order: the terms, to add in ref order from 0.0 as Python adds them
+           list(struct_pack(o := ord, v := sign * coalesce(value, 0.0))) filter (where side = 'lhs') as lhs_terms,
+           list(struct_pack(o := ord, v := sign * coalesce(value, 0.0))) filter (where side = 'rhs') as rhs_terms
+    from looked group by all),
 summed as (
-    select i.*, p.problem, coalesce(o.lhs, i.lhs_any_order) as lhs, coalesce(o.rhs, i.rhs_any_order) as rhs,
+    select i.* exclude (lhs_terms, rhs_terms),
+           case when inexact and not has_problem
+                then list_reduce(list_transform(list_sort(coalesce(lhs_terms, [])), t -> t.v), (a, b) -> a + b, 0.0::double)
+                else lhs_any_order end as lhs,
+           case when inexact and not has_problem
+                then list_reduce(list_transform(list_sort(coalesce(rhs_terms, [])), t -> t.v), (a, b) -> a + b, 0.0::double)
+                else rhs_any_order end as rhs,
            not i.has_problem and not (i.blank_total and i.numbers) as ok
-    from inst i left join problems p using (report_id, rule_id, scope) left join ordered o using (report_id, rule_id, scope)),
+    from inst i),
 typed as (
     select r.report_id, c.*, t.rule_id,
            case when r.known_template then coalesce(kt.typ, 'int') else coalesce(ka.typ, 'int') end as typ
