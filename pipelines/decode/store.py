@@ -32,18 +32,21 @@ def decoded_frames(outcomes: list[tuple[str, Decoded | DecodedRows | DecodeError
                if isinstance(d, (Decoded, DecodedRows))]
     texts = pl.DataFrame({
         "document_id": [doc_id for doc_id, _ in decoded], "decoder": [d.decoder for _, d in decoded],
-        "pages": [d.pages for _, d in decoded], "n_blocks": [len(d.blocks) for _, d in decoded],
-        "n_tables": [sum(b[0] == "table" for b in d.blocks) for _, d in decoded],
+        "pages": [d.pages for _, d in decoded], "n_blocks": [len(d.blocks[0]) for _, d in decoded],
+        "n_tables": [d.blocks[0].count("table") for _, d in decoded],
         "flags": [list(d.flags) for _, d in decoded], "text": [d.text for _, d in decoded],
         "original_text": [d.original_text for _, d in decoded], "decoded_at": [at] * len(decoded),
         "page_starts": [d.page_starts for _, d in decoded]}, schema=TEXT_SCHEMA)
-    ids, seqs, rows = [], [], []
-    for doc_id, d in decoded:
-        n = len(d.blocks)
+    ids, seqs, kinds, block_texts, pages, grids = [], [], [], [], [], []
+    for doc_id, d in decoded:  # each document's block columns appended whole
+        doc_kinds, doc_texts, doc_pages, doc_grids = d.blocks
+        n = len(doc_kinds)
         ids += [doc_id] * n
         seqs += range(n)
-        rows += d.blocks
-    kinds, block_texts, pages, grids = zip(*rows) if rows else ((), (), (), ())
+        kinds += doc_kinds
+        block_texts += doc_texts
+        pages += doc_pages
+        grids += doc_grids
     blocks = pl.DataFrame({"document_id": ids, "seq": seqs, "kind": kinds, "page": pages, "text": block_texts,
                            "grid": grids}, schema=BLOCK_SCHEMA)
     errors = [(doc_id, e) for doc_id, e in outcomes if isinstance(e, DecodeError)]
