@@ -128,10 +128,7 @@ def _load(conn: duckdb.DuckDBPyConnection) -> list[ReportData]:
         reports[rid] = ReportData(rid, doc_type, template, year, agency, level, pub, metadata, text=text,
                                   agency_key=agency_key(agency, metadata.get("region_code"), level),
                                   version=version, rivals=tuple(rivals or ()))
-    for rid, t, r, c, value, semantic, raw in conn.execute(
-        f"select report_id, table_key, row_key, col_key, value, semantic, value_raw from report_cells where {wanted}"
-    ).fetchall():
-        reports[rid].cells[(t, r, c)] = CellV(value, semantic, raw)
+    _load_cells(conn, reports, wanted)
     claims = defaultdict(list)
     for rid, claim, value, unit, qualifier, text, offset in conn.execute(
         f'select report_id, claim, value, unit, qualifier, text, "offset" from narrative_claims where {wanted}'
@@ -146,6 +143,30 @@ def _load(conn: duckdb.DuckDBPyConnection) -> list[ReportData]:
     for rid, report in reports.items():
         report.claims, report.issues = claims.get(rid, []), issues.get(rid, [])
     return list(reports.values())
+
+
+def _load_cells(conn: duckdb.DuckDBPyConnection, reports: dict[str, ReportData], wanted: str) -> None:
+    """The reports' cells. Most of a checks worker's time is reading them: a report and a cell address come as
+    small integers (indexes of `reports` and of the distinct addresses, whose key tuples are built once) and the
+    columns as lists, not one 7-tuple with three new strings per cell (1 000 reports, 184 000 cells: 0.9 -> 0.6 s)."""
+    keys = conn.execute(f"select distinct table_key, row_key, col_key from report_cells where {wanted}").fetchall()
+    conn.register("loaded_reports", pl.DataFrame({"report_id": list(reports), "ri": range(len(reports))},
+                                                 schema={"report_id": pl.String, "ri": pl.Int32}).to_arrow())
+    conn.register("loaded_keys", pl.DataFrame(keys, schema={"table_key": pl.String, "row_key": pl.String,
+                                                            "col_key": pl.String}, orient="row")
+                  .with_row_index("ki").to_arrow())
+    try:
+        columns = conn.execute(
+            """select i.ri, k.ki, c.value, c.semantic, c.value_raw from report_cells c
+               join loaded_reports i using (report_id) join loaded_keys k using (table_key, row_key, col_key)"""
+        ).fetchnumpy()
+    finally:
+        conn.unregister("loaded_reports")
+        conn.unregister("loaded_keys")
+    cells = [r.cells for r in reports.values()]
+    for ri, ki, value, semantic, raw in zip(*(columns[c].tolist() for c in ("ri", "ki", "value", "semantic",
+                                                                            "value_raw"))):
+        cells[ri][keys[ki]] = CellV(value, semantic, raw)
 
 
 def aliases(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
