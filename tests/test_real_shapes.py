@@ -17,8 +17,13 @@ from conftest import SHARED
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipelines.decode.dispatch import decode_document
+from pipelines.decode.model import Limits
 from pipelines.extract.files import extract_file
+from pipelines.extract.labels import SECTIONS
+from pipelines.extract.outline import outline
 from pipelines.extract.solver import solve
+from pipelines.ingest.sniff import sniff
 from synth.render.crawl import crawl_page
 
 GOLD = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((SHARED / "corpus" / "gold").glob("*.json"))]
@@ -118,6 +123,49 @@ def test_every_shape_is_a_report_of_the_right_year_and_template(results):
     for gold, shape, _, record in results:
         assert (record["doc_type"], record["year"], record["template"]) == \
             (gold["doc_type"], gold["year"], gold["template"]), (gold["source"], shape)
+
+
+# --- the outline ---------------------------------------------------------------------------------------------
+
+# How each real report numbers its six sections (spec §1.1, §7; the gold notes): 000 prints eight sections (two
+# topics of 一 as 五 and 六), so its sections 五 and 六 are numbered 七 and 八; 003 prints 二, 五 and 六 without
+# numerals; 004 numbers them 1、…6、; the others 一、…六、.
+SECTION_NUMERALS = {"samples/000_2f7257501bd8445e.txt": ("一", "二", "三", "四", "七", "八"),
+                    "samples/003_aab5423710c0abba.txt": ("一", None, "三", "四", None, None),
+                    "samples/004_cb93c0191c209947.txt": ("1", "2", "3", "4", "5", "6")}
+REPORTS = [g for g in GOLD if g["doc_type"] == "annual_report"]
+
+
+def _decoded(data: bytes) -> str:
+    found = sniff(data)
+    return decode_document(data, found.format, found.encoding, Limits()).text
+
+
+def _outline_cases():
+    for gold in REPORTS:  # as published (the PDFs through their decoder), then in every shape
+        yield gold, "as published", _decoded((SHARED / "corpus" / gold["source"]).read_bytes())
+    for gold, shape, text in cases():
+        yield gold, shape, _decoded(text.encode("utf-8"))
+
+
+def test_the_outline_finds_the_six_sections_of_every_real_report_in_every_shape():
+    """Issue 13: the outline rules (MD-02, NT-07) read one heading finder; on every real report, as published
+    and in every shape (one line, no space, full-width digits, crawled, one cell per line), it finds each of
+    the six sections' headings, in order, numbered as the report numbers them — T4's header line 行政复议 is
+    none of them."""
+    seen = set()
+    for gold, shape, text in _outline_cases():
+        headings = outline(text).headings
+        where = (gold["source"], shape)
+        seen.add(shape)
+        assert sorted(headings) == list(range(6)), where
+        starts = [headings[k].start for k in range(6)]
+        assert starts == sorted(starts), where
+        numerals = tuple(headings[k].numeral for k in range(6))
+        assert numerals == SECTION_NUMERALS.get(gold["source"], tuple("一二三四五六")), where
+        for k, heading in headings.items():
+            assert re.search(SECTIONS[k].heading, "".join(text[heading.start:heading.end].split())), where
+    assert seen == {"as published"} | set(TEXT_SHAPES) | set(HTML_SHAPES)
 
 
 # --- separators removed and added at random --------------------------------------------------------------

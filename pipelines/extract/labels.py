@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pipelines import contract as C
-from pipelines.contract.grammar import CN_NUMBER, NUMBERINGS
+from pipelines.contract.grammar import NUMBERINGS
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "「": '"', "」": '"'})
 _ALIASES = [tuple(pair) for pair in C.ALIASES.values()]  # (variant, official wording)
@@ -88,7 +88,9 @@ T4_BLOCK_WORDS = (T4_REVIEW.removeprefix(_SHARED), T4_LITIGATION.removeprefix(_S
 def _section_heading(number: int, titles: list[str]) -> str:
     alternatives = [re.escape(C.ascii_form(title)) for title in titles]
     if number == _T4["section"]:  # 行政复议、行政诉讼情况, 被申请行政复议、提起行政诉讼情况, 行政复议和行政诉讼情况
-        alternatives.append(rf"{re.escape(T4_REVIEW)}.{{0,4}}{re.escape(T4_LITIGATION)}情况")
+        # (its title's opening words before them, optional: an unnumbered heading line opens with them)
+        alternatives.append(rf"(?:{re.escape(T4_TITLE_LEAD)})?{re.escape(T4_REVIEW)}.{{0,4}}"
+                            rf"{re.escape(T4_LITIGATION)}情况")
     return "|".join(alternatives)
 
 
@@ -99,7 +101,8 @@ class Section:
     key: str  # s1_overview … s6_other
     heading: str  # a regex fragment on whitespace-free text: any of its titles (T4's section also by its two
     # blocks' names a few characters apart, however worded) — an outline heading as printed
-    word: str  # what a heading names it by, whatever else it says: its `word`, else its official title
+    word: str  # what a heading numbered like a section names it by, whatever else it says (outline.py): its
+    # `word`, else its official title
 
 
 SECTIONS = tuple(Section(s["key"], _section_heading(n, s["titles"]), s.get("word", s["titles"][0]))
@@ -107,30 +110,6 @@ SECTIONS = tuple(Section(s["key"], _section_heading(n, s["titles"]), s.get("word
 SECTION_HEADINGS = tuple(s.heading for s in SECTIONS)  # each section's heading, in the report's order
 # Topics of a section that some reports head as sections of their own (五、政府信息管理)
 SECTION_TOPICS = tuple(t for s in C.DEFINITION["sections"] for t in s.get("topics", ()))
-
-_SECTION_NUMBER = re.compile(rf"^({CN_NUMBER})[、.]")  # a section number: 一、 二.
-
-
-@lru_cache(maxsize=4)  # two rules read the headings of the same text
-def outline(text: str) -> tuple[dict[int, tuple[int, str | None]], list[str]]:
-    """The outline of a text as its short lines name the sections by their words: {section index: (line
-    number, its numeral)} of the headings found (a line numbered like a section, or not much longer than the
-    word), and every section numeral used on a heading line."""
-    found: dict[int, tuple[int, str | None]] = {}
-    numerals = []
-    for n, line in enumerate(text.split("\n")):
-        c = "".join(line.split())
-        if not c or len(c) > 40:
-            continue
-        m = _SECTION_NUMBER.match(c)
-        if m:
-            numerals.append(m.group(1))
-        for k, section in enumerate(SECTIONS):
-            if section.word in c and k not in found and (m or len(c) <= len(section.word) + 12):
-                found[k] = (n, m.group(1) if m else None)
-                break
-    return found, numerals
-
 
 # Marks of a sentence, which a table label never is: "2024年,我厅共新收政府信息公开申请 231 件".
 PROSE = re.compile(r"[。;；:：!！?？]|我(?:局|镇|乡|委|厅|办|单位|机关|县|区|市|省)|共|全年|其中")

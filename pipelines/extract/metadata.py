@@ -23,6 +23,7 @@ from pipelines.contract.grammar import CN_NUMBER, NUMBERING, PAGE_NUMBER_ALONE, 
 from pipelines.extract.labels import SECTIONS
 from pipelines.extract.region import RegionResult, gazetteer, resolve_region
 from pipelines.extract.lines import compact, nonempty_compact_lines
+from pipelines.extract.outline import outline
 from pipelines.extract.literals import Guarded
 from pipelines.extract.template import detect_template
 
@@ -39,8 +40,6 @@ _BREADCRUMB = re.compile(r">>|>|当前位置|您所在的位置|首页")
 _PAGE_SUFFIX = re.compile(r"_?第\d+页$")  # a web page's title over several pages: "…年度报告_第2页"
 _LABEL_PREFIX = re.compile(r"^(?:标题|名称|文件名称)[::]")
 
-# Section headings of the official outline (§1.1), used to recognise an untitled report by its outline.
-_OUTLINE = {section.key: re.compile(section.heading) for section in SECTIONS}
 
 # --- agencies -----------------------------------------------------------------------------------------------
 _AGENCY_SUFFIX = re.compile(
@@ -413,19 +412,9 @@ def _year(title: _Title | None, compact_text: str, pub_date: str | None, issues:
 # --- main ---------------------------------------------------------------------------------------------------
 
 def _outline_sections(text: str) -> list[str]:
-    keys = []
-    lines = _nonempty_lines(text)
-    for c in lines:
-        if len(c) > 40:
-            continue
-        for key, pat in _OUTLINE.items():
-            if key not in keys and pat.search(c):
-                keys.append(key)
-    if len(keys) < 3 and _lineless(text):
-        # no lines to speak of (a page flattened by a crawler): the headings stand in the stream
-        whole = compact(text)
-        keys = [key for key, pat in _OUTLINE.items() if pat.search(whole)]
-    return keys
+    """The keys of the sections whose headings the text has (spec §1.1), in the outline's order: an
+    untitled text with tables is a report when it has at least three."""
+    return [SECTIONS[k].key for k in outline(text).headings]
 
 
 def _chrome_date(text: str) -> str | None:

@@ -14,7 +14,8 @@ from rapidfuzz import fuzz
 from pipelines import contract as C
 from pipelines.contract.grammar import MONEY_UNITS, NUMERALS
 from pipelines.contract.identities import of_table
-from pipelines.extract.labels import SECTIONS, outline
+from pipelines.extract.labels import SECTIONS
+from pipelines.extract.outline import outline
 from pipelines.quality.model import ReportData, Row
 from pipelines.quality.suites import Rule
 
@@ -123,11 +124,11 @@ def six_sections(rule: Rule, report: ReportData) -> list[Row]:
     missing = [SECTIONS[k].word for k in range(6) if k not in found]
     if missing:
         problems.append(f"missing {', '.join(missing)}")
-    lines = [found[k][0] for k in sorted(found)]
-    if lines != sorted(lines):
+    starts = [found[k].start for k in sorted(found)]
+    if starts != sorted(starts):
         problems.append("out of order")
-    misnumbered = [f"{SECTIONS[k].word} as {num or 'unnumbered'}" for k, (_, num) in sorted(found.items())
-                   if num != NUMERALS[k]]
+    misnumbered = [f"{SECTIONS[k].word} as {h.numeral or 'unnumbered'}" for k, h in sorted(found.items())
+                   if h.numeral != NUMERALS[k]]
     if misnumbered:
         problems.append("numbering: " + "; ".join(misnumbered))
     extra = sorted({n for n in numerals if n in NUMERALS[6:]})
@@ -153,10 +154,9 @@ def problems_section(rule: Rule, report: ReportData) -> list[Row]:
     found, _ = outline(report.text)
     if 4 not in found:
         return _row(rule, report, "s5_problems", None, "no section 五 heading found")
-    lines = report.text.split("\n")
-    start = found[4][0] + 1
-    end = min([n for n, _ in found.values() if n > found[4][0]] or [len(lines)])
-    body = re.sub(r"\s+", "", "".join(lines[start:end]))
+    heading = found[4]
+    end = min([h.start for h in found.values() if h.start > heading.start] or [len(report.text)])
+    body = re.sub(r"\s+", "", report.text[heading.end:end])
     empty = len(body) <= rule.param("more_than_chars") or body.strip("。.") in ("无", "")
     return _row(rule, report, "s5_problems", float(empty), f"{len(body)} characters" if not empty else "empty or 无")
 

@@ -357,6 +357,16 @@ def _swap_sections_5_6(r):
     r.text = "\n".join(lines[:8] + lines[10:12] + lines[8:10])
 
 
+def _arabic_numbers(r):
+    for n, heading in enumerate(HEADINGS, 1):
+        replace_text(r, heading, f"{n}、{heading[2:]}")
+
+
+def _markdown_headings(r):
+    for n, heading in enumerate(HEADINGS):
+        replace_text(r, heading, f"## {heading}" if n % 2 else f"**{heading}**")
+
+
 def _cross(mutate_prev=None, mutate_cur=None, **kw) -> Callable[[], ReportData]:
     """A report linked to its predecessor, after either is mutated."""
     def build() -> ReportData:
@@ -504,6 +514,9 @@ FAIL_CASES = [
       _mut(lambda r: setattr(r, "publication_date", "2024-03-15"), **TOWN)),
     F("MD-02", "sections 五 and 六 swapped", _mut(_swap_sections_5_6)),
     F("MD-02", "section 二 heading missing", _mut(lambda r: replace_text(r, "二、主动公开政府信息情况\n", ""))),
+    F("MD-02", "section 四 heading missing, T4's header line 行政复议 left in its place",
+      _mut(lambda r: replace_text(r, HEADINGS[3], "行政复议\n行政诉讼"))),
+    F("MD-02", "sections numbered 1、…6、 (004)", _mut(_arabic_numbers)),
     F("MD-03", "the same text as last year", _cross(lambda p, c: setattr(p, "text", c.text))),
     F("MD-04", "a '-' among zeros",
       _mut(lambda r: setv(r, (T3, "denied_enforcement_file", "legal_service_org"), None))),
@@ -533,6 +546,11 @@ PASS_CASES = [
     P("MD-01", "a county government published in March", _mut(lambda r: setattr(r, "publication_date",
                                                                                 "2024-03-20"))),
     P("MD-01", "a township published in January", lambda: _base(**TOWN)),
+    P("MD-02", "headings marked up as Markdown (## 二、…, **五、…**)", _mut(_markdown_headings)),
+    P("MD-02", "the report run together on one line (a crawled page)",
+      _mut(lambda r: setattr(r, "text", r.text.replace("\n", "")))),
+    P("NT-07", "the report run together on one line (a crawled page)",
+      _mut(lambda r: setattr(r, "text", r.text.replace("\n", "")))),
     P("NT-01", "含上年结转 = new + carried over", _mut(lambda r: claim(r, "apps_received", 78,
                                                                     "includes_carried_over"))),
     P("NT-01", "a sub-unit's figure is not the agency's", _mut(lambda r: claim(r, "apps_received", 3, "sub_unit"))),
