@@ -1,6 +1,5 @@
 """Marts layer: indicators of accepted reports (spec §5), and their safe publication and export."""
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -69,21 +68,15 @@ def snapshot(warehouse: DuckDBResource, run_lock: RunLock, settings: IngestSetti
     data_dir = Path(warehouse.database).parent
     with warehouse.get_connection() as conn:
         path = publish(conn, data_dir / "published")
+    files = export(path, data_dir / "exports")
+    page = write_report(path, data_dir / "report.html")
 
     def texts(ids: list[str]) -> dict[str, str]:
         with warehouse.get_connection() as conn:
             return warehouse_texts(conn, ids)
 
-    # The audit sheets (worker processes, CPU-bound) are written while the exports and the charts page are
-    # made (DuckDB's COPY and plotly, which leave a core idle as often as not): all of them only read the new
-    # snapshot, and the step takes about the longer of the two instead of their sum.
-    with ThreadPoolExecutor(max_workers=1) as beside:
-        sheets = beside.submit(write_audit, path, data_dir / "audit",
-                               generated=datetime.now(timezone.utc).isoformat(timespec="seconds"), texts=texts,
-                               workers=settings.worker_count)
-        files = export(path, data_dir / "exports")
-        page = write_report(path, data_dir / "report.html")
-        audit = sheets.result()
+    audit = write_audit(path, data_dir / "audit", generated=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                        texts=texts, workers=settings.worker_count)
     return dg.MaterializeResult(metadata={
         "snapshot": dg.MetadataValue.path(str(path)),
         "report": dg.MetadataValue.path(str(page)),
