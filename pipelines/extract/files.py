@@ -20,6 +20,12 @@ class Rejected(Exception):
 
 def extract_file(path: str | Path, limits: Limits = Limits()) -> Record:
     """Read, decode and extract one file; raise `Rejected` with the reason when it cannot be."""
+    return extract_file_and_text(path, limits)[0]
+
+
+def extract_file_and_text(path: str | Path, limits: Limits = Limits()) -> tuple[Record, str | None]:
+    """`extract_file`, with the decoded text the record's provenance points into (None for a JSON record): what
+    `nianbao check` shows on its audit sheet, without decoding the file a second time."""
     data = Path(path).read_bytes()
     report_id = hashlib.sha256(data).hexdigest()
     found = sniff(data)
@@ -30,9 +36,9 @@ def extract_file(path: str | Path, limits: Limits = Limits()) -> Record:
         errors = validate_record(json.loads(text))
         if errors:
             raise Rejected("json_schema: " + "; ".join(errors[:5]))
-        return extract_json_record(report_id, text)
+        return extract_json_record(report_id, text), None
     try:
         decoded = decode_document(data, found.format, found.encoding, limits)
     except DecodeError as e:
         raise Rejected(e.reason) from e
-    return extract_decoded(report_id, decoded, found.format)
+    return extract_decoded(report_id, decoded, found.format), decoded.text

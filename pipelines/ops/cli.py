@@ -12,9 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
-from rich.text import Text
+from rich.markup import escape  # rich.table: imported by the two commands that draw tables
 
 from pipelines.settings import (DEFAULT_DATA_DIR, REPO_ROOT, current_dagster_home, dagster_home, default_data_dir,
                                 default_inbox, point_at, use_dagster_home, use_data_dir, without_telemetry)
@@ -224,6 +222,7 @@ def _explain_storage_failure(text: str, data_dir: Path, snapshot: Path, home: Pa
 
 def _print_summary(db_path: str, inbox_dir: str) -> None:
     import duckdb
+    from rich.table import Table
 
     with duckdb.connect(db_path, read_only=True) as conn:
         rows = conn.execute(
@@ -411,21 +410,15 @@ def check(files: Annotated[list[Path], typer.Argument(help="Reports to check (an
     report is quarantined (a hard rule fails, or it is not an annual report) or a file is rejected — for an
     auditor checking a report before it is published. With --html, the audit sheet of each report: its tables
     in the official layout, failing identities, suspect cells with the value that would make them hold."""
-    from pipelines.decode.dispatch import decode_document
-    from pipelines.decode.model import DecodeError, Limits
-    from pipelines.extract.files import Rejected, extract_file
-    from pipelines.ingest.sniff import sniff
+    from pipelines.decode.model import DecodeError
+    from pipelines.extract.files import Rejected, extract_file_and_text
     from pipelines.quality.data import from_record, link_versions, link_years
     from pipelines.quality.run import check_reports
 
     reports, names, bad, checked = [], {}, 0, []
     for path in files:
         try:
-            record = extract_file(path)
-            data = path.read_bytes()
-            found = sniff(data)
-            text = None if found.format == "json_record" else \
-                decode_document(data, found.format, found.encoding, Limits()).text
+            record, text = extract_file_and_text(path)  # the text the cells were read from: decoded once
         except (Rejected, DecodeError, OSError) as e:
             console.print(f"[red]{path}: rejected — {e}[/red]")
             bad += 1
@@ -588,6 +581,8 @@ def sql_command(
     import json
 
     import duckdb
+    from rich.table import Table
+    from rich.text import Text
 
     path = db or Path(default_data_dir()) / "published" / "nianbao.duckdb"
     if not path.exists():
