@@ -44,7 +44,9 @@ from pipelines.quality.suites import rules
 from pipelines.quality.versions import resolve
 
 BATCH_REPORTS = 1000  # reports per batch: bounds memory whatever the warehouse holds
-PARALLEL_FROM = 3000  # reports to check before the batches go to worker processes
+# reports to check from which the batches go to worker processes: from two batches on, workers and GX's import
+# in this process (2-3 s, needed by decide) overlap
+PARALLEL_FROM = 1500
 KEEP_RUNS = 10  # runs whose GX validation results (and Data Docs pages) are kept
 
 Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
@@ -98,7 +100,7 @@ def run_checks(database: str | Path, connect: Connect, workers: int, at: datetim
             index = report_index(conn)
             wanted = to_check(index, names, everything=fingerprint != last_fingerprint(conn))
             work = batches(index, wanted, names, BATCH_REPORTS)
-            # a few batches are not worth starting workers
+            # one batch is not worth starting workers for
             parallel = min(workers, len(work)) if len(wanted) >= PARALLEL_FROM else 1
             lap("plan and versions")
             if parallel == 1:
