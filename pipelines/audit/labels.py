@@ -79,7 +79,7 @@ def col_label(table: str, col: str, template: str | None = None) -> str:
     entry = C.col_entry(table, col)
     if entry is None:  # a column of another T2 table
         return next((cols[col] for t in ([template] if template in T2_COLS else []) + list(T2_COLS)
-                     if col in (cols := T2_COLS[t])), col) if table.startswith("t2_") else col
+                     if col in (cols := T2_COLS[t])), col) if table in C.T2_TABLES else col
     # without a known template, the first template's header (处理决定数量)
     return entry.get("shown") or C.label_of(entry, template if template in C.TEMPLATES else C.TEMPLATES[0])
 
@@ -94,7 +94,7 @@ def cell_label(table: str, row: str, col: str | None, template: str | None = Non
         name = TABLE_NAMES.get(table, table)
     else:
         name = row_label(table, row, template)
-        if table.startswith("t2_"):
+        if table in C.T2_TABLES:
             name = f"{T2_CAPTIONS.get(table, table)} {name}"
     return name if col in (None, "*") else f"{name} · {col_label(table, col, template)}"
 

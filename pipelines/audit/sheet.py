@@ -24,7 +24,7 @@ from functools import lru_cache
 from html import escape
 
 from pipelines.audit import labels as L
-from pipelines.contract import TABLES, TEMPLATE_TABLES, T3_COLS, T4_BLOCKS, T4_OUTCOMES, cell_ref, stated_cells
+from pipelines.contract import T2_TABLES, TABLES, TEMPLATE_TABLES, T3_COLS, T4_BLOCKS, T4_OUTCOMES, cell_ref, stated_cells
 from pipelines.extract.labels import strip_numbering
 from pipelines.quality.suites import Rule, rules as all_rules
 
@@ -465,7 +465,7 @@ def _t2_layout(template: str | None) -> list:
         return ['<p class="none">模板版本未识别，主动公开表无法按模板排列。</p>']
     out: list = ['<table class="form t2"><colgroup><col class="lab"/><col/><col/><col/></colgroup>']
     for tkey, spec in TEMPLATE_TABLES[template].items():
-        if not tkey.startswith("t2_"):
+        if tkey not in T2_TABLES:
             continue
         cols = list(spec.cols)
         spans = [1] * (len(cols) - 1) + [4 - len(cols)]

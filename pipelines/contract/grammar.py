@@ -118,6 +118,8 @@ LINE_MARKUP = r"^(?:#{1,6}|>)(?=\s)"
 # --- numbering --------------------------------------------------------------------------------------------
 
 NUMERALS = "一二三四五六七八九十"
+# What ends a sentence in normalised (NFKC) text: ； ！ ？ are ASCII there. As a class: `[{SENTENCE_ENDS}]`.
+SENTENCE_ENDS = "。;!?"
 CN_NUMBER = rf"[{NUMERALS}]{{1,3}}"  # 一 … 二十九
 HEADING_NUMBER = rf"{CN_NUMBER}[、.]"  # 一、 二.
 BRACKET_NUMBER = rf"\(\s*(?:{CN_NUMBER}|\d{{1,2}})\s*\)"  # (二) (3): brackets are ASCII after NFKC

@@ -53,6 +53,7 @@ from pipelines.contract.grammar import (
     PLACEHOLDER,
     PROSE_COUNT_UNIT,
     PROSE_MONEY_UNIT,
+    SENTENCE_ENDS,
     is_footer,
 )
 from pipelines.extract.labels import (
@@ -389,6 +390,9 @@ def _subject(sentence: str, at: int) -> str:
     return re.split(r"[,,;]", head)[-1]
 
 
+_SENTENCES = re.compile(f"[^\n{SENTENCE_ENDS}]+[{SENTENCE_ENDS}]?")  # a sentence of the prose stream, with its end
+
+
 def narrative_claims(text: str) -> list[Claim]:
     """Figures stated in the prose of `text` (normalised document text), in text order."""
     stream, offsets = _prose_stream(text)
@@ -405,7 +409,7 @@ def narrative_claims(text: str) -> list[Claim]:
         claims.append(Claim(key, value, unit, (snippet or _snippet(sentence, a, b))[:120], off,
                             "+".join(qualifiers) or None))
 
-    for m in re.finditer(r"[^\n。;!?]+[。;!?]?", stream):
+    for m in _SENTENCES.finditer(stream):
         sentence, s0 = m.group(0), m.start()
         _sentence_claims(sentence, s0, add)
     claims.sort(key=lambda c: c.offset)

@@ -26,7 +26,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from pipelines.contract.grammar import CN_NUMBER
+from pipelines.contract.grammar import CN_NUMBER, SENTENCE_ENDS
 from pipelines.extract.labels import SECTIONS
 
 SHORT = 40  # the longest line (white space and Markdown marks removed) read as a heading line of its own
@@ -38,10 +38,10 @@ _GLUED_NUMBER = re.compile(rf"{_MARK}$")  # searched in the few characters befor
 _DECORATION = re.compile(r"^[#*>]+|\*+$")  # Markdown's heading and bold marks around a heading line
 # Any title of any section (a group per section); each section's regex as the contract gives it
 _TITLES = re.compile("|".join(f"(?P<s{k}>{s.heading})" for k, s in enumerate(SECTIONS)))
-_SENTENCE = re.compile(r"[。;!?]")  # NFKC text: ； ！ ？ are ASCII
+_SENTENCE = re.compile(f"[{SENTENCE_ENDS}]")
 # In a run of text: what ends a sentence or a table's figures before an unnumbered heading, and what goes on
 # after a title that is an item of a list or a quotation, never a heading
-_BEFORE_RUN_HEADING = re.compile(r"[。;!?\d\-|]")
+_BEFORE_RUN_HEADING = re.compile(rf"[{SENTENCE_ENDS}\d\-|]")
 _NOT_AFTER_HEADING = frozenset("、,;\"'”’)")
 
 

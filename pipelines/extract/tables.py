@@ -19,8 +19,8 @@ from operator import itemgetter
 
 from rapidfuzz import fuzz
 
-from pipelines.contract import (OTHER_AS_ONE_ROW, OTHER_SPLIT, ROW_HEADER, TABLE_KEYS, TABLES, TEMPLATE_TABLES,
-                                T4_BLOCKS)
+from pipelines.contract import (OTHER_AS_ONE_ROW, OTHER_SPLIT, ROW_HEADER, T2_TABLES, TABLE_KEYS, TABLES,
+                                TEMPLATE_TABLES, T4_BLOCKS)
 from pipelines.contract import identities as I
 from pipelines.contract.grammar import SIGNS
 from pipelines.extract import labels as L
@@ -124,7 +124,7 @@ def expected_rows(template: str) -> tuple[Expected, ...]:
     spec = TEMPLATE_TABLES[template]
     out = []
     for table in TABLE_KEYS:
-        if table.startswith("t2_") and table in spec:
+        if table in T2_TABLES and table in spec:
             cols = list(spec[table].cols)
             for row in spec[table].rows:
                 out.append(Expected(table, row, cols, [spec[table].cols[c] for c in cols], L.T2_ROWS[row]))
