@@ -112,6 +112,17 @@ def test_check_names_the_failing_rules_and_the_suspect_cell(tmp_path, corpus_dir
     assert "suspect cell: t4_review_litigation.admin_review.total printed 0, 11 would make T4-01 hold" in out
 
 
+def test_check_with_gx_prints_the_same_verdicts(tmp_path, corpus_dir):
+    """--gx lets Great Expectations decide, as a pipeline run does: the same output for a quarantined real PDF
+    and an accepted real report with warnings, given together."""
+    files = [str(corpus_dir / "pdf" / "hongze-district-2023.pdf"),
+             str(corpus_dir / "samples" / "000_2f7257501bd8445e.txt")]
+    quick, with_gx = nianbao("check", *files, tmp=tmp_path), nianbao("check", *files, "--gx", tmp=tmp_path)
+    assert quick.returncode == with_gx.returncode == 1
+    assert "T4-01 (hard)" in quick.stdout and "NT-01 (soft)" in quick.stdout
+    assert quick.stdout == with_gx.stdout
+
+
 def test_check_passes_a_correct_report_with_its_warnings(tmp_path, corpus_dir):
     proc = nianbao("check", str(corpus_dir / "samples" / "000_2f7257501bd8445e.txt"), tmp=tmp_path)
     assert proc.returncode == 0, proc.stdout

@@ -403,9 +403,14 @@ def extract(files: Annotated[list[Path], typer.Argument(help="Documents to extra
 def check(files: Annotated[list[Path], typer.Argument(help="Reports to check (any supported format).")],
           html: Annotated[Optional[Path], typer.Option(
               "--html", help="Also write the audit sheet (审核单): a file for one report, a folder (with an "
-                             "index.html) for several.")] = None) -> None:
+                             "index.html) for several.")] = None,
+          with_gx: Annotated[bool, typer.Option(
+              "--gx", help="Let Great Expectations decide each rule instance, as a pipeline run does (the same "
+                           "verdicts; adds GX's start-up, about 3 s).")] = False) -> None:
     """Extract each report and check it against every rule of expectations/ (the same agency's reports of
-    consecutive years, given together, are also checked against each other). Prints a verdict per report:
+    consecutive years, given together, are also checked against each other). Each rule instance is decided
+    by the bounds its GX expectation carries (with --gx, by Great Expectations itself, as in a pipeline run:
+    the same verdicts). Prints a verdict per report:
     each failing rule with its numbers and the suspect cell. Exit 0 when every report is accepted; 1 when a
     report is quarantined (a hard rule fails, or it is not an annual report) or a file is rejected — for an
     auditor checking a report before it is published. With --html, the audit sheet of each report: its tables
@@ -430,7 +435,7 @@ def check(files: Annotated[list[Path], typer.Argument(help="Reports to check (an
     for r in reports:
         r.rivals = tuple(names.get(rival, rival) for rival in r.rivals)
     link_years(reports)
-    outcome = check_reports(reports) if reports else None
+    outcome = check_reports(reports, with_gx=with_gx) if reports else None
     for verdict in outcome.verdicts if outcome else []:
         colour = "green" if verdict.status == "accepted" else "red"
         console.print(f"[bold]{names[verdict.report_id]}[/bold]: [{colour}]{verdict.status}[/{colour}] — "

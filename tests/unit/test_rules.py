@@ -827,3 +827,53 @@ def test_every_param_of_a_flag_rule_is_read_by_its_check() -> None:
 def test_a_description_naming_no_param_is_refused(tmp_path) -> None:
     with pytest.raises(ValueError, match="names no param"):
         _edited_suite(tmp_path, "cross_year", "(base ≥ {min_base})", "(base ≥ {min_bas})")
+
+
+def test_the_bounds_decide_every_fixture_as_great_expectations_does() -> None:
+    """`nianbao check` decides without GX (`gx.within_bounds`, from the bounds the GX expectations are built
+    with): every rule on every FAIL and PASS fixture, the same statuses, verdicts and suspect cells as GX's."""
+    fails, passes, by_gx = _all_rules_outcome()
+    by_bounds = check_reports([build(c, "FAIL") for c in FAIL_CASES] + [build(c, "PASS") for c in PASS_CASES],
+                              with_gx=False)
+    assert [(r.report_id, r.rule_id, r.scope, r.status) for r in by_bounds.results] == \
+        [(r.report_id, r.rule_id, r.scope, r.status) for r in by_gx.results]
+    assert {r.status for r in by_gx.results} == {PASS, FAIL, NOT_ASSESSABLE}
+    assert by_bounds.verdicts == by_gx.verdicts
+    assert by_bounds.suspects == by_gx.suspects
+    assert by_bounds.stats == by_gx.stats
+
+
+def test_the_bounds_decide_the_edges_as_great_expectations_does() -> None:
+    """At the edges of every rule's bounds (exactly the tolerance, just beyond it, either side, missing, not
+    assessable), `gx.within_bounds` finds the unexpected rows GX finds."""
+    from pipelines.quality import gx
+    from pipelines.quality.model import Row
+    from pipelines.quality.run import residual_frame
+
+    rows = []
+    for rule in RULES.values():
+        lower, upper = gx.bounds(rule)
+        values = [upper, upper + 1e-9, upper + 1, -upper, -upper - 1e-9, -1e6, 0.0, None, float("nan")]
+        if lower is not None:
+            values += [lower, lower - 1e-9, lower + 1e-9]
+        rows += [Row(f"r{len(rows) + i}", rule.id, "s", None, None, v, True) for i, v in enumerate(values)]
+        rows.append(Row(f"r{len(rows)}", rule.id, "s", None, None, upper + 5, False))
+    assert any(r.params.get("compare") == "le" for r in RULES.values())  # one-sided bounds are among them
+    by_gx = gx.validate(residual_frame(rows), list(RULES.values()))
+    by_bounds = gx.within_bounds(rows, list(RULES.values()))
+    assert by_bounds.failing == by_gx.failing and by_bounds.failing
+    assert by_bounds.stats == by_gx.stats
+
+
+def test_the_bounds_report_every_rule_of_a_suite_as_great_expectations_does() -> None:
+    """A suite with one rule's rows: GX reports each of its expectations (the others evaluated on nothing), and
+    so does `gx.within_bounds`; a suite without rows is not validated by either."""
+    from pipelines.quality import gx
+    from pipelines.quality.model import Row
+    from pipelines.quality.run import residual_frame
+
+    rule = RULES["T3-01"]
+    rows = [Row("a", rule.id, "s", None, None, 3.0, True), Row("b", rule.id, "s", None, None, 0.0, True)]
+    by_gx = gx.validate(residual_frame(rows), list(RULES.values()))
+    assert gx.within_bounds(rows, list(RULES.values())).stats == by_gx.stats
+    assert len(by_gx.stats) > 1 and by_gx.stats["T3-01"] == {"success": False, "evaluated": 2, "unexpected": 1}
