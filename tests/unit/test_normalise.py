@@ -60,3 +60,56 @@ def test_plain_text_blocks_are_cut_from_the_normalised_text(corpus_dir):
     decoded = decode_plain(original.encode("utf-8"), "utf-8", "text")
     assert [b.text for b in decoded.blocks] == [ln for ln in decoded.text.splitlines() if ln.strip()]
     assert decoded.flags == ["pinyin_ruby", "traditional_script"]
+
+
+def test_the_fast_nfkc_characters_never_compose_or_combine():
+    """The fast path's premise, over all of Unicode: no character it takes is a combining mark or the second
+    character of a canonical composition (nor a Hangul vowel or final jamo, composed algorithmically), and
+    what it maps a character to is NFKC's and made of characters NFKC leaves alone. So NFKC of a text made
+    of them is the concatenation of NFKC of each character."""
+    import sys
+    import unicodedata
+
+    from pipelines.decode.normalise import _fast_nfkc
+
+    outside, _, mapped = _fast_nfkc()
+    allowed = {chr(c) for c in range(sys.maxunicode + 1) if not outside.match(chr(c))}
+    assert {"，", "１", "\u3000", "政", "a", "\n", "\f", "…"} <= allowed and not {"\u0301", "か", "가"} & allowed
+    seconds = set()
+    for c in range(sys.maxunicode + 1):
+        parts = unicodedata.decomposition(chr(c)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            seconds.add(chr(int(parts[1], 16)))
+    seconds |= {chr(c) for c in range(0x1161, 0x1176)} | {chr(c) for c in range(0x11A8, 0x11C3)}
+    assert not seconds & allowed
+    assert all(unicodedata.combining(c) == 0 for c in allowed)
+    for c in allowed:
+        n = unicodedata.normalize("NFKC", c)
+        assert mapped.get(c, c) == n and all(unicodedata.normalize("NFKC", x) == x for x in n), c
+
+
+_FAST = "".join(chr(c) for c in (*range(0x00, 0x80), *range(0x2000, 0x2070), *range(0x3000, 0x3040),
+                                    *range(0xFF01, 0xFF5F))) + "\n\t\f政府信息公开年度报告"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_FAST), max_size=80) | st.text(max_size=40)
+       | st.lists(st.sampled_from(_FAST + "\u0301\u3099か가\u1161\u00e9é①㈠ﬀ"), max_size=60).map("".join))
+def test_the_fast_nfkc_is_nfkc(text):
+    import unicodedata
+
+    from pipelines.decode.normalise import nfkc
+
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+def test_the_fast_nfkc_is_nfkc_on_every_real_document(corpus_dir):
+    import unicodedata
+
+    from pipelines.decode.normalise import nfkc
+
+    texts = [p.read_text(encoding="utf-8", errors="replace")
+             for p in sorted((corpus_dir / "samples").iterdir()) + sorted((corpus_dir / "crawl").iterdir())]
+    assert len(texts) >= 6
+    for text in texts:
+        assert nfkc(text) == unicodedata.normalize("NFKC", text)
