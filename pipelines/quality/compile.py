@@ -87,9 +87,10 @@ def constants(rules: list[Rule]) -> dict[str, pl.DataFrame]:
     }
 
 
-# `chk_reports` (report_id, checked, previous_id) holds the reports to check and their previous years.
+# `chk_reports` (report_id, checked, previous_id) holds the reports to check and their previous years; the
+# residuals are inserted into chk_residuals (created empty by `residuals`)
 _SQL = f"""
-create or replace temp table chk_residuals as
+insert into chk_residuals
 with ids as materialized (  -- the 64-character report ids as small integers while the rules are evaluated
     select report_id as id, (row_number() over ())::integer as report_id, checked, previous_id from chk_reports),
 cells as materialized (
@@ -201,17 +202,45 @@ from judged j join ids x on x.report_id = j.report_id
 """
 
 
+# reports checked per execution of _SQL: its materialized steps, list aggregates and arg_min hold a whole
+# execution's cells in memory, which DuckDB cannot spill: 100 000 reports at once ran out of the run's 1 GB
+# (NIANBAO_DUCKDB_MEMORY); a chunk's memory does not grow with the run
+CHUNK_REPORTS = 5000
+
+
+def chunks(reports: pl.DataFrame, size: int = CHUNK_REPORTS) -> list[pl.DataFrame]:
+    """`reports` (report_id, checked, previous_id) cut into frames of at most `size` checked reports, each with
+    the previous years its reports' cross-year rules read (unchecked, unless in the same frame)."""
+    checked = reports.filter(pl.col("checked"))
+    out = []
+    for start in range(0, max(checked.height, 1), size):
+        part = checked.slice(start, size)
+        previous = part.select(pl.col("previous_id").alias("report_id")).drop_nulls().unique() \
+            .join(part.select("report_id"), on="report_id", how="anti")
+        out.append(pl.concat([part, previous.with_columns(checked=pl.lit(False), previous_id=pl.lit(None, pl.String))
+                              .select(reports.columns)], how="vertical_relaxed"))
+    return out
+
+
 def residuals(conn: duckdb.DuckDBPyConnection, rules: list[Rule], reports: pl.DataFrame) -> None:
     """Create temp table chk_residuals (report_id, rule_id, scope, observed, expected, residual, assessable,
     message) for the compiled rules on `reports` (report_id, checked, previous_id: the reports to check
-    and, unchecked, the previous years their cross-year rules read)."""
-    tables = constants([r for r in rules if compiled(r)]) | {"chk_reports": reports}
-    for name, frame in tables.items():
+    and, unchecked, the previous years their cross-year rules read), CHUNK_REPORTS checked reports at a time."""
+    conn.execute("""create or replace temp table chk_residuals (report_id varchar, rule_id varchar, scope varchar,
+                    observed double, expected double, residual double, assessable boolean, message varchar,
+                    raw varchar)""")
+    constant = constants([r for r in rules if compiled(r)])
+    for name, frame in constant.items():
         conn.register(name, frame.to_arrow())
     try:
-        conn.execute(_SQL)
+        for part in chunks(reports.cast({"checked": pl.Boolean, "previous_id": pl.String}), CHUNK_REPORTS):
+            conn.register("chk_reports", part.to_arrow())
+            try:
+                conn.execute(_SQL)
+            finally:
+                conn.unregister("chk_reports")
     finally:
-        for name in tables:
+        for name in constant:
             conn.unregister(name)
     quoted = conn.execute("select distinct raw from chk_residuals where raw is not null").fetchall()
     if quoted:

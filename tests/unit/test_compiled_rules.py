@@ -113,3 +113,25 @@ def test_sql_residuals_equal_python_residuals(warehouse):
                  "negative: '-2'", "not a whole number", "placeholders read as 0", "last year"):
         assert part in messages, part
     assert any(r[1].startswith(("XY-", "T2-03", "T2-04", "T2-06")) and r[6] for r in python)  # cross-year rows
+
+
+@pytest.mark.parametrize("size", [1, 3])
+def test_residuals_computed_in_chunks_equal_one_pass(warehouse, monkeypatch, size):
+    """A large run is compiled CHUNK_REPORTS reports at a time (DuckDB cannot spill what one pass over 100 000
+    reports holds): chunks of 1 and 3 reports — a report and its previous year in different chunks, as
+    checked and as context — give the rows of one pass over them all."""
+    with duckdb.connect(str(warehouse)) as conn:
+        reports = load_reports(conn, [r for (r,) in conn.execute("select report_id from reports").fetchall()])
+        link_years(reports, aliases(conn))
+        links = pl.DataFrame({"report_id": [r.report_id for r in reports], "checked": [True] * len(reports),
+                              "previous_id": [r.previous.report_id if r.previous else None for r in reports]})
+        rows = []
+        for chunk in (10_000, size):
+            monkeypatch.setattr(compile, "CHUNK_REPORTS", chunk)
+            compile.residuals(conn, list(rules()), links)
+            rows.append(sorted(tuple(_num(v) for v in row) for row in conn.execute(
+                "select report_id, rule_id, scope, observed, expected, residual, assessable, message "
+                "from chk_residuals").fetchall()))
+        assert len(compile.chunks(links, size)) > 1
+    assert rows[0] == rows[1] and len(rows[0]) > 1000
+    assert any(r[1].startswith("XY-") and r[6] for r in rows[1])  # cross-year rows across chunks
