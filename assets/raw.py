@@ -1,7 +1,6 @@
 """Raw layer: documents as files, taken from the inbox into the content-addressed store."""
 
 from datetime import datetime, timezone
-from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -9,7 +8,6 @@ from dagster_duckdb import DuckDBResource
 from assets.metadata import counts_by_format_status, md_table
 from pipelines.ingest.inbox import ingest_inbox, printable, scan_inbox
 from pipelines.progress import progress
-from pipelines.quality import gx
 from pipelines.storage.runlock import RunLock
 from pipelines.resources import IngestSettings
 from pipelines.storage.lake import Lake
@@ -39,10 +37,6 @@ def documents(context: dg.AssetExecutionContext, warehouse: DuckDBResource, sett
         record_scan(conn, [printable(path) for path, _ in scanned], seen)
         summary = documents_summary(conn)
         Lake(settings.lake_dir).write_manifest(manifest_rows(conn))  # what the text partitions decode
-    if new and context.job_def.executor_def is dg.in_process_executor:
-        # the new documents are checked later in this process: GX's start-up (2-3 s) goes on meanwhile, in a
-        # thread, while this process mostly waits on the decoding and extracting workers
-        gx.prefetch(Path(warehouse.database).parent)
     rejected = [r for r in rows if r.status == "rejected"]
     context.log.info(f"{len(rows)} files in {settings.inbox}: {new} new documents, {len(rejected)} rejected")
     stored = sum(n for _, _, n in summary)

@@ -81,15 +81,10 @@ def run(inbox: InboxOpt = None, warehouse: WarehouseOpt = None,
                 dg.DagsterInstance.get() as instance:
             open_warehouse(db_path, resources["warehouse"].connection_config).close()  # locked or damaged: say so now
             log_level = "DEBUG" if verbose else "WARNING"
-            try:
-                with progress_channel():  # per-stage progress on a terminal, from inside the steps
-                    result = execute_named_job("annual_reports_job", instance, resources=resources,
-                                               tags={"nianbao/trigger": "cli", **ALL_SHARDS},
-                                               run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
-            finally:  # GX's start-up, begun early by the run (gx.prefetch), is not left half-done at exit
-                from pipelines.quality.gx import wait_prefetched
-
-                wait_prefetched()
+            with progress_channel():  # per-stage progress on a terminal, from inside the steps
+                result = execute_named_job("annual_reports_job", instance, resources=resources,
+                                           tags={"nianbao/trigger": "cli", **ALL_SHARDS},
+                                           run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM before or after Dagster's own handling of them
         _say_interrupted([], snapshot)
         raise typer.Exit(130) from None

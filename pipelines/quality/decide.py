@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -52,7 +53,8 @@ def decide(conn: duckdb.DuckDBPyConnection, directory: Path, rules: list[Rule], 
         return Decided()
     # GX's import (2-3 s, once per process) goes on in a thread while DuckDB, which releases the GIL, runs the SQL
     # below (a large run has imported it while its workers ran: then this returns at once)
-    gx.prefetch(root)
+    importing = threading.Thread(target=gx.open_context, args=(root,), daemon=True)
+    importing.start()
     residuals = sorted(str(p) for p in (directory / RESIDUALS).glob("*.parquet"))
     conn.execute("create or replace temp table check_checked as select * from read_parquet(?, hive_partitioning = false)",
                  [checked])
@@ -75,7 +77,8 @@ def decide(conn: duckdb.DuckDBPyConnection, directory: Path, rules: list[Rule], 
     out = Decided()
     out.timings["identities and value rules (SQL)"] = time.perf_counter() - started
     started = time.perf_counter()
-    gx.open_context(root)  # waits for the prefetch; raises here what it could not do
+    importing.join()
+    gx.open_context(root)  # raises here what the thread could not
     out.timings["GX import and context (once per process)"] = time.perf_counter() - started
     started = time.perf_counter()
     # GX: one validation per suite for each part of ≤ GX_BATCH_REPORTS reports

@@ -134,35 +134,6 @@ def open_context(root: str | Path) -> None:
         _file_context(str(Path(root).resolve()))
 
 
-_prefetching: dict[str, threading.Thread] = {}
-_PREFETCH_LOCK = threading.Lock()  # not _LOCK: a prefetch holds that while it imports
-
-
-def prefetch(root: str | Path) -> threading.Thread:
-    """Start importing GX and opening the file context under root (2-3 s of start-up) in a background thread,
-    once per process and root, while this process has other work or waits on workers: `open_context`, called
-    where the context is needed, then waits for it (the same lock and cached context) and raises what went
-    wrong here. Returns the thread (join it before the process exits: an import is not left half-done)."""
-    key = str(Path(root).resolve())
-    with _PREFETCH_LOCK:
-        thread = _prefetching.get(key)
-        if thread is None:
-            def quietly() -> None:
-                try:
-                    open_context(key)
-                except Exception:  # noqa: BLE001 - open_context, called where GX is needed, raises it again
-                    pass
-            thread = _prefetching[key] = threading.Thread(target=quietly, name="gx-prefetch", daemon=True)
-            thread.start()
-    return thread
-
-
-def wait_prefetched() -> None:
-    """Join every prefetch this process started (at the end of a run, whatever happened in it)."""
-    for thread in list(_prefetching.values()):
-        thread.join()
-
-
 def _batch_definition(context, suite_name: str):
     try:
         source = context.data_sources.get(DATASOURCE)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -108,11 +109,13 @@ def run_checks(database: str | Path, connect: Connect, workers: int, at: datetim
                                  f"{i:06d}", at)
         if parallel > 1:  # the workers read the warehouse: this process must not hold it open
             # this process only waits on the workers meanwhile: it imports GX (2-3 s, needed by decide) now, in
-            # a thread (unless an earlier step of the run started it: gx.prefetch starts it once)
-            gx.prefetch(data_dir)
+            # a thread; decide's open_context waits for it (the same lock and cached context)
+            importing = threading.Thread(target=gx.open_context, args=(data_dir,), daemon=True)
+            importing.start()
             for _ in progress(check_batches(str(database), work, names, out_dir, at, parallel), "check",
                               total=len(work)):
                 pass
+            importing.join()
         lap("claim and flag rules (Python, batches)")
         with connect() as conn:
             decided = decide(conn, out_dir, list(rules()), data_dir, at)
