@@ -42,13 +42,15 @@ _ANY_RADICAL = re.compile("[" + "".join(chr(c) for c in _RADICALS) + "]")
 # NFKC without Unicode's general algorithm for the characters nearly every report is made of. CPython's NFKC
 # costs ~170 ns a character on Chinese text (0.7 ms a 4 000-character page, two calls a document: a third of
 # decoding an HTML page). A text made only of the characters below — ASCII (the NUL that joins a batch of
-# texts included), general punctuation, CJK symbols
-# and punctuation, the CJK Unified Ideographs, full-width forms — is normalised character by character: none
-# of them is a combining mark or the second of a canonical composition pair (asserted over all of Unicode in
-# tests/unit/test_normalise.py), so NFKC of such a text is the concatenation of NFKC of its characters: those
-# NFKC leaves alone stay, the others (full-width ，：１ and the ideographic space…) are replaced by their
-# NFKC, itself made of characters left alone. Any other character: the general algorithm, on the whole text.
-_FAST_RANGES = ((0x00, 0x7F), (0x2000, 0x206F), (0x3000, 0x303F), (0x4E00, 0x9FFF), (0xFF01, 0xFF5E))
+# texts included), Latin-1 (the no-break space of web pages) and Latin Extended (pinyin), general punctuation,
+# circled numbers, CJK symbols and punctuation, enclosed CJK (㈠), the CJK Unified Ideographs, full-width
+# forms — is normalised character by character: none of them is a combining mark or the second of a canonical
+# composition pair (asserted over all of Unicode in tests/unit/test_normalise.py), so NFKC of such a text is the
+# concatenation of NFKC of its characters: those NFKC leaves alone stay, the others (full-width ，：１, the
+# ideographic and no-break spaces…) are replaced by their NFKC, itself made of characters left alone. Any
+# other character: the general algorithm, on the whole text.
+_FAST_RANGES = ((0x00, 0x024F), (0x2000, 0x206F), (0x2460, 0x24FF), (0x3000, 0x303F), (0x3200, 0x32FF),
+                (0x4E00, 0x9FFF), (0xFF01, 0xFF5E))
 
 
 @lru_cache(maxsize=1)
