@@ -112,13 +112,14 @@ def test_a_report_whose_place_among_the_versions_changed_is_checked_again_with_i
 
 
 def test_a_suites_residual_table_read_through_arrow_is_the_frame_duckdb_gives():
-    """decide._wide reads GX's table through Arrow (cheaper): the same values as DuckDB's .df() for the table's
+    """decide._wide reads GX's table through Arrow (cheaper), from check_gx (the rows in the order of the parts):
+    the same values as a part's rows selected from chk_residuals by DuckDB's .df() for the table's
     types (residual: double), NaN where an instance is not the column's rule or not assessable, a column of no
     instance, and an empty part as .df() gives it; report and scope as categories of the same strings."""
     import duckdb
     import pandas as pd
 
-    from pipelines.quality.decide import _wide
+    from pipelines.quality.decide import _gx_table, _wide
     from pipelines.quality.gx import by_suite
     from pipelines.quality.suites import rules
 
@@ -134,6 +135,7 @@ def test_a_suites_residual_table_read_through_arrow_is_the_frame_duckdb_gives():
         conn.execute("""create temp table check_parts as  -- 7 reports a part
                         select 'r' || k || repeat('0', 60) as report_id, (k // 7)::integer as part from range(18) t(k)""")
         columns = ", ".join(f"case when rule_id = '{r}' and assessable then residual end as \"{r}\"" for r in ids)
+        _gx_table(conn)
         for part in (0, 2, 9):  # 9: no rows
             query = f"""select rowid as row, left(report_id, 16) as report, scope, {columns}
                         from chk_residuals where rule_id in (select unnest(?::varchar[]))
