@@ -406,7 +406,7 @@ def check(files: Annotated[list[Path], typer.Argument(help="Reports to check (an
                              "index.html) for several.")] = None,
           with_gx: Annotated[bool, typer.Option(
               "--gx", help="Let Great Expectations decide each rule instance, as a pipeline run does (the same "
-                           "verdicts; adds GX's start-up, about 3 s).")] = False) -> None:
+                           "verdicts; adds GX's start-up, 3-6 s here).")] = False) -> None:
     """Extract each report and check it against every rule of expectations/ (the same agency's reports of
     consecutive years, given together, are also checked against each other). Each rule instance is decided
     by the bounds its GX expectation carries (with --gx, by Great Expectations itself, as in a pipeline run:
