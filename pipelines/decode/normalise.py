@@ -56,7 +56,7 @@ _FAST_RANGES = ((0x00, 0x024F), (0x2000, 0x206F), (0x2460, 0x24FF), (0x3000, 0x3
 @lru_cache(maxsize=1)
 def _fast_nfkc() -> tuple[re.Pattern, re.Pattern, dict[str, str]]:
     """(a pattern finding a character outside the fast path, a pattern finding the characters NFKC changes,
-    character → its NFKC), built once from `unicodedata` (about 20 ms)."""
+    character → its NFKC), built once per process from `unicodedata` (46 ms measured here)."""
     chars = [chr(c) for lo, hi in _FAST_RANGES for c in range(lo, hi + 1)]
     kept = {c for c in chars if unicodedata.combining(c) == 0 and unicodedata.normalize("NFKC", c) == c}
     mapped = {c: n for c in chars if c not in kept and unicodedata.combining(c) == 0
@@ -134,11 +134,11 @@ def script_flags(original: str) -> list[str]:
     return _script_flags(nfkc(original))
 
 
-def _script_flags(nfkc: str) -> list[str]:
+def _script_flags(nfkc_text: str) -> list[str]:
     flags = []
-    if _RUBY.search(nfkc):
+    if _RUBY.search(nfkc_text):
         flags.append("pinyin_ruby")
-    han = _NON_HAN.sub("", nfkc)
+    han = _NON_HAN.sub("", nfkc_text)
     simplified = to_simplified(han) if han else han
     if han and simplified != han:
         changed = sum(map(str.__ne__, han, simplified))
@@ -149,14 +149,14 @@ def _script_flags(nfkc: str) -> list[str]:
     return flags
 
 
-def _paged(nfkc: str, pages: int | None) -> tuple[str, list[int] | None]:
-    """The normalised text and where each of its pages begins. Decoders of paged documents join the pages
+def _paged(nfkc_text: str, pages: int | None) -> tuple[str, list[int] | None]:
+    """The nfkc_text text and where each of its pages begins. Decoders of paged documents join the pages
     with a form feed on a line of its own ("\\n\\f\\n"), which normalisation turns into a blank line: each
-    page is normalised alone (no step reaches across a line) and the texts joined, so the page starts are
+    page is nfkc_text alone (no step reaches across a line) and the texts joined, so the page starts are
     exact offsets. Without exactly pages − 1 form feeds the pages cannot be told apart: None."""
-    if not pages or nfkc.count("\f") != pages - 1:
-        return _after_nfkc(nfkc), None
-    parts = [_after_nfkc(page) for page in nfkc.split("\f")]
+    if not pages or nfkc_text.count("\f") != pages - 1:
+        return _after_nfkc(nfkc_text), None
+    parts = [_after_nfkc(page) for page in nfkc_text.split("\f")]
     starts, at = [], 0
     for part in parts:
         starts.append(at)
