@@ -150,9 +150,9 @@ def _script_flags(nfkc_text: str) -> list[str]:
 
 
 def _paged(nfkc_text: str, pages: int | None) -> tuple[str, list[int] | None]:
-    """The nfkc_text text and where each of its pages begins. Decoders of paged documents join the pages
+    """The normalised text and where each of its pages begins. Decoders of paged documents join the pages
     with a form feed on a line of its own ("\\n\\f\\n"), which normalisation turns into a blank line: each
-    page is nfkc_text alone (no step reaches across a line) and the texts joined, so the page starts are
+    page is normalised alone (no step reaches across a line) and the texts joined, so the page starts are
     exact offsets. Without exactly pages − 1 form feeds the pages cannot be told apart: None."""
     if not pages or nfkc_text.count("\f") != pages - 1:
         return _after_nfkc(nfkc_text), None
