@@ -91,6 +91,24 @@ def dagster_home(data_dir: str | Path) -> Path:
     return data / ".dagster"
 
 
+# The dagster.yaml of a DAGSTER_HOME nianbao prepares (the default data directory's `.dagster_home/dagster.yaml`
+# says the same, with its run queue): no telemetry, and the run history kept by a storage that does not rebuild
+# its database connection for every event (storage/dagster_events.py: 2-3 s of every run).
+EVENT_LOG_STORAGE = ("event_log_storage:\n  module: pipelines.storage.dagster_events\n"
+                     "  class: PooledSqliteEventLogStorage\n")
+DAGSTER_YAML = "# written by nianbao\ntelemetry:\n  enabled: false\n" + EVENT_LOG_STORAGE
+# what nianbao wrote before the event log storage was configured: brought up to date
+_EARLIER_DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+
+
+def write_dagster_yaml(home: Path) -> None:
+    """Give `home` nianbao's dagster.yaml, unless it has one of its own (which is left as it is); one nianbao
+    wrote earlier is brought up to date."""
+    path = home / "dagster.yaml"
+    if not path.exists() or path.read_text(encoding="utf-8") == _EARLIER_DAGSTER_YAML:
+        path.write_text(DAGSTER_YAML, encoding="utf-8")
+
+
 def current_dagster_home() -> Path | None:
     """DAGSTER_HOME as the environment has it now (after `use_dagster_home`), or None."""
     home = os.environ.get("DAGSTER_HOME")

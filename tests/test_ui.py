@@ -19,6 +19,7 @@ import pytest
 
 from conftest import REPO, stop
 from pipelines.marts.build import MARTS
+from pipelines.settings import EVENT_LOG_STORAGE
 
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = shutil.which("chromium")
@@ -46,8 +47,9 @@ def webserver(tmp_path_factory, corpus_dir):
     home = root / "dagster_home"
     (home / ".nux").mkdir(parents=True)
     (home / ".nux" / "nux.yaml").write_text("seen: 1\n")  # no "join the community" modal over the graph
-    # Without the daemon, runs must start at once rather than wait in the queue.
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\nrun_coordinator:\n"
+    # nianbao's event log storage (the UI reads the run history through it), and, without the daemon, runs that
+    # start at once rather than wait in the queue
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n" + EVENT_LOG_STORAGE + "run_coordinator:\n"
                                        "  module: dagster.core.run_coordinator\n  class: DefaultRunCoordinator\n")
     inbox = root / "inbox"
     inbox.mkdir()

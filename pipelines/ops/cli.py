@@ -15,7 +15,8 @@ from rich.console import Console
 from rich.markup import escape  # rich.table: imported by the two commands that draw tables
 
 from pipelines.settings import (DEFAULT_DATA_DIR, REPO_ROOT, current_dagster_home, dagster_home, default_data_dir,
-                                default_inbox, point_at, use_dagster_home, use_data_dir, without_telemetry)
+                                default_inbox, point_at, use_dagster_home, use_data_dir, without_telemetry,
+                                write_dagster_yaml)
 
 app = typer.Typer(help="nianbao: annual reports on government information disclosure → trustworthy data.",
                   no_args_is_help=True, add_completion=False)
@@ -32,8 +33,7 @@ def _dagster_home(data_dir: str | Path) -> Path:
     home = dagster_home(data_dir)
     use_dagster_home(home)  # set first: a failure to create it names it
     home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():
-        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    write_dagster_yaml(home)
     return home
 
 
