@@ -15,12 +15,14 @@ for the process (1.8 ms an event, measured with `instance.report_engine_event`).
 from __future__ import annotations
 
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from dagster._core.storage.event_log.sqlite.sqlite_event_log import SQLITE_BUSY_TIMEOUT_SECONDS, SqliteEventLogStorage
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (INDEX_SHARD_NAME, SQLITE_BUSY_TIMEOUT_SECONDS,
+                                                                    SqliteEventLogStorage)
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy import Connection, Engine, create_engine
 
@@ -44,6 +46,8 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str | None = None, inst_data: ConfigurableClassData | None = None):
         # (before Dagster's __init__, which may already connect to the index database)
         self._engines: OrderedDict[tuple[int, str], Engine] = OrderedDict()
+        # its own lock, not Dagster's `_db_lock`: `has_table` is asked inside a connection that holds that one
+        self._engines_lock = threading.RLock()
         super().__init__(base_dir or default_base_dir(), inst_data)
 
     @classmethod
@@ -57,6 +61,10 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         return cls(inst_data=inst_data, **config_value)
 
     def _engine(self, shard: str) -> Engine:
+        with self._engines_lock:
+            return self._kept_engine(shard)
+
+    def _kept_engine(self, shard: str) -> Engine:
         # keyed by process too: a forked process must not use its parent's pooled connections
         key = (os.getpid(), shard)
         engine = self._engines.get(key)
@@ -82,8 +90,14 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 with conn.begin():
                     yield conn
 
+    def has_table(self, table_name: str) -> bool:
+        # (Dagster's builds an engine for the question too, and asks it for every rule check's event)
+        engine = self._engine(INDEX_SHARD_NAME)
+        with engine.connect() as conn:
+            return bool(engine.dialect.has_table(conn, table_name))
+
     def _dispose_engines(self) -> None:
-        with self._db_lock:
+        with self._db_lock, self._engines_lock:
             for (pid, _), engine in self._engines.items():
                 if pid == os.getpid():
                     engine.dispose()
