@@ -41,7 +41,12 @@ def test_runs_written_with_kept_connections_read_back_by_dagsters_own_storage(tm
         run_ids = [_materialise(pooled) for _ in range(3)]
         written = {run_id: [e.dagster_event_type for e in pooled.all_logs(run_id) if e.is_dagster_event]
                    for run_id in run_ids}
-        assert pooled.event_log_storage._engines  # connections were kept, not rebuilt per event
+        engines = pooled.event_log_storage._engines
+        assert engines  # connections were kept, not rebuilt per event
+        for engine in engines.values():  # synced at checkpoints, not at every event's commit
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("pragma synchronous").scalar() == 1  # NORMAL
+                assert conn.exec_driver_sql("pragma journal_mode").scalar() == "wal"
     # the same files, read by an instance without nianbao's configuration (Dagster's SqliteEventLogStorage)
     with _instance(home, "telemetry:\n  enabled: false\n") as stock:
         assert type(stock.event_log_storage).__name__ == "SqliteEventLogStorage"
