@@ -93,8 +93,8 @@ def dagster_home(data_dir: str | Path) -> Path:
 
 # The dagster.yaml of a DAGSTER_HOME nianbao prepares (the default data directory's `.dagster_home/dagster.yaml`
 # says the same, with its run queue): no telemetry, and the run history kept by a storage that does not rebuild
-# its database connection for every event (storage/dagster_events.py: 2-3 s of every run).
-EVENT_LOG_STORAGE = ("event_log_storage:\n  module: pipelines.storage.dagster_events\n"
+# its database connection for every event (pipelines/instance.py: 2-3 s of every run).
+EVENT_LOG_STORAGE = ("event_log_storage:\n  module: pipelines.instance\n"
                      "  class: PooledSqliteEventLogStorage\n")
 DAGSTER_YAML = "# written by nianbao\ntelemetry:\n  enabled: false\n" + EVENT_LOG_STORAGE
 # what nianbao wrote before the event log storage was configured: brought up to date

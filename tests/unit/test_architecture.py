@@ -38,7 +38,7 @@ FLOORS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("audit", ("pipelines.audit",)),
     ("marts", ("pipelines.marts",)),
     ("wiring", ("assets", "pipelines.definitions", "pipelines.resources", "pipelines.settings", "pipelines.jobs",
-                "pipelines.schedules", "pipelines.sensors", "pipelines.partitions")),
+                "pipelines.schedules", "pipelines.sensors", "pipelines.partitions", "pipelines.instance")),
     ("ops", ("pipelines.ops",)),
 )
 STAGES = ("pipelines.ingest", "pipelines.decode", "pipelines.extract", "pipelines.quality", "pipelines.audit",

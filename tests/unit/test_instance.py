@@ -1,4 +1,4 @@
-"""The run history's event log storage (pipelines/storage/dagster_events.py): Dagster's SQLite files, written with
+"""The run history's event log storage (pipelines/instance.py): Dagster's SQLite files, written with
 each database's connection kept, read back by Dagster's own storage; and the dagster.yaml that selects it."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import dagster as dg
 import pytest
 
 from pipelines.settings import DAGSTER_YAML, DEFAULT_DAGSTER_HOME, EVENT_LOG_STORAGE, write_dagster_yaml
-from pipelines.storage import dagster_events
-from pipelines.storage.dagster_events import PooledSqliteEventLogStorage
+from pipelines import instance as nianbao_instance
+from pipelines.instance import PooledSqliteEventLogStorage
 
 
 @dg.asset
@@ -62,7 +62,7 @@ def test_runs_written_with_kept_connections_read_back_by_dagsters_own_storage(tm
 
 def test_a_process_keeps_a_bounded_number_of_databases_open(tmp_path, monkeypatch):
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
-    monkeypatch.setattr(dagster_events, "KEPT_ENGINES", 2)
+    monkeypatch.setattr(nianbao_instance, "KEPT_ENGINES", 2)
     with _instance(tmp_path, DAGSTER_YAML) as instance:
         for _ in range(4):  # each run has a database of its own, and the index one
             _materialise(instance)
