@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import TYPE_CHECKING
 
-from pipelines.extract.record import Record
 from pipelines.quality.model import CellV, ReportData
 from pipelines.quality.versions import SUPERSEDED, WITHDRAWN, Document, logical_key, resolve
+
+if TYPE_CHECKING:  # (the extractor is not imported by the checks workers, which read the warehouse)
+    from pipelines.extract.record import Record
 
 _GOV_WORDS = re.compile(r"人民政府|政府|办公室|办公厅")
 
