@@ -10,6 +10,12 @@ from functools import lru_cache
 
 
 @lru_cache(maxsize=4)
+def text_lines(text: str) -> tuple[str, ...]:
+    """The lines of `text`, cut at "\\n" only (the tokenizer's lines, whose numbers tokens carry)."""
+    return tuple(text.split("\n"))
+
+
+@lru_cache(maxsize=4)
 def compact_lines(text: str) -> tuple[str, ...]:
     """Every line of `text` (as `str.splitlines` cuts them) with all whitespace removed."""
     return tuple(map("".join, map(str.split, text.splitlines())))

@@ -24,6 +24,7 @@ from pipelines.contract import (OTHER_AS_ONE_ROW, OTHER_SPLIT, ROW_HEADER, T2_TA
 from pipelines.contract import identities as I
 from pipelines.contract.grammar import SIGNS
 from pipelines.extract import labels as L
+from pipelines.extract.lines import text_lines
 from pipelines.extract.solver import is_cell, number, solve, sums_hold
 from pipelines.extract.template import detect_template as template_of
 from pipelines.extract.tokens import LABEL, VALUE, Token, tokenize
@@ -339,7 +340,7 @@ def _line_spans(result: Tables, text: str, todo: list[Expected], found: dict[int
         if not lines or not rows:
             continue
         if starts is None:  # offsets of every line, computed once and only when a row was found
-            starts = list(accumulate(map(_PLUS_ONE, map(len, text.split("\n"))), initial=0))
+            starts = list(accumulate(map(_PLUS_ONE, map(len, text_lines(text))), initial=0))
         first, last = min(lines), max(lines)
         for row in rows:
             result.spans[(table, row)] = (starts[first], starts[last + 1] - 1)

@@ -31,6 +31,7 @@ from pipelines.contract.grammar import (
     is_footer,
 )
 from pipelines.extract.labels import PROSE
+from pipelines.extract.lines import text_lines
 from pipelines.extract.values import is_value_token
 
 LABEL, VALUE, EMPTY = "label", "value", "empty"
@@ -205,7 +206,7 @@ def tokenize(text: str) -> list[Token]:
     """Read a normalised text into tokens (labels, values, explicit empty cells)."""
     tokens: list[Token] = []
     pending_empty: int | None = None  # index of a blank tab cell whose value may follow on a later line
-    for n, (what, parts, has_label, lone_value, tail) in enumerate(map(_line_parts, text.split("\n"))):
+    for n, (what, parts, has_label, lone_value, tail) in enumerate(map(_line_parts, text_lines(text))):
         if what == _SKIP:
             continue
         if tail and tokens:
