@@ -11,7 +11,7 @@ from pipelines.audit.quality_report import write_report
 from pipelines.quality.gx import docs_index
 from pipelines.quality.stage import hard_rule_guard, run_checks
 from pipelines.quality.suites import rules
-from pipelines.resources import IngestSettings
+from pipelines.resources import GreatExpectations, IngestSettings
 from pipelines.storage.runlock import RunLock
 
 CHECK_RESULTS = dg.AssetKey(["checks", "check_results"])
@@ -19,7 +19,7 @@ CHECK_RESULTS = dg.AssetKey(["checks", "check_results"])
 
 @dg.asset(key=CHECK_RESULTS, group_name="checks", deps=[["load", "warehouse"]], kinds={"duckdb"}, pool="duckdb")
 def check_results(context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: IngestSettings,
-                  run_lock: RunLock):
+                  run_lock: RunLock, great_expectations: GreatExpectations):
     """Every rule of spec §3 on every report: PASS / FAIL / NOT_ASSESSABLE per rule instance, decided by Great
     Expectations from the suites in `expectations/` (one GX `ExpectationSuite` per file).
 
@@ -37,7 +37,8 @@ def check_results(context: dg.AssetExecutionContext, warehouse: DuckDBResource, 
     The work is `pipelines.quality.stage.run_checks`: identities and value rules in one SQL pass over
     `report_cells`, the other rules in batches of whole agencies (worker processes for large runs), one GX
     validation per suite for the whole run. `seconds` lists the time of each step."""
-    outcome = run_checks(warehouse.database, warehouse.get_connection, settings.worker_count)
+    outcome = run_checks(warehouse.database, warehouse.get_connection, settings.worker_count,
+                         gx_api=great_expectations.api())
     started = time.perf_counter()
     with warehouse.get_connection() as conn:
         html = write_report(Path(warehouse.database).with_name("quality_report.html"), conn, list(rules()),
@@ -96,7 +97,8 @@ def rule_checks(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResourc
 
 
 @dg.asset_check(asset=CHECK_RESULTS, blocking=True)
-def accepted_reports_pass_hard_rules(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+def accepted_reports_pass_hard_rules(warehouse: DuckDBResource,
+                                     great_expectations: GreatExpectations) -> dg.AssetCheckResult:
     """Blocking: no report accepted by this run's checks has an instance of a hard rule that Great
     Expectations found unexpected, and GX's validation covered every assessable hard-rule instance written
     for the reports checked in this run. It reads the validation results the checks stored (it does not
@@ -104,7 +106,8 @@ def accepted_reports_pass_hard_rules(warehouse: DuckDBResource) -> dg.AssetCheck
     on accepted reports, so they are built only when this holds."""
     data_dir = Path(warehouse.database).parent
     with warehouse.get_connection() as conn:
-        guard = hard_rule_guard(conn, data_dir)
+        guard = hard_rule_guard(conn, data_dir, great_expectations.api())
+    great_expectations.close()  # the run's last use of GX: marts and publish need not carry its process
     return dg.AssetCheckResult(passed=guard.passed, metadata={
         "reports_checked_this_run": guard.checked,
         "accepted_reports_covered": guard.accepted,

@@ -11,8 +11,11 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
+from pydantic import PrivateAttr
 
 from pipelines.decode.model import Limits
+from pipelines.quality import gx
+from pipelines.quality.gx_process import GxProcess
 from pipelines.settings import default_warehouse, duckdb_config, ingest_env, lock_wait_s
 from pipelines.storage.runlock import RunLock
 
@@ -111,8 +114,39 @@ _DAMAGED = ("not a valid DuckDB database", "Corrupt database", "checksum", "Coul
             "replaying WAL", "Serialization Error", "INTERNAL Error")
 
 
+class GreatExpectations(dg.ConfigurableResource):
+    """Great Expectations for the run's checks, in a process of its own that starts with the run and imports GX
+    (about 3 s) on the machine's other core while documents are ingested, decoded, extracted and loaded
+    (pipelines/quality/gx_process.py). Its validation results and Data Docs live under `<data_dir>/gx`."""
+
+    data_dir: str
+    _process: GxProcess | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        try:
+            self._process = GxProcess(self.data_dir)
+        except Exception as e:  # noqa: BLE001 - the checks then import GX in the run's process
+            context.log.warning(f"the Great Expectations process did not start ({e}); GX runs in the run's process")
+            self._process = None
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the process now (its ~250 MiB returned): said by the run's last user of GX, the blocking guard,
+        so marts and publish do not carry it. GX asked afterwards runs in the calling process."""
+        if self._process is not None:
+            self._process.close()
+            self._process = None
+
+    def api(self):
+        """What the checks call GX through: the process's, or (no process) the `gx` module itself."""
+        return self._process.api() if self._process is not None else gx
+
+
 def build_resources(inbox: str | None = None, warehouse: str | None = None, data_dir: str | None = None) -> dict:
-    """The resources of a run: the DuckDB warehouse and the ingest settings (inbox, store, limits)."""
+    """The resources of a run: the DuckDB warehouse, the ingest settings (inbox, store, limits), the run lock
+    and Great Expectations."""
     warehouse_path = str(Path(warehouse).resolve()) if warehouse else default_warehouse()
     Path(warehouse_path).parent.mkdir(parents=True, exist_ok=True)
     if data_dir is None and warehouse:
@@ -124,4 +158,6 @@ def build_resources(inbox: str | None = None, warehouse: str | None = None, data
         # beside the warehouse: runs on the same warehouse exclude each other, whatever their data dir
         "run_lock": RunLock(path=str(Path(warehouse_path).with_name(".nianbao.lock")),
                             wait_s=lock_wait_s()),
+        # its results and Data Docs beside the warehouse, as the checks have always kept them
+        "great_expectations": GreatExpectations(data_dir=str(Path(warehouse_path).parent)),
     }

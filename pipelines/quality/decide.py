@@ -45,15 +45,17 @@ class Decided:
     timings: dict = field(default_factory=dict)  # seconds per step
 
 
-def decide(conn: duckdb.DuckDBPyConnection, directory: Path, rules: list[Rule], root: Path, at: datetime) -> Decided:
-    """Validate the residual files under `directory` and replace the checked reports' outcome."""
+def decide(conn: duckdb.DuckDBPyConnection, directory: Path, rules: list[Rule], root: Path, at: datetime,
+           gx_api=gx) -> Decided:
+    """Validate the residual files under `directory` and replace the checked reports' outcome (`gx_api`: the
+    `gx` module, or a GX process's)."""
     started = time.perf_counter()
     checked = sorted(str(p) for p in (directory / CHECKED).glob("*.parquet"))
     if not checked:
         return Decided()
     # GX's import (2-3 s, once per process) goes on in a thread while DuckDB, which releases the GIL, runs the SQL
     # below (a large run has imported it while its workers ran: then this returns at once)
-    importing = threading.Thread(target=gx.open_context, args=(root,), daemon=True)
+    importing = threading.Thread(target=gx_api.open_context, args=(root,), daemon=True)
     importing.start()
     residuals = sorted(str(p) for p in (directory / RESIDUALS).glob("*.parquet"))
     conn.execute("create or replace temp table check_checked as select * from read_parquet(?, hive_partitioning = false)",
@@ -79,7 +81,7 @@ def decide(conn: duckdb.DuckDBPyConnection, directory: Path, rules: list[Rule], 
     out.timings["identities and value rules (SQL)"] = time.perf_counter() - started
     started = time.perf_counter()
     importing.join()
-    gx.open_context(root)  # raises here what the thread could not
+    gx_api.open_context(root)  # raises here what the thread could not
     out.timings["GX import and context (once per process)"] = time.perf_counter() - started
     started = time.perf_counter()
     # GX: one validation per suite for each part of ≤ GX_BATCH_REPORTS reports
@@ -87,9 +89,12 @@ def decide(conn: duckdb.DuckDBPyConnection, directory: Path, rules: list[Rule], 
     parts = [p for (p,) in conn.execute("select distinct part from check_parts order by 1").fetchall()]
     for part in parts:
         name = f"checks-{stamp}" + (f"-part{part + 1}" if len(parts) > 1 else "")
-        validated = gx.validate_tables({suite: _wide(conn, suite_rules, part)
-                                        for suite, suite_rules in gx.by_suite(rules).items()},
-                                       rules, root=root, run_name=name, at=at)
+        tables = {suite: _wide(conn, suite_rules, part, directory / f"gx-{suite}-{part}.parquet")
+                  for suite, suite_rules in gx.by_suite(rules).items()}
+        validated = gx_api.validate_tables(tables, rules, root=root, run_name=name, at=at)
+        for table in tables.values():
+            if isinstance(table, Path):
+                table.unlink()
         out.results += validated.results
         out.instances += sum(s["evaluated"] for s in validated.stats.values())
         out.unexpected += len(validated.failing)
@@ -156,29 +161,29 @@ def _gx_table(conn: duckdb.DuckDBPyConnection) -> None:
                     order by p.part""")
 
 
-def _wide(conn: duckdb.DuckDBPyConnection, rules: list[Rule], part: int):
+def _wide(conn: duckdb.DuckDBPyConnection, rules: list[Rule], part: int, path: Path):
     """A suite's residual table for GX (gx.wide's layout), pivoted in DuckDB: one column per rule, holding the
     residual of the row's instance when it is that rule's and assessable; `row` is the instance's rowid in
-    chk_residuals, `report` and `scope` are categorical columns. Read from check_gx (`_gx_table`)."""
+    chk_residuals. Read from check_gx (`_gx_table`) and written by DuckDB to the Parquet file `path`, which is
+    returned: GX reads it where it runs (`gx.residual_frame`, in the GX process of a run), with report and scope
+    as categorical columns. The table never passes through this process's Python: at 10 000 reports, pickling
+    it to the GX process held it three times over (a run's process tree 1 992 -> 2 500 MiB at its peak). An
+    empty table is a frame from .df(), as GX has always been given it (object columns)."""
     assert all(_RULE_ID.match(r.id) for r in rules)  # column names: checked, not bound
     columns = ", ".join(f"case when rule_id = '{r.id}' then residual end as \"{r.id}\"" for r in rules)
     query = f"""select row, report, scope, {columns} from check_gx
-                where part = ? and rule_id in (select unnest(?::varchar[]))
+                where part = {int(part)} and rule_id in ({", ".join(f"'{r.id}'" for r in rules)})
                 order by row"""
-    params = [part, [r.id for r in rules]]
-    # through Arrow: for these columns (bigint, varchar, double) the same frame as .df() — dtypes and values,
-    # tests/unit/test_check_plan.py — at about a third of the cost, as .df() builds pandas' strings one Python
-    # object at a time (2.4 M rows, 19 rule columns, as a 10 000-report run: 6.6 -> 2.4 CPU s). An empty result is
-    # where they differ (object columns from .df(), str from Arrow): it is read with .df(), as before.
-    table = conn.execute(query, params).to_arrow_table()
-    if not table.num_rows:
-        return conn.execute(query, params).df()
-    # report and scope as categories (the same values): GX takes the whole frame's non-missing rows for each
-    # expectation and hashes the frame, and on string columns that is most of its time (10 000 reports: GX
-    # validation 3.9 -> 1.1 s for the report_cells and reports suites, the same stored results)
-    for name in ("report", "scope"):
-        table = table.set_column(table.schema.get_field_index(name), name, pc.dictionary_encode(table[name]))
-    return table.to_pandas()
+    # COPY takes no bound parameters: the part is an int and the rule ids are checked above
+    (written,) = conn.execute(f"copy ({query}) to '{_literal(path)}' (format parquet)").fetchone()
+    if not written:
+        path.unlink(missing_ok=True)
+        return conn.execute(query).df()
+    return path
+
+
+def _literal(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 def _replace(conn: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]) -> None:

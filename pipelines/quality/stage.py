@@ -75,9 +75,11 @@ class CheckOutcome:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step
 
 
-def run_checks(database: str | Path, connect: Connect, workers: int, at: datetime | None = None) -> CheckOutcome:
+def run_checks(database: str | Path, connect: Connect, workers: int, at: datetime | None = None,
+               gx_api=gx) -> CheckOutcome:
     """Check every report of the warehouse at `database` that needs it (`connect()` opens a connection to it,
-    read-write; `workers`: processes for a large run) and record the outcome."""
+    read-write; `workers`: processes for a large run) and record the outcome. `gx_api`: the `gx` module (GX in
+    this process), or a GX process's, which imported GX while the run's first steps went on (gx_process.py)."""
     at = at or datetime.now(timezone.utc)
     data_dir = Path(database).parent
     clock = time.perf_counter()
@@ -108,17 +110,20 @@ def run_checks(database: str | Path, connect: Connect, workers: int, at: datetim
                     check_loaded(load_reports(conn, batch.check + batch.context), batch.check, names, out_dir,
                                  f"{i:06d}", at)
         if parallel > 1:  # the workers read the warehouse: this process must not hold it open
-            # this process only waits on the workers meanwhile: it imports GX (2-3 s, needed by decide) now, in
-            # a thread; decide's open_context waits for it (the same lock and cached context)
-            importing = threading.Thread(target=gx.open_context, args=(data_dir,), daemon=True)
-            importing.start()
+            # this process only waits on the workers meanwhile: without a GX process it imports GX (2-3 s, needed
+            # by decide) now, in a thread; decide's open_context waits for it (the same lock and cached context)
+            importing = threading.Thread(target=gx_api.open_context, args=(data_dir,), daemon=True) \
+                if gx_api is gx else None
+            if importing:
+                importing.start()
             for _ in progress(check_batches(str(database), work, names, out_dir, at, parallel), "check",
                               total=len(work)):
                 pass
-            importing.join()
+            if importing:
+                importing.join()
         lap("claim and flag rules (Python, batches)")
         with connect() as conn:
-            decided = decide(conn, out_dir, list(rules()), data_dir, at)
+            decided = decide(conn, out_dir, list(rules()), data_dir, at, gx_api)
             timings |= decided.timings
             clock = time.perf_counter()
             save_fingerprint(conn, fingerprint)
@@ -137,8 +142,8 @@ def run_checks(database: str | Path, connect: Connect, workers: int, at: datetim
                 rows=conn.execute("select count(*) from check_results").fetchone()[0])
         lap("outcome summary")
         if decided.results:
-            outcome.pruned = gx.prune(data_dir, KEEP_RUNS, keep=decided.results)
-            outcome.data_docs = gx.build_docs(data_dir, decided.results)
+            outcome.pruned = gx_api.prune(data_dir, KEEP_RUNS, keep=decided.results)
+            outcome.data_docs = gx_api.build_docs(data_dir, decided.results)
         else:
             outcome.data_docs = gx.docs_index(data_dir)
         lap("GX Data Docs")
@@ -170,10 +175,10 @@ class GuardOutcome:
         return not self.failing and not self.uncovered
 
 
-def hard_rule_guard(conn: duckdb.DuckDBPyConnection, data_dir: Path) -> GuardOutcome:
+def hard_rule_guard(conn: duckdb.DuckDBPyConnection, data_dir: Path, gx_api=gx) -> GuardOutcome:
     """Read the last checks run's stored GX validation results (not validating again): does any report it
     accepted have a hard-rule instance GX found unexpected, and did GX validate every assessable hard-rule
-    instance it wrote?"""
+    instance it wrote? `gx_api`: the `gx` module, or a GX process's (gx_process.py)."""
     hard = {r.id for r in rules() if r.hard}
     state = dict(conn.execute("select key, value from check_state").fetchall())
     last = state.get("last_checked_at") or ""
@@ -188,12 +193,9 @@ def hard_rule_guard(conn: duckdb.DuckDBPyConnection, data_dir: Path) -> GuardOut
     accepted = {rid[:16]: rid for rid, status in checked if status == "accepted"}
     validated: Counter = Counter()
     failing = []
-    for result in gx.stored_results(data_dir, ids) if ids else []:
-        for r in result.results:
-            rule_id = r.expectation_config.meta["rule_id"]
-            if rule_id not in hard:
-                continue
-            validated[rule_id] += r.result.get("element_count", 0) - r.result.get("missing_count", 0)
-            failing += [[rule_id, accepted[u["report"]], u["scope"]]
-                        for u in r.result.get("unexpected_index_list") or [] if u["report"] in accepted]
+    for rule_id, evaluated, unexpected in gx_api.stored_outcomes(data_dir, ids) if ids else []:
+        if rule_id not in hard:
+            continue
+        validated[rule_id] += evaluated
+        failing += [[rule_id, accepted[u["report"]], u["scope"]] for u in unexpected if u["report"] in accepted]
     return GuardOutcome(len(checked), len(accepted), len(hard), validated, written, failing, ids)

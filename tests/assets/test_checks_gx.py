@@ -100,7 +100,10 @@ def test_the_guard_reuses_the_stored_validation_results_and_says_what_it_covered
 
 
 def _evaluate_guard(warehouse: Path) -> dg.AssetCheckResult:
-    return accepted_reports_pass_hard_rules(warehouse=build_resources(warehouse=str(warehouse))["warehouse"])
+    resources = build_resources(warehouse=str(warehouse))
+    with dg.build_resources({k: resources[k] for k in ("warehouse", "great_expectations")}) as built:
+        return accepted_reports_pass_hard_rules(warehouse=built.warehouse,
+                                                great_expectations=built.great_expectations)
 
 
 def test_the_guard_fails_on_an_accepted_report_gx_found_failing_and_on_unvalidated_instances(run, tmp_path):

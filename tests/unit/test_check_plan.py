@@ -111,8 +111,8 @@ def test_a_report_whose_place_among_the_versions_changed_is_checked_again_with_i
     assert to_check([r for r in INDEX if r.report_id != "a23"] + [settled], {}, everything=False) == set()
 
 
-def test_a_suites_residual_table_read_through_arrow_is_the_frame_duckdb_gives():
-    """decide._wide reads GX's table through Arrow (cheaper), from check_gx (the rows in the order of the parts):
+def test_a_suites_residual_table_read_through_parquet_is_the_frame_duckdb_gives(tmp_path):
+    """decide._wide writes GX's table to Parquet (gx.residual_frame reads it where GX runs), from check_gx (the rows in the order of the parts):
     the same values as a part's rows selected from chk_residuals by DuckDB's .df() for the table's
     types (residual: double), NaN where an instance is not the column's rule or not assessable, a column of no
     instance, and an empty part as .df() gives it; report and scope as categories of the same strings."""
@@ -120,7 +120,7 @@ def test_a_suites_residual_table_read_through_arrow_is_the_frame_duckdb_gives():
     import pandas as pd
 
     from pipelines.quality.decide import _gx_table, _wide
-    from pipelines.quality.gx import by_suite
+    from pipelines.quality.gx import by_suite, residual_frame
     from pipelines.quality.suites import rules
 
     suite = by_suite(list(rules()))["report_cells"]
@@ -141,8 +141,10 @@ def test_a_suites_residual_table_read_through_arrow_is_the_frame_duckdb_gives():
                         from chk_residuals where rule_id in (select unnest(?::varchar[]))
                         and report_id in (select report_id from check_parts where part = ?) order by row"""
             expected = conn.execute(query, [ids, part]).df()
-            got = _wide(conn, suite, part)
-            if part != 9:
+            got = _wide(conn, suite, part, tmp_path / f"{part}.parquet")
+            if part != 9:  # a Parquet file, made a pandas frame where GX runs (gx.validate_tables)
+                assert got == tmp_path / f"{part}.parquet"
+                got = residual_frame(got)
                 assert all(isinstance(got[c].dtype, pd.CategoricalDtype) for c in ("report", "scope"))
                 got = got.astype({"report": expected["report"].dtype, "scope": expected["scope"].dtype})
             pd.testing.assert_frame_equal(got, expected, check_exact=True)
@@ -150,8 +152,9 @@ def test_a_suites_residual_table_read_through_arrow_is_the_frame_duckdb_gives():
 
 
 def test_a_run_checked_in_worker_processes_records_what_a_run_in_process_records(corpus_dir, tmp_path, monkeypatch):
-    """run_checks end to end on copies of one real warehouse: in this process, and in worker processes (with GX
-    imported in a thread meanwhile) — the same check_results, suspect_cells and report_quality."""
+    """run_checks end to end on copies of one real warehouse: in this process, in worker processes (with GX
+    imported in a thread meanwhile), and with GX in a process of its own — the same check_results, suspect_cells
+    and report_quality, and the same finding of the blocking guard on GX's stored results."""
     import shutil
     from contextlib import contextmanager
 
@@ -159,7 +162,9 @@ def test_a_run_checked_in_worker_processes_records_what_a_run_in_process_records
 
     from conftest import load_records
     from pipelines.extract.files import extract_file
-    from pipelines.quality import stage
+    from pipelines.quality import gx, stage
+    from pipelines.quality.gx_process import GxProcess
+    from pipelines.quality.suites import rules
     from pipelines.storage.warehouse import ensure_schema
 
     files = sorted((corpus_dir / "samples").glob("*.txt")) + sorted((corpus_dir / "pdf").glob("*.pdf"))
@@ -169,7 +174,8 @@ def test_a_run_checked_in_worker_processes_records_what_a_run_in_process_records
         load_records(conn, [extract_file(f) for f in files], T0)
     at = datetime(2026, 3, 2, tzinfo=timezone.utc)
     tables = {}
-    for name, parallel_from, batch in (("serial", 10**9, 1000), ("parallel", 1, 2)):
+    guards = {}
+    for name, parallel_from, batch in (("serial", 10**9, 1000), ("parallel", 1, 2), ("gx_process", 1, 2)):
         (tmp_path / name).mkdir()
         database = tmp_path / name / "warehouse.duckdb"
         shutil.copy(source, database)
@@ -181,9 +187,21 @@ def test_a_run_checked_in_worker_processes_records_what_a_run_in_process_records
 
         monkeypatch.setattr(stage, "PARALLEL_FROM", parallel_from)
         monkeypatch.setattr(stage, "BATCH_REPORTS", batch)
-        outcome = stage.run_checks(database, connect, workers=2, at=at)
+        # GX in this process, or in a process of its own (as a pipeline run has it: gx_process.py)
+        process = GxProcess(tmp_path / name) if name == "gx_process" else None
+        try:
+            api = process.api() if process else gx
+            outcome = stage.run_checks(database, connect, workers=2, at=at, gx_api=api)
+            with duckdb.connect(str(database)) as conn:
+                guard = stage.hard_rule_guard(conn, tmp_path / name, api)
+        finally:
+            if process:
+                process.close()
         assert outcome.checked == len(files) and (outcome.batches == 1) == (name == "serial")
+        assert outcome.data_docs.is_file() and len(outcome.results) == len(gx.by_suite(list(rules())))
+        guards[name] = (guard.checked, guard.accepted, dict(guard.validated), guard.failing, guard.passed)
         with duckdb.connect(str(database)) as conn:
             tables[name] = {t: sorted(conn.execute(f"select * from {t}").fetchall(), key=str)
                             for t in ("check_results", "suspect_cells", "report_quality")}
-    assert tables["parallel"] == tables["serial"] and tables["serial"]["check_results"]
+    assert tables["parallel"] == tables["serial"] == tables["gx_process"] and tables["serial"]["check_results"]
+    assert guards["parallel"] == guards["serial"] == guards["gx_process"] and guards["serial"][2]
