@@ -97,8 +97,9 @@ def _tree_rss_mib(root: int) -> float:
     return total / 2**20
 
 
-def run(inbox: Path, data: Path, log_path: Path) -> tuple[dict[str, float], float, float]:
-    """(seconds per step, wall seconds, peak MiB of the run's whole process tree, sampled every 0.2 s); the run's
+def run(inbox: Path, data: Path, log_path: Path) -> tuple[dict[str, float], float, tuple[float, str]]:
+    """(seconds per step, wall seconds, (peak MiB of the run's whole process tree, sampled every 0.2 s, and the
+    step that had last started then)); the run's
     log is kept in `log_path`. A step whose end the log does not show (a line broken by other output) is read
     from the run's Dagster event log."""
     env = {**os.environ, "NIANBAO_DATA_DIR": str(data), "DAGSTER_HOME": str(data / "dagster_home")}
@@ -107,9 +108,16 @@ def run(inbox: Path, data: Path, log_path: Path) -> tuple[dict[str, float], floa
     with open(log_path, "w+") as err:
         proc = subprocess.Popen([NIANBAO, "run", "--inbox", str(inbox), "--verbose"], env=env,
                                 stdout=subprocess.DEVNULL, stderr=err, text=True)
-        peak = 0.0
+        peak, peak_step, step, seen = 0.0, "", "start-up", 0
         while proc.poll() is None:
-            peak = max(peak, _tree_rss_mib(proc.pid))
+            err.seek(seen)  # the step running now: the last one the log says started
+            fresh = err.read()
+            cut = fresh.rfind("\n") + 1
+            seen += len(fresh[:cut].encode())
+            step = (STARTED.findall(fresh[:cut]) or [step])[-1]
+            rss = _tree_rss_mib(proc.pid)
+            if rss > peak:
+                peak, peak_step = rss, step
             time.sleep(0.2)
         wall = time.perf_counter() - started
         err.seek(0)
@@ -121,7 +129,7 @@ def run(inbox: Path, data: Path, log_path: Path) -> tuple[dict[str, float], floa
     for name in STARTED.findall(log):
         if name not in steps:
             steps[name] = _step_seconds(data / "dagster_home", name)
-    return steps, wall, peak
+    return steps, wall, (peak, peak_step)
 
 
 STARTED = re.compile(r'Started execution of step "([a-z_]+)"')
@@ -186,13 +194,13 @@ def bench(count: int, workdir: Path, keep_corpus: bool) -> dict:
     print(f"{'lower bound: read every file + scan its digits':<50}{bound:>9.2f}{len(docs) / bound:>9.0f}{1:>9}"
           f"{bound2:>9.3f}{1:>9}")
     sheets, sheet_bytes = _tree_bytes(data / "audit")
-    print(f"peak RSS: largest process {rss:.0f} MiB (of the runs so far); whole process tree {max(tree, tree2):.0f} MiB "
-          f"(sampled every 0.2 s); warehouse {size:.0f} MiB; audit sheets {sheets} files, {sheet_bytes / 2**20:.0f} MiB")
+    print(f"peak RSS: largest process {rss:.0f} MiB (of the runs so far); whole process tree {max(tree, tree2)[0]:.0f} MiB "
+          f"(sampled every 0.2 s; in {max(tree, tree2)[1]}); warehouse {size:.0f} MiB; audit sheets {sheets} files, {sheet_bytes / 2**20:.0f} MiB")
     print(f"{'cookbook query (published snapshot)':<64}{'rows':>8}{'ms':>8}")
     for title, rows, ms in cookbook_timings(data / "published" / "nianbao.duckdb"):
         print(f"{title:<64}{rows:>8}{ms:>8.0f}")
     return {"count": count, "wall": wall, "bound": bound, "wall2": wall2, "bound2": bound2,
-            "tree": max(tree, tree2), "load": f"{load_before} → {load_second}"}
+            "tree": max(tree, tree2)[0], "load": f"{load_before} → {load_second}"}
 
 
 def main() -> None:
