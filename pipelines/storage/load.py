@@ -74,8 +74,9 @@ def _replace(conn: duckdb.DuckDBPyConnection, lake: Lake, files: list[str], tabl
 
 
 def _record(conn: duckdb.DuckDBPyConnection, table: str, files: list[str]) -> None:
-    conn.executemany("insert or ignore into lake_loaded (path, table_name, loaded_at) values (?, ?, now())",
-                     [(f, table) for f in files])
+    # one statement of a bound list (executemany runs a statement per row: 2 ms each)
+    conn.execute("insert or ignore into lake_loaded (path, table_name, loaded_at) select unnest(?::varchar[]), ?, now()",
+                 [list(files), table])
 
 
 def _transaction(conn: duckdb.DuckDBPyConnection, work) -> None:
