@@ -171,19 +171,20 @@ def _wide(conn: duckdb.DuckDBPyConnection, rules: list[Rule], part: int, path: P
     empty table is a frame from .df(), as GX has always been given it (object columns)."""
     assert all(_RULE_ID.match(r.id) for r in rules)  # column names: checked, not bound
     columns = ", ".join(f"case when rule_id = '{r.id}' then residual end as \"{r.id}\"" for r in rules)
-    query = f"""select row, report, scope, {columns} from check_gx
-                where part = {int(part)} and rule_id in ({", ".join(f"'{r.id}'" for r in rules)})
-                order by row"""
-    # COPY takes no bound parameters: the part is an int and the rule ids are checked above
-    (written,) = conn.execute(f"copy ({query}) to '{_literal(path)}' (format parquet)").fetchone()
+    select = f"""select row, report, scope, {columns} from check_gx
+                 where part = ? and rule_id in (select unnest(?::varchar[]))
+                 order by row"""
+    params = [part, [r.id for r in rules]]
+    (written,) = conn.execute(f"copy ({select}) to {_literal(path)} (format parquet)", params).fetchone()
     if not written:
         path.unlink(missing_ok=True)
-        return conn.execute(query).df()
+        return conn.execute(select, params).df()
     return path
 
 
 def _literal(path: Path) -> str:
-    return str(path).replace("'", "''")
+    # COPY takes no bound file name; the path is the checks' own scratch file, quoted
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _replace(conn: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]) -> None:
