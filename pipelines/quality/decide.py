@@ -21,7 +21,6 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-import pyarrow.compute as pc
 
 from pipelines.quality import compile, gx
 from pipelines.quality.localise import suspects
