@@ -59,58 +59,25 @@ def solve(tokens: list[str], cells: int, holds: Callable[[list[str]], bool], lim
     prefix_ok = getattr(holds, "prefix", None)
     # `sums_hold`'s prefix check, asked here only where a piece completes a group (the same sums)
     ending = getattr(prefix_ok, "ending", None)
-    if limit > 0 and tokens and digits <= EXACT_DIGITS and all(tokens):
-        if digits == cells:
-            found = _one_per_character(tokens, holds, prefix_ok, ending)
-        elif len(tokens) == 1 and ending == {cells: [(list(range(cells - 1)), cells - 1)]} and "-" not in tokens[0]:
-            found = _total_last(tokens[0], cells, holds, limit)
-        else:
-            found = _search_pruned(tokens, cells, holds, limit, prefix_ok, ending)
-        if report is not None:
-            report["complete"] = len(found) < limit
-        return found
-    found: list[list[str]] = []
-    steps = 0
-    n_tokens = len(tokens)
-    lengths = [len(t) for t in tokens]
-
-    def search(ti: int, pos: int, split: list[str]) -> None:
-        nonlocal steps
-        steps += 1
-        if steps > BUDGET or len(found) >= limit:
-            return
-        if ti == n_tokens:
-            if len(split) == cells and holds(split):
-                found.append(list(split))
-            return
-        if pos == lengths[ti]:
-            search(ti + 1, 0, split)
-            return
-        if len(split) + 1 + (n_tokens - ti - 1) > cells:
-            return  # every later token takes at least one cell: no room for a piece of this one
-        if ending is not None:
-            groups = ending.get(len(split) + 1)  # the groups the next piece completes
-            for piece in _pieces(tokens[ti], pos):
-                split.append(piece)
-                if groups is None or _groups_hold(split, groups):
-                    search(ti, pos + len(piece), split)
-                split.pop()
-            return
-        for piece in _pieces(tokens[ti], pos):
-            split.append(piece)
-            if prefix_ok is None or prefix_ok(split):
-                search(ti, pos + len(piece), split)
-            split.pop()
-
-    search(0, 0, [])
+    tokens = [t for t in tokens if t]  # (an empty token holds no piece)
+    if limit <= 0:
+        return []
+    if not tokens:
+        found, complete = ([[]] if cells == 0 and holds([]) else []), True
+    elif digits == cells and digits <= EXACT_DIGITS:
+        found, complete = _one_per_character(tokens, holds, prefix_ok, ending), True
+    elif (digits <= EXACT_DIGITS and len(tokens) == 1 and ending == {cells: [(list(range(cells - 1)), cells - 1)]}
+          and "-" not in tokens[0]):
+        found, complete = _total_last(tokens[0], cells, holds, limit), True
+    else:
+        found, complete = _search_pruned(tokens, cells, holds, limit, prefix_ok, ending)
     if report is not None:
-        report["complete"] = steps <= BUDGET and len(found) < limit
+        report["complete"] = complete and len(found) < limit
     return found
 
 
-# Up to this many characters the whole search tree (at most 3 · 2^n nodes) fits in BUDGET, so the search
-# always finishes and may skip the branches that cannot end with exactly `cells` pieces: the same splits
-# in the same order, without walking the dead ends.
+# Up to this many characters the whole search tree (at most 3 · 2^n nodes) fits in BUDGET: the shortcuts
+# below (a cell a character, a total cut first) always see every split.
 EXACT_DIGITS = 15
 
 
@@ -186,13 +153,18 @@ def _total_last(token: str, cells: int, holds: Callable[[list[str]], bool], limi
 
 
 def _search_pruned(tokens: list[str], cells: int, holds: Callable[[list[str]], bool], limit: int,
-                   prefix_ok, ending) -> list[list[str]]:
-    """`solve`'s depth-first search, less the branches that hold no split: too few characters left for the
-    cells still to fill, too many tokens left for them (each piece takes at least one character, each
-    token at least one piece), or, for a sum group whose total is still to come, parts already adding up
-    to more than any total the characters left can print. Only for searches that `solve` would finish
-    within BUDGET (EXACT_DIGITS): the same splits in the same order."""
+                   prefix_ok, ending) -> tuple[list[list[str]], bool]:
+    """`solve`'s depth-first search over cut positions, and whether it finished (within BUDGET pieces tried).
+
+    It leaves the branches that hold no split: too few characters left for the cells still to fill, too
+    many tokens left for them (each piece takes at least one character, each token at least one piece),
+    a partial split a complete group of which fails, or, for a sum group whose total is still to come,
+    parts already adding up to more than any total the characters left can print. The splits come in the
+    order of the plain search (shorter pieces first, from the left), which walks every dead end too: a
+    row of 16 to 40 run-together digits took it thousands of steps (a third of a run-together report's
+    extraction)."""
     found: list[list[str]] = []
+    steps = 0
     n_tokens = len(tokens)
     lengths = [len(t) for t in tokens]
     after = [sum(lengths[ti + 1:]) for ti in range(n_tokens)]  # characters in the tokens after token ti
@@ -203,6 +175,10 @@ def _search_pruned(tokens: list[str], cells: int, holds: Callable[[list[str]], b
     sums = [0.0]  # sums[k]: the numbers of the first k pieces added up (only kept with bounds)
 
     def search(ti: int, pos: int, split: list[str]) -> None:
+        nonlocal steps
+        steps += 1  # (a step is a call, as in the plain search: this one makes fewer of them)
+        if steps > BUDGET:
+            return
         token, length = tokens[ti], lengths[ti]
         left = cells - len(split) - 1  # pieces still to place after this one
         for piece in _pieces(token, pos):
@@ -244,7 +220,7 @@ def _search_pruned(tokens: list[str], cells: int, holds: Callable[[list[str]], b
                 return
 
     search(0, 0, [])
-    return found
+    return found, steps <= BUDGET
 
 
 @lru_cache(maxsize=65536)
