@@ -154,15 +154,14 @@ def _total_last(token: str, cells: int, holds: Callable[[list[str]], bool], limi
 
 def _search_pruned(tokens: list[str], cells: int, holds: Callable[[list[str]], bool], limit: int,
                    prefix_ok, ending) -> tuple[list[list[str]], bool]:
-    """`solve`'s depth-first search over cut positions, and whether it finished (within BUDGET pieces tried).
+    """`solve`'s depth-first search over cut positions, and whether it finished (within BUDGET calls).
 
     It leaves the branches that hold no split: too few characters left for the cells still to fill, too
     many tokens left for them (each piece takes at least one character, each token at least one piece),
     a partial split a complete group of which fails, or, for a sum group whose total is still to come,
-    parts already adding up to more than any total the characters left can print. The splits come in the
-    order of the plain search (shorter pieces first, from the left), which walks every dead end too: a
-    row of 16 to 40 run-together digits took it thousands of steps (a third of a run-together report's
-    extraction)."""
+    parts already adding up to more than any total the characters left can print. Splits come shorter
+    pieces first, from the left. (An unpruned search, once used above EXACT_DIGITS, walked every dead end:
+    thousands of calls for a row of 16 to 40 run-together digits.)"""
     found: list[list[str]] = []
     steps = 0
     n_tokens = len(tokens)
@@ -176,7 +175,7 @@ def _search_pruned(tokens: list[str], cells: int, holds: Callable[[list[str]], b
 
     def search(ti: int, pos: int, split: list[str]) -> None:
         nonlocal steps
-        steps += 1  # (a step is a call, as in the plain search: this one makes fewer of them)
+        steps += 1
         if steps > BUDGET:
             return
         token, length = tokens[ti], lengths[ti]
