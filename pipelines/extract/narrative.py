@@ -236,18 +236,21 @@ def _prose_stream(text: str) -> tuple[str, _Offsets]:
             last = "\n"
         # keep one space only between two ASCII letters/digits ("hzzwgk @126" stays apart; "72 64" too),
         # including across a line start's indentation
-        for m in _VISIBLE.finditer(line):
-            a, b = m.span()
-            if a and length and _ascii_alnum(last) and _ascii_alnum(line[a]):
+        # most lines are one visible run (indentation aside): the compact line is that run, and it starts at
+        # its first character (only white space comes before it)
+        words = ((line.find(compact[0]), compact),) if len(line.strip()) == len(compact) else \
+            [(m.start(), m.group()) for m in _VISIBLE.finditer(line)]
+        for a, word in words:
+            if a and length and _ascii_alnum(last) and _ascii_alnum(word[0]):
                 pieces.append(" ")
                 starts.append(length)
                 sources.append(start + a - 1)
                 length += 1
-            pieces.append(m.group())
+            pieces.append(word)
             starts.append(length)
             sources.append(start + a)
-            length += b - a
-            last = line[b - 1]
+            length += len(word)
+            last = word[-1]
         if ends_paragraph and last != "\n":  # a finished sentence, or a heading line
             pieces.append("\n")
             starts.append(length)
@@ -488,9 +491,16 @@ def _plan(present: frozenset[str]) -> _Plan:
                  may(_ACTIVE_NEEDING))
 
 
+@lru_cache(maxsize=65536)
+def _sentence_plan(sentence: str) -> tuple[_Plan, bool]:
+    """The searches a sentence can succeed in, and whether it has a figure followed by its unit (which
+    every `_RULES` pattern needs): worked out once per distinct sentence (boilerplate recurs)."""
+    return _plan(frozenset([w for _, w in _NEEDED.iter(sentence)])), _FIGURE_WITH_UNIT.search(sentence) is not None
+
+
 def _sentence_claims(sentence: str, s0: int, add) -> None:
-    plan = _plan(frozenset([w for _, w in _NEEDED.iter(sentence)]))
-    for rule_key, pat in plan.rules if _FIGURE_WITH_UNIT.search(sentence) else ():
+    plan, figures = _sentence_plan(sentence)
+    for rule_key, pat in plan.rules if figures else ():
         for m in pat.finditer(sentence):
             key = rule_key
             if key == "apps_received" and re.search(r"复议|诉讼|投诉|咨询|举报", (m.groupdict().get("g") or "")

@@ -36,7 +36,7 @@ MAX_SUFFIX = 8
 NEAR_ONLY = {"results_total": 4, "other_misc": 2}
 
 
-@dataclass
+@dataclass(slots=True)  # (thousands a run: slots make them cheaper to build and to read)
 class RawRow:
     labels: list[Token]
     values: list[Token]
@@ -111,6 +111,7 @@ def group_rows(tokens: list[Token]) -> list[RawRow]:
 
 
 _KIND = itemgetter(0)  # a token's kind
+_LINE = itemgetter(2)  # a token's line
 
 
 def detect_template(text: str) -> str | None:
@@ -331,19 +332,24 @@ _PLUS_ONE = (1).__add__  # a line's length and its "\\n"
 def _line_spans(result: Tables, text: str, todo: list[Expected], found: dict[int, list[Token]]) -> None:
     """Provenance of rows read by lines: the lines their values came from, as offsets into `text`."""
     starts = None
+    spans, cells = result.spans, result.cells
     for j, values in found.items():
-        table = todo[j].table
+        exp = todo[j]
+        table = exp.table
+        read = cells.get(table)
+        if not values or not read:
+            continue
         # T4 is read as one row of 15 values and stored as its three blocks: they share the span
-        rows = [todo[j].row] if todo[j].pattern is not None else list(result.cells.get(table, {}))
-        rows = [r for r in rows if r in result.cells.get(table, {}) and (table, r) not in result.spans]
-        lines = [t.line for t in values]
-        if not lines or not rows:
+        rows = [r for r in ((exp.row,) if exp.pattern is not None else read)
+                if r in read and (table, r) not in spans]
+        if not rows:
             continue
         if starts is None:  # offsets of every line, computed once and only when a row was found
             starts = list(accumulate(map(_PLUS_ONE, map(len, text_lines(text))), initial=0))
-        first, last = min(lines), max(lines)
+        lines = list(map(_LINE, values))
+        span = (starts[min(lines)], starts[max(lines) + 1] - 1)
         for row in rows:
-            result.spans[(table, row)] = (starts[first], starts[last + 1] - 1)
+            spans[(table, row)] = span
 
 
 def _extract(text: str, template: str, hints: Hints) -> Tables:
@@ -527,7 +533,7 @@ def resolve_values(result: Tables, exp: Expected, values: list[Token], hints: Hi
         values = _align_blanks(result, exp, values)
         if values is None:
             return
-    if len(filled) <= n <= len(values) and not all(is_cell(t.text) for t in filled):
+    if len(filled) <= n <= len(values) and not all(map(is_cell, [t[1] for t in filled])):
         # `00` beside a blank cell: cells run together where others are separated, so which of them, and which
         # blank, stand where is not known (the run-together solver reads rows whose separators are all gone)
         result.issue("unreadable_cell", "error", f"{' '.join(t.text for t in filled)!r}: a token that is not one "
