@@ -35,6 +35,7 @@ _ANNUAL_TITLE = re.compile(r"(?:政府信息公开|政务信息公开|政务公�
 _SELF_TITLE = re.compile(r"自查(?:报告|情况)")
 _SUMMARY_TITLE = re.compile(r"工作总结")
 _NOTICE_TITLE = re.compile(r"通知$|^关于.*的通知")
+_ENDS_WITH_YEAR = re.compile(r"20\d{2}年度?$")
 _TITLE_YEAR = re.compile(r"(20\d{2})(?:[-—~至到](20\d{2}))?年")
 _BREADCRUMB = re.compile(r">>|>|当前位置|您所在的位置|首页")
 _PAGE_SUFFIX = re.compile(r"_?第\d+页$")  # a web page's title over several pages: "…年度报告_第2页"
@@ -163,6 +164,10 @@ class _Title:
 
 @lru_cache(maxsize=65536)
 def _title_kind(s: str) -> str | None:
+    if s.endswith(":"):
+        # a line that introduces what follows is no title: "开工作总结如下:" is the tail of "现将…政务公开工作总结如
+        # 下:" wrapped at a fixed width (a PDF's or an e-mail's text), in a report that has no title line
+        return None
     if _NOTICE_TITLE.search(s):
         return "notice"
     if _SELF_TITLE.search(s):
@@ -196,10 +201,15 @@ def find_title(text: str, max_lines: int = 40, chrome_lines: int = 120) -> _Titl
     A title without a year ("政府信息公开年报", a site's column name) gives way to a later one with a year,
     which may stand further down a page printed with its site's navigation."""
     first = _find_title(text, max_lines)
-    if first is None or _TITLE_YEAR.search(first.text):
+    if first is not None and _TITLE_YEAR.search(first.text):
         return first
-    later = _find_title(text, chrome_lines, start=first.line_index + 1)
-    return later if later is not None and _TITLE_YEAR.search(later.text) else first
+    # a page copied with its site's navigation one item per line (a browser copy, a crawl that breaks at every
+    # tag) can push the title below the first lines, after a breadcrumb whose last item is the column's name
+    # ("政府信息公开年报"): from there on only a title with a year is taken
+    later = _find_title(text, chrome_lines, start=first.line_index + 1 if first else max_lines)
+    while later is not None and not _TITLE_YEAR.search(later.text):
+        later = _find_title(text, chrome_lines, start=later.line_index + 1)
+    return later if later is not None else first
 
 
 def _find_title(text: str, max_lines: int, start: int = 0) -> _Title | None:
@@ -209,15 +219,19 @@ def _find_title(text: str, max_lines: int, start: int = 0) -> _Title | None:
             continue
         kind = _title_kind(c)
         title = c
-        if kind is None and i + 1 < len(lines) and len(c) + len(lines[i + 1]) <= 80:
+        if kind is None and i + 1 < len(lines) and len(c) + len(lines[i + 1]) <= 80 and not c.endswith(":"):
             pair = c + lines[i + 1]
-            if _title_kind(lines[i + 1]) is None and _title_kind(pair):
+            if _title_kind(lines[i + 1]) is None and not _never_title(pair) and _title_kind(pair):
                 kind, title = _title_kind(pair), pair
         if kind:
             prev = lines[i - 1] if i > 0 else None
             m = _TITLE_YEAR.search(title)
             if prev and (m.start() if m else 0) == 0 and _looks_like_agency(prev):
                 title = prev + title  # agency on the line before: "马渚镇人民政府" / "2020年…年度报告"
+            elif prev and m is None and _ENDS_WITH_YEAR.search(prev) and not _never_title(prev):
+                # a title wrapped after its year, the rest reading as a title alone: "平潭综合实验区2025年度" /
+                # "政府信息公开工作年度报告"
+                title = prev + title
             return _Title(title, kind, i, prev)
     return None
 
@@ -230,6 +244,9 @@ _STREAM_TITLE = re.compile(
     rf"(?<![{_HAN}()])(?:标题:)?([{_HAN}()]{{0,30}}?)(20\d{{2}})年度?([{_HAN}()]{{0,30}}?)(?:{_ANNUAL_TITLE.pattern})")
 _STREAM_OTHER_TITLE = re.compile(rf"(?<![{_HAN}()])[{_HAN}()]{{0,40}}?(?:{_SELF_TITLE.pattern}|{_SUMMARY_TITLE.pattern})"
                                  rf"(?=[^{_HAN}]|{CN_NUMBER}、|$)")
+
+
+_CRUMB_TRAIL = re.compile(r"^首页.*(?:年报|年度报告|信息公开|政务公开|专栏|专题)")
 
 
 def _lineless(text: str) -> bool:
@@ -247,7 +264,9 @@ def find_title_in_stream(compact_text: str, within: int = 600) -> _Title | None:
         return _Title(other.group(), _title_kind(other.group()) or "self", 0, None)
     if m is None:
         return None
-    prefix = m.group(1)
+    # a breadcrumb run into the title ("当前位置: 首页 > 政务公开 > … > 政府信息公开年报 > 平潭综合实验区2025年度…"
+    # with its separators gone): the trail, up to its last column name, is no part of the agency's name
+    prefix = _CRUMB_TRAIL.sub("", m.group(1))
     half = len(prefix) // 2
     if len(prefix) % 2 == 0 and half >= 2 and prefix[:half] == prefix[half:]:
         prefix = prefix[:half]

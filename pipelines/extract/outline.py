@@ -102,12 +102,24 @@ def outline(text: str) -> Outline:
     best: dict[int, tuple[int, int, Heading]] = {}  # section: (rank, start, heading), the least rank first
     numerals: list[tuple[int, str]] = []
     offset = 0
+    cut = None  # (start, short text, number) of the last line: a numbered short line that heads no section
     for line in text.split("\n"):
         start, offset = offset, offset + len(line) + 1
         c = "".join(line.split())
         if not c:
             continue
         short = _DECORATION.sub("", c) if c[0] in "#*>" or c[-1] == "*" else c
+        if cut is not None:
+            # a heading line cut by a fixed-width wrap ("三、收到和处理政府信息公开" / "申请情况"): the two lines
+            # together open with the section's title, and the heading ends with the second
+            joined = cut[1] + short
+            title = _TITLES.match(joined, cut[2].end()) if len(joined) <= SHORT else None
+            if title is not None and (_section(title) not in best or best[_section(title)][0] > 0
+                                      or best[_section(title)][1] == cut[0]):
+                best[_section(title)] = (0, cut[0], Heading(cut[0], start + len(line), _numeral(cut[2])))
+                cut = None
+                continue
+            cut = None
         number = _LINE_NUMBER.match(short)
         if number is None and _TITLES.search(c) is None:
             continue  # most lines: no section number and no title, so neither a heading nor one's numeral
@@ -115,6 +127,8 @@ def outline(text: str) -> Outline:
             if number and not number.group("arabic"):
                 numerals.append((start, _numeral(number)))
             k = _line_heading(short, number)
+            if number and not _SENTENCE.search(short) and not _TITLES.match(short, number.end()):
+                cut = (start, short, number)  # no title whole on the line: the next line may complete it
             if k is not None:
                 if k not in best or best[k][0] > 0:
                     best[k] = (0, start, Heading(start, start + len(line), _numeral(number) if number else None))
@@ -126,6 +140,14 @@ def outline(text: str) -> Outline:
         for rank, k, s, e, numeral in found:
             if k not in best or (rank, start + at[s]) < best[k][:2]:
                 best[k] = (rank, start + at[s], Heading(start + at[s], start + at[e - 1] + 1, numeral))
+    if any(k not in best or best[k][0] == 2 for k in range(len(SECTIONS))):
+        # a title, or a title and its number, cut by a line break anywhere (a page flattened onto one line, then
+        # wrapped at a fixed width: "…。二、" / "主动公开政府信息情况…"): for the sections no line gave, or gave
+        # only unnumbered in a run, the whitespace-free text read as one run
+        at = [i for i, ch in enumerate(text) if not ch.isspace()]  # where its characters stand in the text
+        for rank, k, s, e, numeral in _run_headings("".join(text.split())):
+            if k not in best or (best[k][0] > 0 and (rank, at[s]) < best[k][:2]):
+                best[k] = (rank, at[s], Heading(at[s], at[e - 1] + 1, numeral))
     numerals += [(h.start, h.numeral) for rank, _, h in best.values()
                  if rank and h.numeral and not h.numeral.isdigit()]
     return Outline({k: best[k][2] for k in sorted(best)}, tuple(n for _, n in sorted(numerals)))
