@@ -362,6 +362,7 @@ def _extract(text: str, template: str, hints: Hints) -> Tables:
     t3_first = next(j for j, e in enumerate(todo) if e.table == "t3_applications")
     t3_line = tokens[gates["t3"]].line if gates["t3"] < len(tokens) else 0
     pointer, last, carried, taken, i = 0, None, [], 0, -1
+    recent: list[Token] = []  # the labels of the value runs read since the last row found
     while i + 1 < len(rows):
         i += 1
         row = rows[i]
@@ -371,29 +372,56 @@ def _extract(text: str, template: str, hints: Hints) -> Tables:
             row = RawRow(carried + row.labels[taken:], row.values, row.start)
         carried, taken = [], 0
         detached = _detached_table(result, row, todo, max(pointer, t3_first), t3_line)
+        if detached is None:
+            continue  # a table's values printed apart from its labels, dealt out no sure way: nobody's
         if detached:
             found.update(detached)
             last = max(detached)
             pointer = last + 1
             continue
         hit = _match(row, todo, pointer, gates)
+        backward = hit is not None
         if hit is None and last is not None and _short(todo[last], found[last]) and _has_values(row) \
                 and _region(row.start, gates) == todo[last].gate:
             found[last].extend(row.values)  # the rest of a row cut by a wrapped label or a page break
             continue
         if hit is None and i + 1 < len(rows):
             hit = _match(row, todo, pointer, gates, labels=rows[i + 1], backward=False)
+            skipped = _skipped_rows_named(todo, pointer, hit[0], recent + row.labels) if hit is not None else []
+            if skipped:
+                # a label below the values names a later row while a row before it was named above them and
+                # found no values (a converter moved a caption, or emitted a table by columns): whose values
+                # these are is not known
+                values = " ".join(t.text for t in row.values if t.kind == VALUE)
+                result.issue("ambiguous_row", "error", f"{values!r}: named {todo[hit[0]].where} by the label below "
+                             f"them, but {', '.join(todo[x].where for x in skipped)} named above them has no values "
+                             "yet; left out", todo[hit[0]].where)
+                hit = None
             if hit is not None:
                 taken = hit[1]  # those labels named this row; the next row may not use them again
         if hit is not None:
+            recent = []
             j = hit[0]
             head, rest = _cut(row.values, len(todo[j].cols))
+            stacked = _skipped_rows_named(todo, pointer, j, row.labels[:len(row.labels) - hit[1]]) \
+                if rest and backward else []
+            if stacked:
+                # several rows' labels, then their values (a converter that emits a table by columns): the first
+                # values are the first label's row, not the nearest label's
+                pointer, last = j + 1, None
+                dealt = _deal_stacked(result, todo, [*stacked, j], row.values)
+                found.update(dealt)
+                if dealt:
+                    last = j
+                continue
             found[j] = head
             pointer, last = j + 1, j
             if rest:  # two rows' values run together when a page footer or a label between them is gone
                 rows.insert(i + 1, RawRow([], rest, row.start + len(head)))
         elif not _has_values(row):
             carried = row.labels  # blank header cells: their labels stay context for the next row
+        else:
+            recent.extend(row.labels)
     for j, values in found.items():
         resolve_values(result, todo[j], values, hints)
     _line_spans(result, text, todo, found)
@@ -402,11 +430,36 @@ def _extract(text: str, template: str, hints: Hints) -> Tables:
     return result
 
 
+def _deal_stacked(result: Tables, todo: tuple[Expected, ...], rows: list[int],
+                  values: list[Token]) -> dict[int, list[Token]]:
+    """The values of rows whose labels all stand before them, in the template's order: one value each when
+    every row has one column (by row and by column then read the same); otherwise nobody's (row after row,
+    or column after column, the text does not say) and reported."""
+    filled = [t for t in values if t.kind == VALUE]
+    if all(len(todo[x].cols) == 1 for x in rows) and len(filled) == len(values) == len(rows):
+        return {x: [t] for x, t in zip(rows, filled)}
+    result.issue("ambiguous_row", "error", f"{' '.join(t.text for t in filled)!r}: the values of "
+                 f"{', '.join(todo[x].where for x in rows)}, printed after all their labels; row after row or "
+                 "column after column is not known; left out", todo[rows[-1]].where)
+    return {}
+
+
+def _skipped_rows_named(todo: tuple[Expected, ...], start: int, j: int, labels: list[Token]) -> list[int]:
+    """The expected rows between `start` and `j` (which a match at j would pass over) that one of `labels`
+    names."""
+    if j <= start:
+        return []
+    where = _positions(todo)
+    named = {where[r] for t in labels if t[0] == LABEL for r in _rows_named(L.norm_label(t[1])) if r in where}
+    return sorted(x for x in named if start <= x < j)
+
+
 def _detached_table(result: Tables, row: RawRow, todo: list[Expected], start: int,
-                    first_line: int) -> dict[int, list[Token]]:
+                    first_line: int) -> dict[int, list[Token]] | None:
     """A T3 table whose labels all come first and its values after (a PDF extractor emitting the table
     column by column, or labels detached from values): the values are dealt out to the labelled rows,
-    by column or by row, whichever satisfies the row identity (total = Σ parts)."""
+    by column or by row, whichever satisfies the row identity (total = Σ parts). {} when the row is no such
+    table; None when it is one but no dealing is sure (its values then belong to no row)."""
     if len(row.values) < 70 or len(row.labels) < 10:
         return {}  # (cheap test first: the counts below are at most these)
     values = [t for t in row.values if t.kind == VALUE]
@@ -442,7 +495,14 @@ def _detached_table(result: Tables, row: RawRow, todo: list[Expected], start: in
     if fits(by_col) == fits(by_row) and texts(by_col) != texts(by_row):
         result.issue("ambiguous_split", "error", "labels detached from values: read by column and by row fit the "
                      "identities equally; T3 left out", "t3_applications")
-        return {}
+        return None
+    held = _t3_rows_held({todo[r].row: [t.text for t in cells] for r, cells in best.items()})
+    if held < n - 1:
+        # neither dealing makes the rows add up (a converter that emitted the columns in another order): the
+        # better of two wrong readings is still wrong. One row may fail: the report's own error
+        result.issue("detached_values", "error", f"T3 values printed apart from their labels; dealt out by column "
+                     f"or by row, only {held} of {n} rows satisfy total = Σ applicants; T3 left out", "t3_applications")
+        return None
     result.issue("detached_values", "info", f"T3 values printed apart from their labels; dealt out "
                  f"{'by column' if best is by_col else 'by row'}", "t3_applications")
     return best
@@ -500,6 +560,16 @@ def _t3_identities_held(table: dict[str, list[str]]) -> int:
         for parts, total in _t3_row_groups(row):
             held += abs(sum(cells[i] for i in parts) - cells[total]) < 1e-9
     return held + sum(_columns_hold(v, c) for c in range(len(_T3_POSITIONS)))
+
+
+def _t3_rows_held(table: dict[str, list[str]]) -> int:
+    """How many rows of a candidate T3 reading satisfy their row identities (T3-02: total = Σ applicants)."""
+    try:
+        v = {row: [number(c) for c in cells] for row, cells in table.items()}
+    except ValueError:
+        return 0
+    return sum(all(abs(sum(cells[i] for i in parts) - cells[total]) < 1e-9 for parts, total in _t3_row_groups(row))
+               for row, cells in v.items())
 
 
 @lru_cache(maxsize=64)

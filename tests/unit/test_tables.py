@@ -129,6 +129,60 @@ def test_reading_order_table_emitted_column_by_column():
     assert any(i["code"] == "detached_values" for i in tables.issues)
 
 
+def test_a_table_emitted_column_by_column_in_another_column_order_is_withheld():
+    """pdfminer.six emitted a real T3 column by column with its 总计 column before 其他: dealt out by column the
+    rows no longer add up (nor by row), so neither is kept, and its values go to no row (they went to the
+    last label's row before, every one of them WRONG)."""
+    values = t3_values()
+    order = [0, 1, 2, 3, 4, 6, 5]  # 总计 printed before 其他
+    columns = [str(values[key][c]) for c in order for key, _ in T3_LABELS]
+    text = "\n".join(HEADER + [label for _, label in T3_LABELS] + columns + T4_TEXT + [" ".join(map(str, T4_VALUES))] + TAIL)
+    tables = extract_tables(text, "v2021")
+    assert "t3_applications" not in tables.cells
+    assert any(i["code"] == "detached_values" and i["severity"] == "error" for i in tables.issues)
+    assert_t4(tables)
+
+
+T2_HEAD = ["二、主动公开政府信息情况", "第二十条第(一)项", "信息内容", "本年制发件数", "本年废止件数", "现行有效件数"]
+T2_MID = ["第二十条第(五)项", "信息内容", "本年处理决定数量", "行政许可", "550", "第二十条第(六)项", "信息内容",
+          "本年处理决定数量", "行政处罚", "行政强制", "4119", "195", "第二十条第(八)项", "信息内容",
+          "本年收费金额(单位:万元)", "行政事业性收费", "7730.28"]
+
+
+@pytest.mark.parametrize("stacked", [True, False], ids=["stacked", "row-by-row"])
+def test_values_after_several_rows_labels_are_dealt_out_only_when_every_row_has_one_column(stacked):
+    """pdfminer.six's text of a real PDF: 规章 / 行政规范性文件 / 0 0 0 5 0 5 (by column: regulations 0 0 0,
+    normative documents 0 5 5) and 行政处罚 / 行政强制 / 4119 / 195. The nearest label took the first values
+    (normative documents 0 0 0, coercion 4119: WRONG). One column a row: first label, first value. Three
+    columns: by row or by column is not known, both rows withheld."""
+    first = ["规章", "行政规范性文件", "0", "0", "0", "5", "0", "5"] if stacked else \
+        ["规章", "0", "0", "0", "行政规范性文件", "0", "5", "5"]
+    text = "\n".join(T2_HEAD + first + T2_MID + T4_TEXT + [" ".join(map(str, T4_VALUES))] + TAIL)
+    cells = extract_tables(text, "v2021").cells
+    assert cells["t2_art20_6"]["administrative_penalty"]["decision_count"].value == 4119
+    assert cells["t2_art20_6"]["administrative_coercion"]["decision_count"].value == 195
+    assert cells["t2_art20_5"]["administrative_licensing"]["decision_count"].value == 550
+    if stacked:
+        assert "t2_art20_1" not in cells
+    else:
+        assert [c.value for c in cells["t2_art20_1"]["normative_documents"].values()] == [0, 5, 5]
+
+
+def test_a_label_below_values_does_not_pass_over_a_row_named_above_them():
+    """pdfminer.six moved the (六) caption above 行政许可's value: 行政许可 … 本年处理决定数量 / 447228 / 行政处罚
+    行政强制 / 3985758 88283. The label below the value (行政处罚) named it, passing over 行政许可, named above
+    and still without a value: whose it is is not known."""
+    mid = ["第二十条第(五)项", "信息内容", "行政许可", "第二十条第(六)项", "本年处理决定数量", "447228",
+           "信息内容", "行政处罚", "行政强制", "第二十条第(八)项", "本年处理决定数量", "3985758", "88283"]
+    text = "\n".join(T2_HEAD + ["规章", "0", "0", "0", "行政规范性文件", "0", "5", "5"] + mid + T4_TEXT
+                     + [" ".join(map(str, T4_VALUES))] + TAIL)
+    tables = extract_tables(text, "v2021")
+    penalty = tables.cells.get("t2_art20_6", {}).get("administrative_penalty", {}).get("decision_count")
+    assert penalty is None or penalty.value != 447228
+    licensing = tables.cells.get("t2_art20_5", {}).get("administrative_licensing", {}).get("decision_count")
+    assert licensing is None or licensing.value == 447228
+
+
 def test_run_together_row_is_split_by_its_identity():
     text = "\n".join(HEADER + ["一、本年新收政府信息公开申请数量230 000023"])
     cells = extract_tables(text, "v2021").cells["t3_applications"]["new_received"]
