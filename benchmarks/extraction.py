@@ -8,8 +8,10 @@ Speed is CPU time of one process (one core), best of --repeat (5), with the extr
 labels cleared before each repetition: each is a first reading of its documents.
 
 Real-derived: every real gold document of ../shared/corpus re-shaped the ways crawlers and editors do
-(tests/test_real_shapes.py) and rendered by real tools (tests/realderived.py: Chromium print-to-PDF,
-pymupdf4llm PDF → Markdown, python-docx). Synthetic: `nianbao synth` documents of every layout. A cell
+(tests/test_real_shapes.py: one line, no space, full-width digits, wrapped at 40 and 17 characters, the page
+crawled, crawled with a space per tag, one cell per line, copied from a browser; the real PDFs' text by
+PyMuPDF, pdfplumber and pdfminer.six) and rendered by real tools (tests/realderived.py: Chromium
+print-to-PDF, pymupdf4llm PDF → Markdown, python-docx). Synthetic: `nianbao synth` documents of every layout. A cell
 is right when it is the gold's, or withheld where the printed text cannot determine it (a T2 row of
 run-together digits that splits several ways); withheld when absent or NULL otherwise; WRONG when it is
 another number. A script that prints numbers, not a timed test.
@@ -138,6 +140,12 @@ def real_derived(work: Path, repeat: int = REPEAT) -> list[tuple]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         by_shape[shape].append((gold, path, text))
+    for gold in shapes.PDFS:  # the real PDFs' text as PyMuPDF, pdfplumber and pdfminer.six give it
+        for library, text in shapes._pdf_texts(SHARED / "corpus" / gold["source"]).items():
+            path = work / "pdf-text" / f"{Path(gold['source']).stem}.{library}.txt"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            by_shape[f"pdf-text:{library}"].append((gold, path, text))
     for shape, docs in by_shape.items():
         r = w = x = 0
         for gold, path, text in docs:
@@ -171,7 +179,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="nianbao-extract-bench-"))
     rows = ([] if a.no_real_derived else real_derived(work, a.repeat)) + synthetic(a.per_layout, work,
                                                                           TEXT_LAYOUTS if a.text_only else LAYOUTS, a.repeat)
-    head = (f"{'corpus':<13} {'family':<20} {'docs':>5} {'right':>7} {'withheld':>8} {'WRONG':>6} {'right%':>7} "
+    head = (f"{'corpus':<13} {'family':<26} {'docs':>5} {'right':>7} {'withheld':>8} {'WRONG':>6} {'right%':>7} "
             f"{'docs/s':>8} {'wall':>6} {'bound docs/s':>12} {'ratio':>6}")
     print(head)
     print("-" * len(head))
@@ -180,10 +188,10 @@ def main() -> None:
         cells = r + w + x
         t = totals[corpus]
         t[0], t[1], t[2] = t[0] + r, t[1] + w, t[2] + x
-        print(f"{corpus:<13} {family:<20} {n:>5} {r:>7} {w:>8} {x:>6} {r / max(cells, 1):>7.2%} "
+        print(f"{corpus:<13} {family:<26} {n:>5} {r:>7} {w:>8} {x:>6} {r / max(cells, 1):>7.2%} "
               f"{1 / per_doc:>8.0f} {1 / wall:>6.0f} {1 / bound:>12.0f} {per_doc / bound:>6.0f}")
     for corpus, (r, w, x) in totals.items():
-        print(f"{corpus:<13} {'ALL':<20} {'':>5} {r:>7} {w:>8} {x:>6} {r / max(r + w + x, 1):>7.2%}")
+        print(f"{corpus:<13} {'ALL':<26} {'':>5} {r:>7} {w:>8} {x:>6} {r / max(r + w + x, 1):>7.2%}")
     text = [(family, 1 / per_doc) for corpus, family, *_, per_doc, _, _ in rows
             if corpus == "synthetic" and family in TEXT_LAYOUTS]
     if text:
