@@ -414,6 +414,15 @@ def _extract(text: str, template: str, hints: Hints) -> Tables:
                 if dealt:
                     last = j
                 continue
+            if rest and todo[j].groups and not _adds_up(todo[j], head):
+                # a run of several rows' values whose first row does not add up: the run is not rows laid end
+                # to end (a converter emitting the table by columns), so where one row ends is not known
+                values = " ".join(t.text for t in row.values if t.kind == VALUE)
+                result.issue("ambiguous_row", "error", f"{values!r}: {len(row.values)} values under {todo[j].where}, "
+                             f"whose first {len(todo[j].cols)} do not satisfy its identity: not rows laid end to "
+                             "end; left out", todo[j].where)
+                pointer, last = j + 1, None
+                continue
             found[j] = head
             pointer, last = j + 1, j
             if rest:  # two rows' values run together when a page footer or a label between them is gone
@@ -428,6 +437,15 @@ def _extract(text: str, template: str, hints: Hints) -> Tables:
     settle_by_columns(result)
     report_missing(result, todo, found)
     return result
+
+
+def _adds_up(exp: Expected, values: list[Token]) -> bool:
+    """Whether a row's values, as read, satisfy its identities (a blank cell counts as 0)."""
+    texts = [t.text or "-" for t in values]
+    try:
+        return len(texts) == len(exp.cols) and exp.identity(texts)
+    except ValueError:  # a cell that is no number
+        return False
 
 
 def _deal_stacked(result: Tables, todo: tuple[Expected, ...], rows: list[int],
