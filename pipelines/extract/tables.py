@@ -414,6 +414,11 @@ def _extract(text: str, template: str, hints: Hints) -> Tables:
                 if dealt:
                     last = j
                 continue
+            if rest and not todo[j].groups:
+                # a T2 row (no identity inside it) followed by more values than it has columns: another row's
+                # whose label is lost, or its own figure cut by a line break ("94" / "87" in a narrow cell)?
+                # The text does not say: the row gets them all, and withholds them (extra_values)
+                head, rest = row.values, []
             if rest and todo[j].groups and not _adds_up(todo[j], head):
                 # a run of several rows' values whose first row does not add up: the run is not rows laid end
                 # to end (a converter emitting the table by columns), so where one row ends is not known

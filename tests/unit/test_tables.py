@@ -168,6 +168,22 @@ def test_values_after_several_rows_labels_are_dealt_out_only_when_every_row_has_
         assert [c.value for c in cells["t2_art20_1"]["normative_documents"].values()] == [0, 5, 5]
 
 
+def test_a_one_column_row_with_two_values_is_withheld_not_cut():
+    """A figure wrapped in a narrow cell (9487 printed 94 / 87): two values under 行政许可. Cut into rows, the
+    first went to 行政许可 (94, WRONG); another row's value whose label is lost reads the same, so both are
+    withheld (extra_values)."""
+    mid = ["第二十条第(五)项", "信息内容", "本年处理决定数量", "行政许可", "94", "87", "第二十条第(六)项", "信息内容",
+           "本年处理决定数量", "行政处罚", "4119", "行政强制", "195"]
+    text = "\n".join(T2_HEAD + ["规章", "0", "0", "0", "行政规范性文件", "0", "5", "5"] + mid + T4_TEXT
+                     + [" ".join(map(str, T4_VALUES))] + TAIL)
+    tables = extract_tables(text, "v2021")
+    assert "t2_art20_5" not in tables.cells or \
+        tables.cells["t2_art20_5"]["administrative_licensing"]["decision_count"].value is None
+    assert any(i["code"] == "extra_values" and i["location"] == "t2_art20_5.administrative_licensing"
+               for i in tables.issues)
+    assert tables.cells["t2_art20_6"]["administrative_penalty"]["decision_count"].value == 4119
+
+
 def test_a_label_below_values_does_not_pass_over_a_row_named_above_them():
     """pdfminer.six moved the (六) caption above 行政许可's value: 行政许可 … 本年处理决定数量 / 447228 / 行政处罚
     行政强制 / 3985758 88283. The label below the value (行政处罚) named it, passing over 行政许可, named above
