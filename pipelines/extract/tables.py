@@ -387,6 +387,13 @@ def _extract(text: str, template: str, hints: Hints) -> Tables:
             continue
         if hit is None and i + 1 < len(rows):
             hit = _match(row, todo, pointer, gates, labels=rows[i + 1], backward=False)
+            if hit is not None and (own := _skipped_rows_named(todo, 0, hit[0], row.labels[-2:])):
+                # the label right above the values names a row already read (the same table printed twice, as
+                # text and as a converter's table): the label below them is another row's
+                values = " ".join(t.text for t in row.values if t.kind == VALUE)
+                result.issue("ambiguous_row", "error", f"{values!r}: under a label of {todo[own[-1]].where}, read "
+                             f"before; not taken by {todo[hit[0]].where}, named below them", todo[hit[0]].where)
+                hit = None
             skipped = _skipped_rows_named(todo, pointer, hit[0], recent + row.labels) if hit is not None else []
             if skipped:
                 # a label below the values names a later row while a row before it was named above them and
