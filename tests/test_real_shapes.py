@@ -377,3 +377,20 @@ def test_the_real_pdfs_text_wrapped_inside_its_figures_never_gives_a_wrong_cell(
         path = tmp_path / f"{gold['source'].split('/')[-1]}.txt"
         path.write_text(text, encoding="utf-8")
         assert score(gold, extract_file(path).to_json(), text)[2] == [], (gold["source"], width)
+
+
+def test_a_row_whose_values_stand_above_its_label_and_run_together_is_withheld_not_given_the_next_rows(tmp_path):
+    """pdfplumber prints a tall T3 row's values above its label (`10 0 0 0 0 0 10` / `1.本机关不掌握相关政府信息`,
+    then `3 0 0 0 0 0 3` / `2.没有现成信息…`). With a separator lost (`0 10` → `010`) the run no longer fills
+    the row, and the row took the next run by the label above it: 3 for 10, by lines and as a stream. A label
+    between two value runs, the one above it with values no row took, is ambiguous: withheld, never 3."""
+    gold = next(g for g in PDFS if g["source"] == "pdf/hongze-district-2023.pdf")
+    text = _pdf_texts(SHARED / "corpus" / gold["source"])["pdfplumber"]
+    assert text.count("\n10 0 0 0 0 0 10\n1.本机关不掌握相关政府信息") == 1
+    for glued in ("10 0 0 0 0 010", "10 0 0 0 00 10", "100 0 0 0 0 10"):
+        shaped = text.replace("\n10 0 0 0 0 0 10\n", f"\n{glued}\n")
+        path = tmp_path / "doc.txt"
+        path.write_text(shaped, encoding="utf-8")
+        record = extract_file(path).to_json()
+        assert score(gold, record, shaped)[2] == [], glued
+        assert record["cells"]["t3_applications"].get("unable_not_held", {}).get("total") in (None, 10), glued

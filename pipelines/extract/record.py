@@ -144,8 +144,28 @@ def _best_tables(decoded: Decoded, template: str | None, fmt: str,
         streamed.issue("template_uncertain", "info", f"template not detected; read as {streamed.template}")
     if _rank(streamed) < _rank(tables):
         streamed.issue("read_as_stream", "info", "tables read as a character stream (separators lost or unreliable)")
-        return _withhold_disagreements(streamed, tables, ("as a stream", "by lines")), {}
+        return _withhold_ambiguous_rows(_withhold_disagreements(streamed, tables, ("as a stream", "by lines")),
+                                        tables), {}
     return _withhold_disagreements(tables, streamed, ("by lines", "as a stream")), places
+
+
+def _withhold_ambiguous_rows(kept: Tables, lines: Tables) -> Tables:
+    """The rows the line reading left out because the layout does not say which values are theirs
+    (`ambiguous_row`: a label between two value runs, labels stacked before values…) are left out of the
+    stream's reading too: the stream reads the same characters without the lines that made them ambiguous."""
+    for issue in lines.issues:
+        if issue["code"] != "ambiguous_row" or not issue["location"]:
+            continue
+        table, row = issue["location"].split(".", 1)
+        rows = kept.cells.get(table, {})
+        for key in (list(rows) if row == "*" else [row]):  # T4 is read as one row ("*") and kept as its blocks
+            cells = rows.get(key)
+            if not cells or all(c.value is None for c in cells.values()):
+                continue
+            rows[key] = {col: Cell(None, c.raw, c.semantic, c.unit, "ambiguous row") for col, c in cells.items()}
+            kept.issue("ambiguous_row", "error", f"read as a stream, but by lines {issue['message']}",
+                       f"{table}.{key}")
+    return kept
 
 
 def _withhold_disagreements(kept: Tables, other: Tables, how: tuple[str, str]) -> Tables:

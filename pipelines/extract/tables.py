@@ -240,7 +240,7 @@ def _match(row: RawRow, todo: tuple[Expected, ...], start: int, gates: dict[str,
             exp = todo[j]
             if row.start < gates[exp.gate] or (blank and len(row.values) < len(exp.cols)):
                 continue  # before its table begins, or blank cells between header cells
-            if not backward and n_values != len(exp.cols):
+            if not backward and n_values != len(exp.cols) and not _fills_run_together(row, exp, n_values):
                 continue  # a label below its values is taken only by a run that fills its whole row
             if exp.row in NEAR_ONLY and j - start > NEAR_ONLY[exp.row]:
                 continue
@@ -363,6 +363,7 @@ def _extract(text: str, template: str, hints: Hints) -> Tables:
     t3_line = tokens[gates["t3"]].line if gates["t3"] < len(tokens) else 0
     pointer, last, carried, taken, i = 0, None, [], 0, -1
     recent: list[Token] = []  # the labels of the value runs read since the last row found
+    spill = False  # the last value run, in a table, left values no row took (none took it, or too many)
     while i + 1 < len(rows):
         i += 1
         row = rows[i]
@@ -381,9 +382,20 @@ def _extract(text: str, template: str, hints: Hints) -> Tables:
             continue
         hit = _match(row, todo, pointer, gates)
         backward = hit is not None
+        if hit is not None and spill and todo[hit[0]].pattern is not None \
+                and _region(row.start, gates) == todo[hit[0]].gate:  # (T4's one row is named by its header)
+            # a label between two value runs, the one above it with values left over: where a tall row's
+            # label is printed below its values those are the row's (run together or joined to the row above,
+            # they no longer filled it), read by the label above these are. Which, the text does not say
+            values = " ".join(t.text for t in row.values if t.kind == VALUE)
+            result.issue("ambiguous_row", "error", f"{values!r} below the label of {todo[hit[0]].where}, and values "
+                         "no row took above it: which are its values is not known; left out", todo[hit[0]].where)
+            pointer, last, spill = hit[0] + 1, None, False
+            continue
         if hit is None and last is not None and _short(todo[last], found[last]) and _has_values(row) \
                 and _region(row.start, gates) == todo[last].gate:
             found[last].extend(row.values)  # the rest of a row cut by a wrapped label or a page break
+            spill = False
             continue
         if hit is None and i + 1 < len(rows):
             hit = _match(row, todo, pointer, gates, labels=rows[i + 1], backward=False)
@@ -437,12 +449,16 @@ def _extract(text: str, template: str, hints: Hints) -> Tables:
                 continue
             found[j] = head
             pointer, last = j + 1, j
+            spill = sum(t.kind == VALUE for t in head) > len(todo[j].cols)  # withheld as extra_values
             if rest:  # two rows' values run together when a page footer or a label between them is gone
                 rows.insert(i + 1, RawRow([], rest, row.start + len(head)))
         elif not _has_values(row):
             carried = row.labels  # blank header cells: their labels stay context for the next row
         else:
             recent.extend(row.labels)
+            # (a run under the label of a row already read is that row's copy, no other row's values)
+            spill = row.start >= gates["first"] and sum(t.kind == VALUE for t in row.values) > 1 \
+                and not _skipped_rows_named(todo, 0, pointer, row.labels[-2:])
     for j, values in found.items():
         resolve_values(result, todo[j], values, hints)
     _line_spans(result, text, todo, found)
@@ -472,6 +488,14 @@ def _deal_stacked(result: Tables, todo: tuple[Expected, ...], rows: list[int],
                  f"{', '.join(todo[x].where for x in rows)}, printed after all their labels; row after row or "
                  "column after column is not known; left out", todo[rows[-1]].where)
     return {}
+
+
+def _fills_run_together(row: RawRow, exp: Expected, n_values: int) -> bool:
+    """Whether a run of fewer values than the row has cells, some of them run together (`100 0 0 0 0 10`),
+    splits into the row's cells so that its identity holds: it fills the row as well as a separated one."""
+    if not exp.groups or not 0 < n_values < len(exp.cols) or len(row.values) != n_values:
+        return False
+    return bool(solve([t.text for t in row.values], len(exp.cols), exp.identity, limit=1))
 
 
 def _skipped_rows_named(todo: tuple[Expected, ...], start: int, j: int, labels: list[Token]) -> list[int]:
