@@ -115,14 +115,14 @@ def test_the_server_would_have_noticed_a_fetch(server):
 
 # Names that may appear inside an f-string of SQL: table/column names and clauses from code constants (a
 # mart preview's `select`/`order` from its column list; a GX residual table's `columns` from rule ids checked
-# against ^[A-Z][A-Z0-9]-\d{2}$); a file path only through `path_literal` (pipelines/storage/warehouse.py), which quotes it (ATTACH and
+# against ^[A-Z][A-Z0-9]-\d{2}$); a file path only through a `_literal` (publish's, decide's), which quotes it (ATTACH and
 # COPY take no bound file names).
 SQL_NAMES_ALLOWED = {"table", "m", "mart", "id_col", "_READ", "wanted", "where", "options", "cells", "select", "order",
                      "columns"}
 
 
 def _quoted(value: ast.expr) -> bool:
-    return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "path_literal"
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "_literal"
 
 
 def _sql_fstrings() -> list[tuple[str, int, set[str]]]:

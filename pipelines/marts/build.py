@@ -20,7 +20,6 @@ from pathlib import Path
 import duckdb
 
 from pipelines import contract as C
-from pipelines.storage.warehouse import path_literal
 
 
 MARTS_SQL = Path(__file__).parent / "sql"
@@ -178,6 +177,12 @@ def published_tables() -> tuple[str, ...]:
     return tuple(m.name for m in registry()) + TABLES
 
 
+def _literal(path: Path) -> str:
+    # ATTACH and COPY take no bound parameters for the file name; the path comes from the settings, never
+    # from a document, and is quoted.
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 def publish(conn: duckdb.DuckDBPyConnection, published_dir: Path) -> Path:
     """Write a snapshot of the marts and published tables, then rename it over the current one."""
     published_dir.mkdir(parents=True, exist_ok=True)
@@ -185,7 +190,7 @@ def publish(conn: duckdb.DuckDBPyConnection, published_dir: Path) -> Path:
         stale.unlink(missing_ok=True)                         # hold the run lock: none is being written)
     tmp = published_dir / f".{SNAPSHOT}.{uuid.uuid4().hex}.tmp"
     try:
-        conn.execute(f"attach {path_literal(tmp)} as snapshot")
+        conn.execute(f"attach {_literal(tmp)} as snapshot")
         try:
             for table in published_tables():
                 where = PUBLISHED_ROWS.get(table, "")
@@ -219,7 +224,7 @@ def export(snapshot: Path, exports_dir: Path) -> list[Path]:
                                         ("csv", _CSV_CELLS, "(format csv, header)")):
                 final = exports_dir / f"{mart}.{fmt}"
                 tmp = exports_dir / f".{mart}.{fmt}.tmp"
-                conn.execute(f"copy (select {cells} from {mart}) to {path_literal(tmp)} {options}")
+                conn.execute(f"copy (select {cells} from {mart}) to {_literal(tmp)} {options}")
                 if fmt == "csv":
                     _prepend_bom(tmp)
                 os.replace(tmp, final)

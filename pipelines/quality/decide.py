@@ -28,7 +28,7 @@ from pipelines.quality.model import Suspect
 from pipelines.quality.run import Outcome, needs_localising, verdict
 from pipelines.quality.store import CHECKED, OUTCOME_TABLES, RESIDUALS, load_reports, outcome_frames, save_state
 from pipelines.quality.suites import Rule
-from pipelines.storage.warehouse import path_literal, transaction
+from pipelines.storage.warehouse import transaction
 
 GX_BATCH_REPORTS = 5000  # reports per GX validation of a suite (bounds the pandas frames GX reads)
 VALIDATION_STATE = "gx_validation_results"
@@ -174,11 +174,16 @@ def _wide(conn: duckdb.DuckDBPyConnection, rules: list[Rule], part: int, path: P
                  where part = ? and rule_id in (select unnest(?::varchar[]))
                  order by row"""
     params = [part, [r.id for r in rules]]
-    (written,) = conn.execute(f"copy ({select}) to {path_literal(path)} (format parquet)", params).fetchone()
+    (written,) = conn.execute(f"copy ({select}) to {_literal(path)} (format parquet)", params).fetchone()
     if not written:
         path.unlink(missing_ok=True)
         return conn.execute(select, params).df()
     return path
+
+
+def _literal(path: Path) -> str:
+    # COPY takes no bound file name; the path is the checks' own scratch file, quoted
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _replace(conn: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]) -> None:

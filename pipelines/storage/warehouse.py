@@ -23,12 +23,6 @@ def sql(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def path_literal(path: Path) -> str:
-    """A file path as a quoted SQL string, for the statements that take no bound file name (ATTACH, COPY … TO).
-    Only the pipeline's own paths (settings, scratch files) go through it, never a document's text."""
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(sql("schema"))
 
