@@ -387,7 +387,7 @@ def _extract(text: str, template: str, hints: Hints) -> Tables:
             # a label between two value runs, the one above it with values left over: where a tall row's
             # label is printed below its values those are the row's (run together or joined to the row above,
             # they no longer filled it), read by the label above these are. Which, the text does not say
-            values = " ".join(t.text for t in row.values if t.kind == VALUE)
+            values = _value_texts(row.values)
             result.issue("ambiguous_row", "error", f"{values!r} below the label of {todo[hit[0]].where}, and values "
                          "no row took above it: which are its values is not known; left out", todo[hit[0]].where)
             pointer, last, spill = hit[0] + 1, None, False
@@ -402,7 +402,7 @@ def _extract(text: str, template: str, hints: Hints) -> Tables:
             if hit is not None and (own := _skipped_rows_named(todo, 0, hit[0], row.labels[-2:])):
                 # the label right above the values names a row already read (the same table printed twice, as
                 # text and as a converter's table): the label below them is another row's
-                values = " ".join(t.text for t in row.values if t.kind == VALUE)
+                values = _value_texts(row.values)
                 result.issue("ambiguous_row", "error", f"{values!r}: under a label of {todo[own[-1]].where}, read "
                              f"before; not taken by {todo[hit[0]].where}, named below them", todo[hit[0]].where)
                 hit = None
@@ -411,7 +411,7 @@ def _extract(text: str, template: str, hints: Hints) -> Tables:
                 # a label below the values names a later row while a row before it was named above them and
                 # found no values (a converter moved a caption, or emitted a table by columns): whose values
                 # these are is not known
-                values = " ".join(t.text for t in row.values if t.kind == VALUE)
+                values = _value_texts(row.values)
                 result.issue("ambiguous_row", "error", f"{values!r}: named {todo[hit[0]].where} by the label below "
                              f"them, but {', '.join(todo[x].where for x in skipped)} named above them has no values "
                              "yet; left out", todo[hit[0]].where)
@@ -441,7 +441,7 @@ def _extract(text: str, template: str, hints: Hints) -> Tables:
             if rest and todo[j].groups and not _adds_up(todo[j], head):
                 # a run of several rows' values whose first row does not add up: the run is not rows laid end
                 # to end (a converter emitting the table by columns), so where one row ends is not known
-                values = " ".join(t.text for t in row.values if t.kind == VALUE)
+                values = _value_texts(row.values)
                 result.issue("ambiguous_row", "error", f"{values!r}: {len(row.values)} values under {todo[j].where}, "
                              f"whose first {len(todo[j].cols)} do not satisfy its identity: not rows laid end to "
                              "end; left out", todo[j].where)
@@ -467,6 +467,11 @@ def _extract(text: str, template: str, hints: Hints) -> Tables:
     return result
 
 
+def _value_texts(tokens: list[Token]) -> str:
+    """A run's values as printed, for an issue's message."""
+    return " ".join(t.text for t in tokens if t.kind == VALUE)
+
+
 def _adds_up(exp: Expected, values: list[Token]) -> bool:
     """Whether a row's values, as read, satisfy its identities (a blank cell counts as 0)."""
     texts = [t.text or "-" for t in values]
@@ -484,7 +489,7 @@ def _deal_stacked(result: Tables, todo: tuple[Expected, ...], rows: list[int],
     filled = [t for t in values if t.kind == VALUE]
     if all(len(todo[x].cols) == 1 for x in rows) and len(filled) == len(values) == len(rows):
         return {x: [t] for x, t in zip(rows, filled)}
-    result.issue("ambiguous_row", "error", f"{' '.join(t.text for t in filled)!r}: the values of "
+    result.issue("ambiguous_row", "error", f"{_value_texts(filled)!r}: the values of "
                  f"{', '.join(todo[x].where for x in rows)}, printed after all their labels; row after row or "
                  "column after column is not known; left out", todo[rows[-1]].where)
     return {}
